@@ -1,0 +1,84 @@
+"""fault's exact encodings: serde_json pretty + ryu floats, serde_yaml."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from fault_nb.results import dumps_results, load_results
+from fault_nb.results._serde import dumps_json, dumps_yaml, ryu_f64
+
+FIXTURES = ["seed_app", "edge_cases", "edge_empty"]
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (800.0, "800.0"), (0.05, "0.05"), (1e16, "1e16"), (1.2345678901234568e17, "1.2345678901234568e17"),
+        (0.00001, "0.00001"), (1e-7, "1e-7"), (1.5e-5, "0.000015"), (0.0001, "0.0001"),
+        (9999999999999998.0, "9999999999999998.0"), (-0.0, "-0.0"), (-2.5e-9, "-2.5e-9"),
+        (123456.789, "123456.789"), (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e308"),
+        (0.1 + 0.2, "0.30000000000000004"), (-1e22, "-1e22"),
+    ],
+)
+def test_ryu_spelling(value, text):
+    assert ryu_f64(value) == text
+    assert float(text) == value  # still round-trips
+
+
+def test_dumps_json_rules():
+    data = {"z": 1, "a": [], "o": {}, "nan": math.nan, "inf": -math.inf, "s": 'é/"\\\x01\n\t\x7f',
+            "b": True, "n": None, "nested": [[1, 2.0], {"k": "v"}]}
+    out = dumps_json(data)
+    assert not out.endswith("\n")
+    assert list(json.loads(out)) == list(data)  # member order kept
+    assert '"nan": null' in out and '"inf": null' in out
+    assert '"s": "é/\\"\\\\\\u0001\\n\\t\x7f"' in out
+    assert '"a": [],\n  "o": {},' in out
+    assert "\n    [\n      1,\n      2.0\n    ],\n" in out
+    assert "+" not in dumps_json([1e300, 1e-300])
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_fixture_round_trip_bytes(fixtures_dir, tmp_path, name):
+    src = fixtures_dir / "results" / f"{name}.results.json"
+    results = load_results(src)
+    assert results.dumps() == src.read_text(encoding="utf-8")
+    out = results.to_json(tmp_path / "out.json")
+    assert out.read_bytes() == src.read_bytes()
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_dumps_validates_against_schema(fixtures_dir, shared, name):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((shared / "spec" / "results.schema.json").read_text())
+    results = load_results(fixtures_dir / "results" / f"{name}.results.json")
+    jsonschema.validate(json.loads(dumps_results(results.raw)), schema)
+
+
+def test_omitted_lists_read_as_empty_and_omitted_on_write(fixtures_dir):
+    results = load_results(fixtures_dir / "results" / "edge_cases.results.json")
+    ctx = results.raw["results"][0]["scenario"]["items"][0]["context"]
+    assert ctx["upstreams"] == [] and ctx["faults"] == []
+    text = dumps_results(results.raw)
+    assert '"upstreams": []' not in text and '"faults": []' in text  # row-level faults stay
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_yaml_round_trip(fixtures_dir, tmp_path, name):
+    src = fixtures_dir / "results" / f"{name}.results.json"
+    results = load_results(src)
+    out = results.to_yaml(tmp_path / "results.yaml")
+    again = load_results(out)
+    assert again.raw == results.raw
+    assert again.dumps() == src.read_text(encoding="utf-8")
+
+
+def test_yaml_style():
+    text = dumps_yaml({"items": [{"call": {"method": "GET", "body": '{"a":1}'}, "n": "123", "e": ""}],
+                       "f": 1e16, "t": "yes", "x": {}})
+    assert text == (
+        "items:\n- call:\n    method: GET\n    body: '{\"a\":1}'\n  'n': '123'\n  e: ''\n"
+        "f: 1e16\nt: 'yes'\nx: {}\n"
+    )
