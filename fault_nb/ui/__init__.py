@@ -1,0 +1,41 @@
+"""Notebook widgets: thin ipywidgets / anywidget views over the fault_nb core.
+
+>>> from fault_nb.ui import ResultsExplorer, ReviewPanel  # doctest: +SKIP
+>>> ResultsExplorer(fault_nb.load_results("results.json"))  # doctest: +SKIP
+
+The classes are imported lazily so ``import fault_nb.ui`` does not pull in
+ipywidgets until a widget is actually used.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "ResultsExplorer": "fault_nb.ui.explorer",
+    "EndpointPicker": "fault_nb.ui.picker",
+    "ReviewPanel": "fault_nb.ui.panel",
+    "DiffViewer": "fault_nb.ui.diffviewer",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fault_nb.ui' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .diffviewer import DiffViewer
+    from .explorer import ResultsExplorer
+    from .panel import ReviewPanel
+    from .picker import EndpointPicker

@@ -1,0 +1,162 @@
+"""DiffViewer: the suggestions of a Review as highlighted unified diffs (anywidget).
+
+The front-end lives in ``widgets/diffviewer.js`` / ``.css``. Python sends plain
+data (strings only); the browser builds the DOM with ``textContent``, so text
+from the model or the source never becomes markup.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..errors import require
+from ._common import asset, with_fallback
+
+anywidget = require("anywidget", "notebook")
+import traitlets as t  # noqa: E402  (ipywidgets/anywidget dependency)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, dict)):
+        value = [value]
+    return [_text(v) for v in value]
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def suggestion_data(suggestion: Any, position: int = 0) -> dict[str, Any]:
+    """The plain, JSON-safe dict the front-end renders for one suggestion.
+
+    >>> suggestion_data({"id": "s1", "title": "Add a timeout", "diff": "--- a/app.py"})["title"]
+    'Add a timeout'
+    """
+    include = _get(suggestion, "include", True)
+    return {
+        "id": _text(_get(suggestion, "id") or f"s{position + 1}"),
+        "title": _text(_get(suggestion, "title")),
+        "rationale": _text(_get(suggestion, "rationale")),
+        "category": _text(_get(suggestion, "category")),
+        "evidence": _list(_get(suggestion, "evidence")),
+        "file": _text(_get(suggestion, "file")),
+        "diff": _text(_get(suggestion, "diff")),
+        "status": _text(_get(suggestion, "status") or "verified"),
+        "error": _text(_get(suggestion, "error")),
+        "dependencies": _list(_get(suggestion, "dependencies")),
+        "include": bool(include if include is not None else True),
+    }
+
+
+def provenance_label(review: Any) -> str:
+    """"Offline rules reviewer" or "LLM: provider / model" from a Review's provenance."""
+    prov = _get(review, "provenance") or {}
+    if not isinstance(prov, dict):
+        prov = {k: getattr(prov, k) for k in dir(prov) if not k.startswith("_")}
+    if prov.get("label"):
+        return str(prov["label"])
+    reviewer = str(prov.get("reviewer") or prov.get("kind") or "")
+    model = prov.get("model")
+    if "rule" in reviewer.lower() or (not model and not prov.get("provider")):
+        return "Offline rules reviewer (no LLM configured)"
+    parts = [str(p) for p in (prov.get("provider"), model) if p]
+    return "LLM: " + " / ".join(parts)
+
+
+class DiffViewer(anywidget.AnyWidget):
+    """Suggestions as syntax-highlighted diffs, each with an *include* checkbox.
+
+    Ticking a box in the browser updates ``included`` here and the ``include``
+    flag of the matching suggestion, which the exports and ``apply`` honour.
+
+    >>> viewer = DiffViewer(review)  # doctest: +SKIP
+    >>> viewer.included  # ids of the suggestions to keep
+    ['s1', 's2']
+    """
+
+    _esm = asset("diffviewer.js")
+    _css = asset("diffviewer.css")
+
+    suggestions = t.List(t.Dict()).tag(sync=True)
+    included = t.List(t.Unicode()).tag(sync=True)
+    header = t.Unicode("").tag(sync=True)
+    endpoint = t.Unicode("").tag(sync=True)
+    language = t.Unicode("python").tag(sync=True)
+
+    def __init__(self, review: Any = None, **kwargs):
+        super().__init__(**kwargs)
+        self.review = None
+        self.set_review(review)
+
+    def set_review(self, review: Any) -> None:
+        """Show another review (or nothing with ``None``)."""
+        self.review = review
+        items = list(_get(review, "suggestions", None) or []) if review is not None else []
+        data = [suggestion_data(s, i) for i, s in enumerate(items)]
+        self.header = provenance_label(review) if review is not None else ""
+        method = _text(_get(review, "method")) if review is not None else ""
+        url = _text(_get(review, "url")) if review is not None else ""
+        opid = _text(_get(review, "operation_id")) if review is not None else ""
+        self.endpoint = f"{opid} [{method} {url}]".strip() if opid else ""
+        self.suggestions = data
+        self.included = [d["id"] for d in data if d["include"] and d["status"] != "rejected"]
+
+    @t.observe("included")
+    def _sync_include(self, change) -> None:
+        chosen = set(change["new"])
+        items = list(_get(self.review, "suggestions", None) or []) if self.review is not None else []
+        for i, suggestion in enumerate(items):
+            sid = _text(_get(suggestion, "id") or f"s{i + 1}")
+            if isinstance(suggestion, dict):
+                suggestion["include"] = sid in chosen
+            else:
+                try:
+                    suggestion.include = sid in chosen
+                except AttributeError:  # a frozen object: the list is the source of truth
+                    pass
+
+    @property
+    def chosen(self) -> list[str]:
+        """Ids of the verified suggestions that are ticked."""
+        ok = {d["id"] for d in self.suggestions if d["status"] != "rejected"}
+        return [i for i in self.included if i in ok]
+
+    def to_text(self) -> str:
+        lines = [f"DiffViewer: {self.endpoint or 'no review yet'}"]
+        if self.header:
+            lines.append(self.header)
+        for d in self.suggestions:
+            mark = "x" if d["id"] in self.included else " "
+            lines.append(f"[{mark}] {d['title']} ({d['status']})")
+            if d["diff"]:
+                lines.append(d["diff"].rstrip("\n"))
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        """Static, escaped HTML of the same content (saved notebooks, nbviewer)."""
+        parts = [f"<div class='fnb-diffviewer-static'><p><em>{html.escape(self.header)}</em></p>"]
+        for d in self.suggestions:
+            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'])})</small></h4>")
+            if d["rationale"]:
+                parts.append(f"<p>{html.escape(d['rationale'])}</p>")
+            if d["diff"]:
+                parts.append(f"<pre>{html.escape(d['diff'])}</pre>")
+            elif d["error"]:
+                parts.append(f"<p>Rejected: {html.escape(d['error'])}</p>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return with_fallback(super()._repr_mimebundle_(**kwargs), self.to_text(), self.to_html())

@@ -1,0 +1,154 @@
+"""ResultsExplorer: the runs of a Results, filterable, with fault_nb.plots charts."""
+from __future__ import annotations
+
+import html
+from typing import Any, Callable, Sequence
+
+from ._common import error_box, widgets_module, with_fallback
+from .picker import endpoint_options
+
+_w = widgets_module()
+
+ALL = "__all__"
+TABLE_COLUMNS = ("scenario_title", "operation_id", "method", "url", "strategy_mode", "fault_types",
+                 "status", "total_time_ms", "ttfb_ms", "errored", "timed_out", "decision")
+
+
+def _fault_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in value.replace(";", ",").split(",") if v]
+    try:
+        return [str(v) for v in value]
+    except TypeError:
+        return []
+
+
+def filter_runs(runs, *, scenario: int | None = None, operation_id: str | None = None,
+                fault_types: Sequence[str] = ()):
+    """The rows of ``runs`` (``Results.runs``) that match every given filter.
+
+    ``fault_types`` keeps rows whose item injects any of the given types.
+
+    >>> filter_runs(results.runs, operation_id="index__get", fault_types=["latency"])  # doctest: +SKIP
+    """
+    mask = runs.index == runs.index  # all True, keeps the index
+    if scenario is not None:
+        mask &= (runs["scenario_idx"] == scenario).to_numpy()
+    if operation_id:
+        mask &= (runs["operation_id"] == operation_id).to_numpy()
+    if fault_types:
+        wanted = set(fault_types)
+        mask &= runs["fault_types"].map(lambda v: bool(wanted & set(_fault_list(v)))).to_numpy(dtype=bool)
+    return runs[mask]
+
+
+def default_charts() -> list[Callable]:
+    """The chart functions the explorer shows: frame in, ``go.Figure`` out."""
+    from .. import plots
+
+    return [getattr(plots, name) for name in plots.EXPLORER_CHARTS]
+
+
+class ResultsExplorer(_w.VBox):
+    """Runs table + charts of one Results, filtered by scenario, endpoint and fault type.
+
+    The filters are stock widgets (``scenario``, ``endpoint``, ``faults``);
+    ``frame`` is the filtered runs frame the table and charts show.
+
+    >>> explorer = ResultsExplorer(results)  # doctest: +SKIP
+    >>> explorer.endpoint.value = "index__get"  # doctest: +SKIP
+    >>> len(explorer.frame)  # doctest: +SKIP
+    """
+
+    def __init__(self, results, *, charts: Sequence[Callable] | None = None, max_rows: int = 200, **kwargs):
+        self.results = results
+        self.max_rows = max_rows
+        self.runs = results.runs
+        self.charts = list(charts) if charts is not None else default_charts()
+        runs = self.runs
+        titles = (runs[["scenario_idx", "scenario_title"]].drop_duplicates().sort_values("scenario_idx")
+                  if len(runs) else [])
+        scen_opts = [("All scenarios", -1)] + [
+            (f"{int(i) + 1}. {title}", int(i)) for i, title in
+            (titles.itertuples(index=False) if len(runs) else [])]
+        self.scenario = _w.Dropdown(options=scen_opts, value=-1, description="Scenario",
+                                    layout=_w.Layout(width="min(100%, 34em)"))
+        self.endpoint = _w.Dropdown(options=[("All endpoints", ALL)] + endpoint_options(results), value=ALL,
+                                    description="Endpoint", layout=_w.Layout(width="min(100%, 46em)"))
+        kinds = sorted({k for v in runs.get("fault_types", []) for k in _fault_list(v)})
+        self.faults = _w.SelectMultiple(options=kinds, value=(), description="Faults", rows=min(6, max(2, len(kinds))),
+                                        layout=_w.Layout(width="18em"))
+        self.summary = _w.HTML()
+        self.table = _w.HTML(layout=_w.Layout(max_height="24em", overflow="auto"))
+        self.figures: list = []
+        self.chart_box = _w.VBox()
+        self.message = _w.HTML()
+        self.frame = runs
+        for control in (self.scenario, self.endpoint, self.faults):
+            control.observe(self._refresh, names="value")
+        filters = _w.HBox([_w.VBox([self.scenario, self.endpoint]), self.faults],
+                          layout=_w.Layout(flex_flow="row wrap"))
+        super().__init__([filters, self.summary, self.message, self.table, self.chart_box], **kwargs)
+        self.add_class("fnb-results-explorer")
+        self._refresh()
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        return {
+            "scenario": None if self.scenario.value == -1 else self.scenario.value,
+            "operation_id": None if self.endpoint.value == ALL else self.endpoint.value,
+            "fault_types": tuple(self.faults.value),
+        }
+
+    def _refresh(self, _change=None) -> None:
+        self.frame = filter_runs(self.runs, **self.filters)
+        self.summary.value = self._summary_html()
+        shown = [c for c in TABLE_COLUMNS if c in self.frame.columns]
+        table = self.frame[shown].head(self.max_rows)
+        more = len(self.frame) - len(table)
+        self.table.value = table.to_html(index=False, escape=True, na_rep="", border=0,
+                                         classes="fnb-runs jp-RenderedHTMLCommon") + (
+            f"<p>… {more} more rows (use <code>explorer.frame</code>)</p>" if more > 0 else "")
+        self._draw_charts()
+
+    def _summary_html(self) -> str:
+        f = self.frame
+        n = len(f)
+        if not n:
+            return "<p><strong>No request matches these filters.</strong></p>"
+        err = int(f["errored"].fillna(False).astype(bool).sum()) if "errored" in f else 0
+        t = f["total_time_ms"].dropna() if "total_time_ms" in f else []
+        timing = (f", total time p50 {t.quantile(0.5):.1f} ms, p95 {t.quantile(0.95):.1f} ms, "
+                  f"max {t.max():.1f} ms" if len(t) else "")
+        return (f"<p><strong>{n}</strong> of {len(self.runs)} requests, "
+                f"<strong>{err}</strong> errored{html.escape(timing)}</p>")
+
+    def _draw_charts(self) -> None:
+        import plotly.graph_objects as go
+
+        figures = []
+        problems = []
+        for chart in self.charts:
+            try:
+                figures.append(chart(self.frame))
+            except Exception as exc:  # one bad chart must not take the explorer down
+                problems.append(f"{getattr(chart, '__name__', chart)}: {exc}")
+        self.message.value = error_box("; ".join(problems), "Chart failed") if problems else ""
+        if len(self.figures) != len(figures):
+            self.figures = [go.FigureWidget(fig) for fig in figures]
+            self.chart_box.children = self.figures
+            return
+        for widget, fig in zip(self.figures, figures):
+            with widget.batch_update():
+                widget.data = ()
+                widget.add_traces(list(fig.data))
+                widget.layout = fig.layout
+
+    def to_text(self) -> str:
+        return f"ResultsExplorer: {len(self.frame)} of {len(self.runs)} requests ({self.results!r})"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return with_fallback(super()._repr_mimebundle_(**kwargs), self.to_text(),
+                             self.summary.value + self.table.value)

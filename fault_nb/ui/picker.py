@@ -1,0 +1,50 @@
+"""EndpointPicker: fault's ``operationId [METHOD url]`` picker as a Dropdown."""
+from __future__ import annotations
+
+import html
+
+from ._common import widgets_module, with_fallback
+
+_w = widgets_module()
+
+
+def endpoint_options(results) -> list[tuple[str, str]]:
+    """``[(label, operation_id), ...]`` in the order fault's picker lists them.
+
+    >>> endpoint_options(results)[0]  # doctest: +SKIP
+    ('index__get [GET http://localhost:9090/]', 'index__get')
+    """
+    frame = results.endpoints
+    return [(str(label), str(opid)) for label, opid in zip(frame["label"], frame["operation_id"])]
+
+
+class EndpointPicker(_w.Dropdown):
+    """Pick one endpoint of a run; ``value`` is its operation id.
+
+    >>> picker = EndpointPicker(results)  # doctest: +SKIP
+    >>> picker.value  # doctest: +SKIP
+    'index__get'
+    """
+
+    def __init__(self, results, **kwargs):
+        options = endpoint_options(results)
+        kwargs.setdefault("description", "Endpoint")
+        kwargs.setdefault("layout", _w.Layout(width="min(100%, 46em)"))
+        kwargs.setdefault("style", {"description_width": "initial"})
+        super().__init__(options=options, **kwargs)
+        self.results = results
+
+    @property
+    def label_for_value(self) -> str:
+        for label, value in self.options:
+            if value == self.value:
+                return label
+        return ""
+
+    def _repr_mimebundle_(self, **kwargs):
+        lines = [label for label, _ in self.options]
+        text = "EndpointPicker:\n" + "\n".join(("> " if v == self.value else "  ") + l
+                                               for l, v in self.options)
+        items = "".join(f"<li>{html.escape(l)}</li>" for l in lines)
+        return with_fallback(super()._repr_mimebundle_(**kwargs), text,
+                             f"<p>Endpoints in this run:</p><ul>{items}</ul>")
