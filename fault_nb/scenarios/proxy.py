@@ -1,0 +1,554 @@
+"""A fault-injecting HTTP/1.1 proxy on asyncio streams.
+
+Two placements:
+
+* **forward** (what the scenario runner uses, like fault's 127.0.0.1:3180):
+  clients send absolute-URI requests (``GET http://host:port/path``) or
+  ``CONNECT host:port``; only targets listed in ``upstreams`` get the faults,
+  anything else passes through untouched.
+* **reverse**, in front of one dependency: ``start_proxy(faults,
+  upstream="http://127.0.0.1:9191")`` forwards every origin-form request to
+  that upstream with the faults applied; point the app's ``INVENTORY_URL`` at
+  ``handle.url``.
+
+Each client connection carries one request (the proxy answers with
+``Connection: close``), so events can be attributed to the client's local
+port, which is how the runner fills ``metrics.faults`` and ``metrics.dns``.
+Fault semantics (side, direction, periods) are described in
+:mod:`fault_nb.scenarios.faults`. A fault's ``period`` is evaluated when a
+request arrives, relative to the last :meth:`ProxyHandle.set_faults` (the item
+start); a blackhole also ends its stall when its window closes.
+
+>>> with start_proxy([{"type": "latency", "mean": 300.0, "stddev": 0.0}],
+...                  upstream="http://127.0.0.1:9191") as proxy:  # doctest: +SKIP
+...     requests.get(proxy.url + "/items/sku-1")   # about 300 ms slower
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import ipaddress
+import json
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import ScenarioRunError
+from .faults import Bandwidth, Blackhole, Dns, Fault, HttpError, Jitter, Latency, PacketLoss, build_faults
+
+_HEAD_LIMIT = 64 * 1024
+_CHUNK = 64 * 1024
+_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade"}
+_MAX_RECORDS = 50_000
+
+
+@dataclass
+class _Config:
+    faults: list[Fault]
+    upstreams: frozenset[str] | None  # None: every target gets the faults
+    t0: float
+
+
+@dataclass
+class Exchange:
+    """What the proxy did to one client connection (one request)."""
+
+    url: str
+    applied: list[dict] = field(default_factory=list)
+    dns: list[dict] = field(default_factory=list)
+    passthrough: bool = False
+    jitter_ms: float = 0.0
+    status: int | None = None
+    start: float = field(default_factory=time.monotonic)
+
+    def metrics_faults(self) -> list[dict]:
+        """``metrics.faults`` as fault writes it (spec A.3)."""
+        return [{"url": self.url, "applied": [{"event": e} for e in self.applied] or None}]
+
+
+class _Stage:
+    """The faults acting on one hook (reads or writes of one side)."""
+
+    def __init__(self, faults: list[Fault], label: str, ex: Exchange, rng: random.Random,
+                 cfg: _Config, alive):
+        self.faults, self.label, self.ex, self.rng, self.cfg, self.alive = faults, label, ex, rng, cfg, alive
+        self._latency_done: set[int] = set()
+        self._blackholed: set[int] = set()
+        self._chains = {id(f): f.chain(rng) for f in faults if isinstance(f, PacketLoss)}
+        self._pace = {id(f): 0.0 for f in faults if isinstance(f, Bandwidth)}
+        rates = [f.bytes_per_second for f in faults if isinstance(f, Bandwidth)]
+        # small pieces under a bandwidth cap keep the flow smooth (about 20 per second)
+        self.piece = min(_CHUNK, max(256, min(rates) // 20)) if rates else _CHUNK
+
+    def _event(self, f: Fault, **extra) -> None:
+        e = {"type": extra.pop("type", f.type)}
+        if e["type"] == "packetloss":
+            e["state"] = extra.pop("state")
+        if e["type"] == "blackhole":
+            e.update(side=f.side, direction=self.label)
+        else:
+            e.update(direction=self.label, side=f.side)
+        e.update(extra)
+        self.ex.applied.append(e)
+
+    async def op(self, nbytes: int) -> bool:
+        """Apply the faults to one operation of ``nbytes``; False means drop (truncate)."""
+        for f in self.faults:
+            if isinstance(f, Latency):
+                if f.per_op or id(f) not in self._latency_done:
+                    self._latency_done.add(id(f))
+                    delay = f.sample_ms(self.rng)
+                    self._event(f, delay=delay)
+                    await asyncio.sleep(delay / 1000.0)
+            elif isinstance(f, Jitter):
+                delay = f.sample_ms(self.rng)
+                if delay:
+                    self.ex.jitter_ms += delay
+                    await asyncio.sleep(delay / 1000.0)
+            elif isinstance(f, Blackhole):
+                if id(f) not in self._blackholed:
+                    self._blackholed.add(id(f))
+                    self._event(f)
+                while f.active(time.monotonic() - self.cfg.t0):
+                    if not self.alive():
+                        return False
+                    await asyncio.sleep(0.02)
+            elif isinstance(f, PacketLoss):
+                chain = self._chains[id(f)]
+                if chain.drop():
+                    self._event(f, state=chain.state_name)
+                    return False
+            elif isinstance(f, Bandwidth):
+                now = time.monotonic()
+                due = max(self._pace[id(f)], now) + nbytes / f.bytes_per_second
+                self._pace[id(f)] = due
+                self._event(f, bps=nbytes)
+                if due > now:
+                    await asyncio.sleep(due - now)
+        return True
+
+    def end(self) -> None:
+        for f in self.faults:
+            if isinstance(f, Bandwidth):
+                self._event(f, bps=0)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def _split_hostport(authority: str, default_port: int) -> tuple[str, int]:
+    if authority.startswith("["):
+        host, _, rest = authority[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else default_port
+    host, sep, port = authority.rpartition(":")
+    if sep and port.isdigit():
+        return host, int(port)
+    return authority, default_port
+
+
+def _parse_head(head: bytes) -> tuple[str, list[tuple[str, str]]]:
+    lines = head.decode("latin-1").split("\r\n")
+    return lines[0], [(k.strip(), v.strip()) for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)]
+
+
+def _json_response(status: int, reason: str, payload: dict) -> bytes:
+    body = json.dumps(payload).encode()
+    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
+
+
+class ProxyServer:
+    """The proxy itself, bound to whatever event loop starts it (see :func:`start_proxy`)."""
+
+    def __init__(self, faults: list | None = None, *, upstream: str | None = None,
+                 upstreams: list[str] | None = None, run_seconds: float | None = None,
+                 seed: int | None = None):
+        self.upstream = None
+        if upstream:
+            u = urlsplit(upstream if "://" in upstream else f"http://{upstream}")
+            if u.scheme != "http" or not u.hostname:
+                raise ScenarioRunError(f"upstream {upstream!r}: expected http://host[:port]")
+            self.upstream = (u.hostname, u.port or 80, u.netloc)
+        self.rng = random.Random(seed)
+        self.records: collections.OrderedDict[int, Exchange] = collections.OrderedDict()
+        self.log: collections.deque[Exchange] = collections.deque(maxlen=10_000)
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self.set_faults(faults or [], upstreams=upstreams, run_seconds=run_seconds)
+
+    def set_faults(self, faults: list, *, upstreams: list[str] | None = None,
+                   run_seconds: float | None = None, t0: float | None = None) -> None:
+        """Install ``faults`` (dicts or Fault objects); periods count from ``t0`` (now)."""
+        built = [f if isinstance(f, Fault) else None for f in faults]
+        if any(b is None for b in built):
+            built = build_faults([f if isinstance(f, dict) else f.config for f in faults], run_seconds)
+        ups = None if upstreams is None else frozenset(normalise_upstream(u) for u in upstreams)
+        self._cfg = _Config(built, ups, time.monotonic() if t0 is None else t0)
+
+    def take(self, client_port: int) -> Exchange | None:
+        """Pop the record of the connection that came from ``client_port``."""
+        return self.records.pop(client_port, None)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        try:
+            self._server = await asyncio.start_server(self._handle, host, port, limit=_HEAD_LIMIT,
+                                                      backlog=1024)
+        except OSError as exc:
+            raise ScenarioRunError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        return self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for t in list(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._tasks.add(task)
+        owned: list[asyncio.StreamWriter] = [writer]
+        try:
+            await self._serve(reader, writer, owned)
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError, ValueError):
+            pass
+        finally:
+            self._tasks.discard(task)
+            for w in owned:
+                w.close()
+
+    def _record(self, port: int, ex: Exchange) -> None:
+        self.records[port] = ex
+        self.log.append(ex)
+        while len(self.records) > _MAX_RECORDS:
+            self.records.popitem(last=False)
+
+    async def _serve(self, reader, writer, owned):
+        head = await reader.readuntil(b"\r\n\r\n")
+        request_line, headers = _parse_head(head)
+        try:
+            method, target, _version = request_line.split(" ", 2)
+        except ValueError:
+            writer.write(_json_response(400, "Bad Request", {"error": "malformed request line"}))
+            return None
+        cfg = self._cfg
+        client_port = writer.get_extra_info("peername")[1]
+        alive = lambda: not (reader.at_eof() or writer.is_closing())  # noqa: E731
+        if method == "CONNECT":
+            host, port = _split_hostport(target, 443)
+            ex = Exchange(url=f"{host}:{port}")
+            tunnel = True
+        elif target.startswith("http://"):
+            u = urlsplit(target)
+            host, port = u.hostname or "", u.port or 80
+            path = (u.path or "/") + (f"?{u.query}" if u.query else "")
+            ex = Exchange(url=f"http://{u.netloc}{path}")
+            tunnel = False
+        elif target.startswith("/") and self.upstream:
+            host, port, netloc = self.upstream
+            path = target
+            ex = Exchange(url=f"http://{netloc}{path}")
+            tunnel = False
+        else:
+            writer.write(_json_response(400, "Bad Request",
+                                        {"error": f"unsupported request target {target[:200]!r}"}))
+            return None
+        self._record(client_port, ex)
+        faulted = cfg.upstreams is None or f"{host}:{port}" in cfg.upstreams
+        elapsed = time.monotonic() - cfg.t0
+        active = [f for f in cfg.faults if f.active(elapsed)] if faulted else []
+        ex.passthrough = not faulted
+        rng = random.Random(self.rng.random())
+
+        for f in active:
+            if isinstance(f, Dns) and not _is_ip(host) and rng.random() < f.rate:
+                ex.dns.append({"host": host, "duration": 0.0, "resolved": False})
+                ex.applied.append({"type": "dns", "direction": "egress", "side": "server", "triggered": True})
+                if tunnel:
+                    return None
+                ex.status = 500
+                writer.write(_json_response(500, "Internal Server Error",
+                                            {"error": f"failed to resolve {host}: dns fault injected"}))
+                await writer.drain()
+                return None
+        try:
+            up_reader, up_writer = await self._connect(host, port, ex, record_dns=faulted)
+            owned.append(up_writer)
+        except OSError as exc:
+            if not tunnel and self.upstream:
+                ex.status = 502
+                writer.write(_json_response(502, "Bad Gateway", {"error": f"upstream {host}:{port}: {exc}"}))
+                await writer.drain()
+            return None  # forward mode: the client sees the refused connection as a transport error
+
+        def stages(read_side: str, write_side: str) -> tuple[_Stage, _Stage]:
+            r = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == read_side and f.hooks()[0]]
+            w = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == write_side and f.hooks()[1]]
+            return (_Stage(r, "ingress", ex, rng, cfg, alive), _Stage(w, "egress", ex, rng, cfg, alive))
+
+        if tunnel:
+            writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            await writer.drain()
+            c_in, s_out = stages("client", "server")
+            s_in, c_out = stages("server", "client")
+            await asyncio.gather(_pump(reader, up_writer, c_in, s_out), _pump(up_reader, writer, s_in, c_out))
+            return None
+
+        req_in, req_out = stages("client", "client")
+        resp_in, resp_out = stages("server", "server")
+        out_head = [f"{method} {path} HTTP/1.1"]
+        has_host = False
+        length, chunked = 0, False
+        for k, v in headers:
+            lk = k.lower()
+            if lk in _HOP_HEADERS:
+                continue
+            has_host |= lk == "host"
+            if lk == "content-length":
+                length = int(v)
+            if lk == "transfer-encoding" and "chunked" in v.lower():
+                chunked = True
+            out_head.append(f"{k}: {v}")
+        if not has_host:
+            out_head.insert(1, f"Host: {ex.url.split('/')[2]}")
+        out_head.append("Connection: close")
+        data = ("\r\n".join(out_head) + "\r\n\r\n").encode("latin-1")
+        # request path: the head, then the body as the client sends it
+        if not (await req_in.op(len(head)) and await _send(up_writer, data, req_out)):
+            return None
+        async for piece in _request_body(reader, length, chunked, req_in.piece):
+            if not (await req_in.op(len(piece)) and await _send(up_writer, piece, req_out)):
+                return None
+        req_in.end()
+        req_out.end()
+        # response path
+        rhead = await up_reader.readuntil(b"\r\n\r\n")
+        if not await resp_in.op(len(rhead)):
+            return None
+        status_line, rheaders = _parse_head(rhead)
+        parts = status_line.split(" ", 2)
+        ex.status = int(parts[1])
+        replace_body = None
+        for f in active:
+            if isinstance(f, HttpError) and rng.random() < f.probability:
+                ex.status = f.status_code
+                parts = [parts[0], str(f.status_code), _reason(f.status_code)]
+                ex.applied.append({"type": "httpresponsefault", "direction": "ingress", "side": "server",
+                                   "status_code": f.status_code, "response_body": f.body})
+                if f.body is not None:
+                    replace_body = f.body.encode()
+        lines = [" ".join(parts)]
+        for k, v in rheaders:
+            lk = k.lower()
+            if lk in _HOP_HEADERS or (replace_body is not None and lk in ("content-length", "transfer-encoding")):
+                continue
+            lines.append(f"{k}: {v}")
+        if replace_body is not None:
+            lines.append(f"content-length: {len(replace_body)}")
+        lines.append("connection: close")
+        out = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if replace_body is not None:
+            out += replace_body
+        if not await _send(writer, out, resp_out):
+            return None
+        if replace_body is None:
+            while True:
+                chunk = await up_reader.read(resp_in.piece)
+                if not chunk:
+                    break
+                if not (await resp_in.op(len(chunk)) and await _send(writer, chunk, resp_out)):
+                    return None
+        resp_in.end()
+        resp_out.end()
+        return None
+
+    async def _connect(self, host: str, port: int, ex: Exchange, *, record_dns: bool):
+        loop = asyncio.get_running_loop()
+        if _is_ip(host):
+            return await asyncio.open_connection(host.strip("[]"), port, limit=_HEAD_LIMIT)
+        t = time.perf_counter()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            if record_dns:
+                ex.dns.append({"host": host, "duration": (time.perf_counter() - t) * 1000, "resolved": False})
+            raise
+        if record_dns:
+            ex.dns.append({"host": host, "duration": (time.perf_counter() - t) * 1000, "resolved": True})
+        last: OSError = OSError(f"no address for {host}")
+        for family, _type, _proto, _name, addr in infos:
+            try:
+                return await asyncio.open_connection(addr[0], addr[1], limit=_HEAD_LIMIT)
+            except OSError as exc:
+                last = exc
+        raise last
+
+
+async def _send(writer: asyncio.StreamWriter, data: bytes, stage: _Stage) -> bool:
+    for i in range(0, len(data), stage.piece):
+        piece = data[i:i + stage.piece]
+        if not await stage.op(len(piece)):
+            return False
+        writer.write(piece)
+        await writer.drain()
+    return True
+
+
+async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, read: _Stage, write: _Stage) -> None:
+    try:
+        while True:
+            data = await src.read(read.piece)
+            if not data:
+                break
+            if not (await read.op(len(data)) and await _send(dst, data, write)):
+                break
+        read.end()
+        write.end()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        dst.close()
+
+
+async def _request_body(reader: asyncio.StreamReader, length: int, chunked: bool, piece: int):
+    if chunked:  # forwarded as is, framing included
+        while True:
+            size_line = await reader.readuntil(b"\r\n")
+            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                trailer = size_line
+                while True:
+                    line = await reader.readuntil(b"\r\n")
+                    trailer += line
+                    if line == b"\r\n":
+                        break
+                yield trailer
+                return
+            yield size_line + await reader.readexactly(size + 2)
+    remaining = length
+    while remaining > 0:
+        data = await reader.read(min(piece, remaining))
+        if not data:
+            raise asyncio.IncompleteReadError(b"", remaining)
+        remaining -= len(data)
+        yield data
+
+
+def _reason(code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Fault Injected"
+
+
+def normalise_upstream(value: str) -> str:
+    """``host:port`` of an upstream entry (``http://localhost:9090`` -> ``localhost:9090``).
+
+    >>> normalise_upstream("http://localhost")
+    'localhost:80'
+    """
+    text = str(value).strip()
+    if "://" in text:
+        u = urlsplit(text)
+        return f"{u.hostname}:{u.port or (443 if u.scheme == 'https' else 80)}"
+    host, port = _split_hostport(text, 80)
+    return f"{host}:{port}"
+
+
+class ProxyHandle:
+    """A running proxy in a background thread: ``.url``, ``.stop()``, context manager."""
+
+    def __init__(self, server: ProxyServer, host: str, port: int | None):
+        self.server = server
+        self.host = host
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(port or 0,), name="fault-nb-proxy",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            self._thread.join(5)
+            raise self._error
+        self.url = f"http://{host}:{self.port}"
+
+    def _run(self, port: int) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self.port = self._loop.run_until_complete(self.server.start(self.host, port))
+        except BaseException as exc:  # reported to the caller's thread
+            self._error = exc
+            self._ready.set()
+            self._loop.close()
+            return
+        self._ready.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.run_until_complete(self.server.close())
+            self._loop.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def set_faults(self, faults: list, *, upstreams: list[str] | None = None,
+                   run_seconds: float | None = None, t0: float | None = None) -> None:
+        """Replace the faults; their periods now count from ``t0`` (default: now)."""
+        self.server.set_faults(faults, upstreams=upstreams, run_seconds=run_seconds, t0=t0)
+
+    def take(self, client_port: int) -> Exchange | None:
+        return self.server.take(client_port)
+
+    @property
+    def log(self) -> list[Exchange]:
+        """The most recent exchanges (up to 10 000), oldest first."""
+        return list(self.server.log)
+
+    def stop(self) -> None:
+        """Stop the proxy and its thread; idempotent."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    def __enter__(self) -> "ProxyHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<ProxyHandle {self.url} {state}, {len(self.server._cfg.faults)} fault(s)>"
+
+
+def start_proxy(faults: list | None = None, *, upstream: str | None = None,
+                upstreams: list[str] | None = None, host: str = "127.0.0.1", port: int | None = None,
+                run_seconds: float | None = None, seed: int | None = None) -> ProxyHandle:
+    """Start the proxy in a background thread and return its handle.
+
+    With ``upstream`` it is a reverse proxy in front of that dependency (every
+    request gets the faults); without it a forward proxy where only targets in
+    ``upstreams`` (``host:port`` or URLs; ``None`` = all) get them.
+
+    >>> with start_proxy([{"type": "httperror", "status_code": 503, "probability": 1.0}],
+    ...                  upstream="http://127.0.0.1:9191") as p:  # doctest: +SKIP
+    ...     os.environ["INVENTORY_URL"] = p.url
+    """
+    server = ProxyServer(faults, upstream=upstream, upstreams=upstreams, run_seconds=run_seconds, seed=seed)
+    return ProxyHandle(server, host, port)

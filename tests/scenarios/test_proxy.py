@@ -1,0 +1,193 @@
+"""The proxy on its own: placements, attribution, errors, and the fault building blocks."""
+from __future__ import annotations
+
+import random
+import socket
+import statistics
+import time
+
+import pytest
+import requests
+
+from fault_nb.errors import ScenarioFormatError, ScenarioRunError
+from fault_nb.scenarios.faults import (
+    PACKETLOSS_LOSS, PACKETLOSS_TRANSITIONS, build_fault, build_faults, packetloss_survival, parse_duration,
+    parse_period,
+)
+from fault_nb.scenarios.proxy import normalise_upstream, start_proxy
+
+
+def _timed_get(url: str, **kw) -> tuple[requests.Response, float]:
+    t = time.perf_counter()
+    r = requests.get(url, timeout=10, **kw)
+    return r, (time.perf_counter() - t) * 1000
+
+
+# ---------------------------------------------------------------- fault building blocks
+
+def test_parse_duration_and_period():
+    assert parse_duration("10s") == 10.0
+    assert parse_duration("1.5 minutes") == 90.0
+    assert parse_duration("500ms") == 0.5
+    assert parse_duration("3") == 3.0
+    assert parse_duration("ten") is None
+    assert parse_period("start:10%,duration:15%", 10.0) == pytest.approx((1.0, 2.5))
+    assert parse_period("start:2s,duration:1s", None) == (2.0, 3.0)
+    assert parse_period("start:30s", None) == (30.0, None)
+    assert parse_period("duration:50%", 4.0) == (0.0, 2.0)
+    # only the first of several periods counts; bad text means "always on"
+    assert parse_period("start:1s,duration:1s;start:5s", None) == (1.0, 2.0)
+    assert parse_period("begin:1s", 10.0) is None
+    # single/repeat have no duration: a % start is 0, a % duration open-ended
+    assert parse_period("start:50%,duration:10%", None) == (0.0, None)
+
+
+def test_packetloss_survival_matches_the_chain_by_hand():
+    # first op from "good": move (0.05 excellent, 0.9 good, 0.05 fair) then lose
+    first_loss = 0.05 * 0.0 + 0.9 * 0.1 + 0.05 * 0.3
+    assert packetloss_survival(1) == pytest.approx(1 - first_loss)
+    assert packetloss_survival(0) == 1.0
+    assert packetloss_survival(2) < packetloss_survival(1)
+    assert all(abs(sum(row) - 1.0) < 1e-12 for row in PACKETLOSS_TRANSITIONS)
+    assert PACKETLOSS_LOSS == (0.0, 0.1, 0.3, 0.6, 0.9)
+
+
+def test_packetloss_chain_simulates_its_own_survival():
+    f = build_fault({"type": "packetloss"})
+    rng = random.Random(7)
+    n, ops = 20000, 3
+    survived = sum(not any(c.drop() for _ in range(ops)) for c in (f.chain(rng) for _ in range(n)))
+    assert survived / n == pytest.approx(packetloss_survival(ops), abs=0.015)
+
+
+def test_latency_distributions():
+    rng = random.Random(3)
+    normal = build_fault({"type": "latency", "mean": 10.0, "stddev": 50.0})
+    samples = [normal.sample_ms(rng) for _ in range(2000)]
+    assert min(samples) >= 0  # negatives are redrawn
+    uni = build_fault({"type": "latency", "distribution": "uniform", "min": 5.0, "max": 9.0})
+    u = [uni.sample_ms(rng) for _ in range(2000)]
+    assert 5.0 <= min(u) and max(u) < 9.0 and statistics.mean(u) == pytest.approx(7.0, abs=0.2)
+    par = build_fault({"type": "latency", "distribution": "Pareto", "scale": 20.0, "shape": 3.0})
+    p = [par.sample_ms(rng) for _ in range(4000)]
+    assert min(p) >= 20.0 and statistics.mean(p) == pytest.approx(30.0, rel=0.1)  # scale*shape/(shape-1)
+    pn = build_fault({"type": "latency", "distribution": "pareto-normal", "scale": 20.0, "shape": 3.0,
+                      "mean": 100.0, "stddev": 1.0})
+    assert statistics.mean(pn.sample_ms(rng) for _ in range(2000)) == pytest.approx(130.0, rel=0.1)
+    assert build_fault({"type": "latency"}).per_op is False
+    assert build_fault({"type": "latency", "global": False}).per_op is True
+
+
+def test_jitter_sample_rule():
+    rng = random.Random(1)
+    always = build_fault({"type": "jitter", "amplitude": 40.0, "frequency": 8.0})
+    values = [always.sample_ms(rng) for _ in range(500)]
+    assert all(v == int(v) and 0 <= v <= 40 for v in values) and len(set(values)) > 20
+    never = build_fault({"type": "jitter", "amplitude": 40.0, "frequency": 0.0})
+    assert {never.sample_ms(rng) for _ in range(100)} == {0.0}
+
+
+@pytest.mark.parametrize("cfg, problem", [
+    ({"type": "latency", "distribution": "zipf"}, "distribution"),
+    ({"type": "latency", "distribution": "uniform"}, "min < max"),
+    ({"type": "bandwidth", "rate": 10, "unit": "kbps"}, "unit"),
+    ({"type": "dns", "rate": 2.0}, "rate"),
+    ({"type": "jitter", "amplitude": 1.0}, "frequency"),
+    ({"type": "latency", "direction": "sideways"}, "direction"),
+    ({"type": "teleport"}, "teleport"),
+])
+def test_bad_faults_name_the_field(cfg, problem):
+    with pytest.raises(ScenarioFormatError) as exc:
+        build_faults([{"type": "latency"}, cfg])
+    assert "$.faults[1]" in str(exc.value) and problem in str(exc.value)
+
+
+def test_normalise_upstream():
+    assert normalise_upstream("http://localhost:9090") == "localhost:9090"
+    assert normalise_upstream("https://example.org") == "example.org:443"
+    assert normalise_upstream("127.0.0.1:80") == "127.0.0.1:80"
+
+
+# ---------------------------------------------------------------- the proxy with real apps
+
+def test_forward_proxy_applies_faults_only_to_listed_upstreams(webapp, inventory_app):
+    faults = [{"type": "latency", "mean": 200.0, "stddev": 0.0}]
+    with start_proxy(faults, upstreams=[webapp.url]) as proxy:
+        px = {"http": proxy.url}
+        r, ms = _timed_get(webapp.url + "/", proxies=px)
+        assert r.status_code == 200 and r.json() == {"message": "Hello, World!"}
+        assert ms >= 200
+        ex = proxy.log[-1]
+        assert ex.url == webapp.url + "/"
+        assert ex.applied == [{"type": "latency", "direction": "ingress", "side": "server", "delay": 200.0}]
+        assert ex.metrics_faults() == [{"url": webapp.url + "/", "applied": [{"event": ex.applied[0]}]}]
+        # a host that is not an upstream passes through: no delay, no events
+        r, ms = _timed_get(inventory_app.url + "/items/sku-1", proxies=px)
+        assert r.status_code == 200 and ms < 150
+        assert proxy.log[-1].passthrough and proxy.log[-1].metrics_faults()[0]["applied"] is None
+
+
+def test_reverse_proxy_in_front_of_a_dependency(inventory_app):
+    with start_proxy([], upstream=inventory_app.url) as proxy:
+        assert proxy.url.startswith("http://127.0.0.1:")
+        r = requests.get(proxy.url + "/items/sku-3", timeout=5)
+        assert r.status_code == 200 and r.json() == {"sku": "sku-3", "available": 250}
+        r = requests.post(proxy.url + "/reservations", json={"sku": "sku-3", "quantity": 1}, timeout=5)
+        assert r.status_code == 201 and r.json()["reserved"] == 1
+        proxy.set_faults([{"type": "httperror", "status_code": 503, "probability": 1.0, "body": "down"}])
+        r = requests.get(proxy.url + "/items/sku-3", timeout=5)
+        assert (r.status_code, r.text) == (503, "down")
+    assert not proxy.running
+    with pytest.raises(requests.ConnectionError):
+        requests.get(proxy.url + "/items/sku-3", timeout=2)
+
+
+def test_connect_tunnel_with_server_side_latency(webapp):
+    host, port = webapp.url[len("http://"):].split(":")
+    faults = [{"type": "latency", "mean": 150.0, "stddev": 0.0, "side": "server", "direction": "ingress"}]
+    with start_proxy(faults, upstreams=[webapp.url]) as proxy:
+        with socket.create_connection((proxy.host, proxy.port), timeout=5) as s:
+            s.sendall(f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+            assert s.recv(1024).startswith(b"HTTP/1.1 200")
+            t = time.perf_counter()
+            s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+            elapsed = (time.perf_counter() - t) * 1000
+        assert data.startswith(b"HTTP/1.1 200") and b"Hello, World!" in data
+        assert elapsed >= 150
+        assert any(e["type"] == "latency" for e in proxy.log[-1].applied)
+
+
+def test_unreachable_upstream(webapp):
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    with start_proxy([], upstream=dead) as proxy:
+        r = requests.get(proxy.url + "/x", timeout=5)
+        assert r.status_code == 502 and "error" in r.json()
+    with start_proxy([]) as proxy:  # forward: the client sees a transport error, as without a proxy
+        with pytest.raises(requests.ConnectionError):
+            requests.get(dead + "/x", proxies={"http": proxy.url}, timeout=5)
+
+
+def test_port_in_use_is_a_clear_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(ScenarioRunError, match=f"127.0.0.1:{port}"):
+            start_proxy([], port=port)
+
+
+def test_bad_upstream_and_bad_request_target():
+    with pytest.raises(ScenarioRunError, match="upstream"):
+        start_proxy([], upstream="ftp://example.org")
+    with start_proxy([]) as proxy:  # origin-form request on a forward proxy
+        r = requests.get(proxy.url + "/nothing", timeout=5)
+        assert r.status_code == 400
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
