@@ -10,6 +10,7 @@ from typing import Any
 from .._io import atomic_write
 from ._serde import dumps_results, dumps_results_yaml
 from .reader import load_data, validate
+from .report import _NOW, _end_time
 
 
 def load_results(path: str | os.PathLike) -> "Results":
@@ -55,6 +56,102 @@ class Results:
         """The ScenariosResults dict (lists fault omits filled as ``[]``)."""
         return self._raw
 
+    # ------------------------------------------------------------------ frames
+    @cached_property
+    def runs(self):
+        """One row per request (spec J), columns ``frames.RUNS_COLUMNS``.
+
+        >>> results.runs.groupby("operation_id").total_time_ms.median()  # doctest: +SKIP
+        """
+        from .frames import build_runs
+
+        return build_runs(self._raw)
+
+    @cached_property
+    def items(self):
+        """One row per scenario item: requests_count, failure_counts, percentiles, final_status ..."""
+        from .frames import build_items
+
+        return build_items(self._raw)
+
+    @cached_property
+    def scenarios(self):
+        """One row per scenario: item_count, totals and fault's total_duration_ms."""
+        from .frames import build_scenarios
+
+        return build_scenarios(self._raw, self._report_numbers)
+
+    @cached_property
+    def slo(self):
+        """One row per SLO row of the report, with the measured value and the margin."""
+        from .frames import build_slo
+
+        return build_slo(self._raw)
+
+    @cached_property
+    def endpoints(self):
+        """Unique endpoints in report order: operation_id, method, url, has_operation_id, label.
+
+        >>> results.endpoints.label.tolist()  # doctest: +SKIP
+        ['index__get [GET http://localhost:9090/]', ...]
+        """
+        from .frames import build_endpoints
+
+        return build_endpoints(self._raw)
+
+    @property
+    def operation_ids(self) -> list[str]:
+        """operationIds in report order (the endpoints fault's code review offers)."""
+        from .frames import endpoint_tuples
+
+        out: dict[str, None] = {}
+        for opid, _m, _u in endpoint_tuples(self._raw):
+            if opid is not None:
+                out.setdefault(opid, None)
+        return list(out)
+
+    # ------------------------------------------------------------------ report
+    @cached_property
+    def _report_numbers(self) -> dict:
+        from .report import build_report
+
+        return build_report(self._raw, end_time=None)
+
+    def report(self, *, end_time: Any = _NOW) -> dict:
+        """fault's Report (spec B) as a dict; ``end_time`` defaults to now, as in fault.
+
+        >>> results.report(end_time=None)["scenario_summaries"][0]["item_count"]  # doctest: +SKIP
+        3
+        """
+        report = copy.deepcopy(self._report_numbers)
+        report["end_time"] = _end_time(end_time)
+        return report
+
+    def to_markdown(self, path: str | os.PathLike | None = None, *, end_time: Any = _NOW) -> str:
+        """fault's report.md (spec F); written atomically when ``path`` is given.
+
+        >>> text = results.to_markdown("report.md")  # doctest: +SKIP
+        """
+        from .markdown import render_markdown
+
+        report = dict(self._report_numbers)
+        report["end_time"] = _end_time(end_time)
+        text = render_markdown(report)
+        if path is not None:
+            atomic_write(path, text)
+        return text
+
+    def _repr_html_(self) -> str:
+        from .display import summary_html
+
+        return summary_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import summary_markdown
+
+        return summary_markdown(self)
+
+    # ------------------------------------------------------------------ writing
     def dumps(self) -> str:
         """The results.json text fault would write for this run."""
         return dumps_results(self._raw)

@@ -1,0 +1,322 @@
+"""Flat pandas views of a ScenariosResults dict (spec J).
+
+Each frame is built in one pass over plain Python lists and handed to pandas
+column by column: no per-row pandas work, so 20,000 rows take milliseconds.
+
+>>> from fault_nb.results.frames import RUNS_COLUMNS
+>>> RUNS_COLUMNS[:3]
+('scenario_idx', 'scenario_title', 'item_idx')
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .report import PERCENTILES, error_count, latency_sample, r6_percentile, slo_eval
+
+RUNS_COLUMNS = (
+    "scenario_idx", "scenario_title", "item_idx", "row_idx", "method", "url", "operation_id",
+    "strategy_mode", "start", "total_time_ms", "ttfb_ms", "status", "body_length", "errored",
+    "timed_out", "has_metrics", "error_kinds", "decision", "expected_status", "expected_under_ms",
+    "dns_ms", "fault_types", "latency_delay_ms", "event_count", "repeat_mean_ms",
+)
+
+ITEMS_COLUMNS = (
+    "scenario_idx", "scenario_title", "item_idx", "method", "url", "operation_id", "strategy_mode",
+    "step", "count", "duration", "clients", "rps", "fault_types", "expected_status", "expected_under_ms",
+    "requests_count", "rows", "failure_counts", "error_count", "timeout_count", "total_time_ms",
+    "min_ms", "p25_ms", "p50_ms", "p75_ms", "p95_ms", "p99_ms", "max_ms", "slo_count", "slo_failed",
+    "final_status",
+)
+
+SCENARIOS_COLUMNS = (
+    "scenario_idx", "title", "description", "items", "item_count", "requests_count", "failure_count",
+    "error_count", "passed_items", "failed_items", "total_duration_ms",
+)
+
+SLO_COLUMNS = (
+    "scenario_idx", "scenario_title", "item_idx", "operation_id", "method", "url", "endpoint",
+    "title", "slo_type", "objective", "threshold", "unit", "measured", "margin", "pass", "margin_text",
+    "calls_over_threshold", "calls_over_threshold_percent",
+)
+
+ENDPOINTS_COLUMNS = ("operation_id", "method", "url", "has_operation_id", "label")
+
+
+def endpoint_label(operation_id: str | None, method: str, url: str) -> str:
+    """``"opid [METHOD url]"``, or ``"[METHOD url]"`` without an operationId.
+
+    >>> endpoint_label("index__get", "GET", "http://localhost:9090/")
+    'index__get [GET http://localhost:9090/]'
+    """
+    return f"{operation_id} [{method} {url}]" if operation_id else f"[{method} {url}]"
+
+
+def _opid(call: dict) -> str | None:
+    meta = call.get("meta")
+    return meta.get("operation_id") if isinstance(meta, dict) else None
+
+
+def _iter_items(data: dict):
+    for si, sr in enumerate(data["results"]):
+        scen = sr["scenario"]
+        for ii, (item, ir) in enumerate(zip(scen["items"], sr["results"])):
+            yield si, scen, ii, item, ir
+
+
+def _frame(columns: dict[str, Any], order: tuple[str, ...]):
+    import pandas as pd
+
+    return pd.DataFrame({name: columns[name] for name in order}, columns=list(order))
+
+
+def _series(values, dtype):
+    import pandas as pd
+
+    return pd.array(values, dtype=dtype)
+
+
+def build_runs(data: dict):
+    """One row per request (``ItemResultData``), columns :data:`RUNS_COLUMNS`."""
+    import numpy as np
+    import pandas as pd
+
+    cols: dict[str, list] = {name: [] for name in RUNS_COLUMNS}
+    (c_si, c_title, c_ii, c_ri, c_method, c_url, c_opid, c_mode, c_start, c_total, c_ttfb, c_status,
+     c_blen, c_err, c_to, c_hasm, c_ekinds, c_dec, c_exps, c_expu, c_dns, c_ftypes, c_delay, c_events,
+     c_rmean) = (cols[name] for name in RUNS_COLUMNS)
+    nan = math.nan
+    for si, scen, ii, item, ir in _iter_items(data):
+        call = item["call"]
+        method, url, opid = call["method"], call["url"], _opid(call)
+        mode = (item["context"].get("strategy") or {}).get("mode", "single")
+        title = scen["title"]
+        rows = ir["results"]
+        n = len(rows)
+        c_si.extend([si] * n)
+        c_title.extend([title] * n)
+        c_ii.extend([ii] * n)
+        c_ri.extend(range(n))
+        c_method.extend([method] * n)
+        c_url.extend([url] * n)
+        c_opid.extend([opid] * n)
+        c_mode.extend([mode] * n)
+        for row in rows:
+            c_start.append(row["start"])
+            m = row.get("metrics")
+            if m is not None:
+                c_total.append(m["total_time"])
+                c_ttfb.append(m["ttfb"])
+                proto = m.get("protocol")
+                if proto is not None:
+                    c_status.append(proto.get("code"))
+                    c_blen.append(proto.get("body_length"))
+                else:
+                    c_status.append(None)
+                    c_blen.append(None)
+                c_err.append(m["errored"])
+                c_to.append(m["timed_out"])
+                c_hasm.append(True)
+                dns = m["dns"]
+                c_dns.append(sum(d["duration"] for d in dns) if dns else 0.0)
+                delay = 0.0
+                events = 0
+                for mf in m["faults"]:
+                    applied = mf.get("applied")
+                    if applied:
+                        events += len(applied)
+                        for ev in applied:
+                            e = ev["event"]
+                            if e.get("type") == "latency" and e.get("delay") is not None:
+                                delay += e["delay"]
+                c_delay.append(delay)
+                c_events.append(events)
+            else:
+                c_total.append(nan)
+                c_ttfb.append(nan)
+                c_status.append(None)
+                c_blen.append(None)
+                c_err.append(False)
+                c_to.append(False)
+                c_hasm.append(False)
+                c_dns.append(nan)
+                c_delay.append(0.0)
+                c_events.append(0)
+            errors = row["errors"]
+            c_ekinds.append(tuple(k for e in errors for k in (e if isinstance(e, dict) else (e,)))
+                            if errors else ())
+            exp = row.get("expect")
+            if exp is not None:
+                got = exp.get("got") or {}
+                wanted = exp.get("wanted") or {}
+                c_dec.append(got.get("decision"))
+                c_exps.append(wanted.get("status_code"))
+                rtu = wanted.get("response_time_under")
+                c_expu.append(nan if rtu is None else rtu)
+            else:
+                c_dec.append(None)
+                c_exps.append(None)
+                c_expu.append(nan)
+            faults = row["faults"]
+            if faults:
+                c_ftypes.append(tuple(f.get("type") for f in faults))
+                mean = nan
+                if mode == "repeat":
+                    for f in faults:
+                        if f.get("type") == "latency" and f.get("mean") is not None:
+                            mean = f["mean"]
+                            break
+                c_rmean.append(mean)
+            else:
+                c_ftypes.append(())
+                c_rmean.append(nan)
+
+    cols["start"] = pd.DatetimeIndex(
+        pd.to_datetime(np.asarray(c_start, dtype="int64"), unit="us", utc=True)).as_unit("ns")
+    for name in ("scenario_idx", "item_idx", "row_idx", "event_count"):
+        cols[name] = np.asarray(cols[name], dtype="int64")
+    for name in ("total_time_ms", "ttfb_ms", "expected_under_ms", "dns_ms", "latency_delay_ms", "repeat_mean_ms"):
+        cols[name] = np.asarray(cols[name], dtype="float64")
+    for name in ("errored", "timed_out", "has_metrics"):
+        cols[name] = np.asarray(cols[name], dtype=bool)
+    for name in ("status", "body_length", "expected_status"):
+        cols[name] = _series(cols[name], "Int64")
+    for name in ("error_kinds", "fault_types"):
+        arr = np.empty(len(cols[name]), dtype=object)
+        arr[:] = cols[name]
+        cols[name] = arr
+    for name in ("operation_id", "decision"):
+        cols[name] = np.asarray(cols[name], dtype=object)
+    return _frame(cols, RUNS_COLUMNS)
+
+
+def build_items(data: dict):
+    """One row per scenario item with fault's item-level numbers (spec B.2)."""
+    import numpy as np
+
+    cols: dict[str, list] = {name: [] for name in ITEMS_COLUMNS}
+    nan = math.nan
+    for si, scen, ii, item, ir in _iter_items(data):
+        call, ctx = item["call"], item["context"]
+        strat = ctx.get("strategy") or {"mode": "single"}
+        rows = ir["results"]
+        sample = latency_sample(rows)
+        errors = error_count(rows)
+        exp = item.get("expect") or {}
+        slos = slo_eval(ctx.get("slo"), sample, ir["requests_count"], errors)
+        values = {
+            "scenario_idx": si, "scenario_title": scen["title"], "item_idx": ii,
+            "method": call["method"], "url": call["url"], "operation_id": _opid(call),
+            "strategy_mode": strat.get("mode", "single"),
+            "step": strat.get("step", nan), "count": strat.get("count"),
+            "duration": strat.get("duration"), "clients": strat.get("clients"), "rps": strat.get("rps"),
+            "fault_types": tuple(f.get("type") for f in ctx.get("faults") or ()),
+            "expected_status": exp.get("status"),
+            "expected_under_ms": nan if exp.get("response_time_under") is None else exp["response_time_under"],
+            "requests_count": ir["requests_count"], "rows": len(rows),
+            "failure_counts": ir["failure_counts"], "error_count": errors,
+            "timeout_count": sum(1 for r in rows if r.get("metrics") is not None and r["metrics"]["timed_out"]),
+            "total_time_ms": ir["total_time"]["secs"] * 1000.0 + ir["total_time"]["nanos"] / 1_000_000.0,
+            "min_ms": sample[0] if sample else nan, "max_ms": sample[-1] if sample else nan,
+            "slo_count": len(slos), "slo_failed": sum(1 for row, _, _ in slos if not row["pass"]),
+            "final_status": "Pass" if ir["failure_counts"] == 0 else "Fail",
+        }
+        for p in PERCENTILES:
+            values[f"p{int(p)}_ms"] = r6_percentile(sample, p)[0] if sample else nan
+        for name in ITEMS_COLUMNS:
+            cols[name].append(values[name])
+    for name in ("step", "expected_under_ms", "total_time_ms", "min_ms", "p25_ms", "p50_ms", "p75_ms",
+                 "p95_ms", "p99_ms", "max_ms"):
+        cols[name] = np.asarray(cols[name], dtype="float64")
+    for name in ("scenario_idx", "item_idx", "requests_count", "rows", "failure_counts", "error_count",
+                 "timeout_count", "slo_count", "slo_failed"):
+        cols[name] = np.asarray(cols[name], dtype="int64")
+    for name in ("count", "clients", "rps", "expected_status"):
+        cols[name] = _series(cols[name], "Int64")
+    arr = np.empty(len(cols["fault_types"]), dtype=object)
+    arr[:] = cols["fault_types"]
+    cols["fault_types"] = arr
+    for name in ("operation_id", "duration"):
+        cols[name] = np.asarray(cols[name], dtype=object)
+    return _frame(cols, ITEMS_COLUMNS)
+
+
+def build_scenarios(data: dict, report: dict):
+    """One row per scenario: fault's item_count and total_duration_ms plus totals."""
+    import numpy as np
+
+    cols: dict[str, list] = {name: [] for name in SCENARIOS_COLUMNS}
+    for si, (sr, summ) in enumerate(zip(data["results"], report["scenario_summaries"])):
+        items = summ["item_summaries"]
+        values = {
+            "scenario_idx": si, "title": summ["title"], "description": summ["description"],
+            "items": len(items), "item_count": summ["item_count"],
+            "requests_count": sum(it["run_overview"][0]["requests_count"] for it in items),
+            "failure_count": sum(it["failure_count"] for it in items),
+            "error_count": sum(it["error_count"] for it in items),
+            "passed_items": sum(1 for it in items if it["final_status"] == "Pass"),
+            "failed_items": sum(1 for it in items if it["final_status"] != "Pass"),
+            "total_duration_ms": summ["total_duration_ms"],
+        }
+        for name in SCENARIOS_COLUMNS:
+            cols[name].append(values[name])
+    for name in SCENARIOS_COLUMNS:
+        if name not in ("title", "description", "total_duration_ms"):
+            cols[name] = np.asarray(cols[name], dtype="int64")
+    cols["total_duration_ms"] = np.asarray(cols["total_duration_ms"], dtype="float64")
+    return _frame(cols, SCENARIOS_COLUMNS)
+
+
+def build_slo(data: dict):
+    """One row per SLO row of the report, keyed by scenario, item and endpoint."""
+    import numpy as np
+
+    cols: dict[str, list] = {name: [] for name in SLO_COLUMNS}
+    for si, scen, ii, item, ir in _iter_items(data):
+        call = item["call"]
+        rows = ir["results"]
+        evaluated = slo_eval(item["context"].get("slo"), latency_sample(rows), ir["requests_count"],
+                             error_count(rows))
+        opid = _opid(call)
+        for row, kind, measured in evaluated:
+            values = {
+                "scenario_idx": si, "scenario_title": scen["title"], "item_idx": ii, "operation_id": opid,
+                "method": call["method"], "url": call["url"],
+                "endpoint": endpoint_label(opid, call["method"], call["url"]),
+                "slo_type": kind, "measured": measured, "margin": row["threshold"] - measured,
+                "calls_over_threshold_percent": (math.nan if row["calls_over_threshold_percent"] is None
+                                                 else row["calls_over_threshold_percent"]),
+            }
+            for name in SLO_COLUMNS:
+                cols[name].append(values[name] if name in values else row[name])
+    for name in ("objective", "threshold", "measured", "margin", "calls_over_threshold_percent"):
+        cols[name] = np.asarray(cols[name], dtype="float64")
+    for name in ("scenario_idx", "item_idx", "calls_over_threshold"):
+        cols[name] = np.asarray(cols[name], dtype="int64")
+    cols["pass"] = np.asarray(cols["pass"], dtype=bool)
+    cols["operation_id"] = np.asarray(cols["operation_id"], dtype=object)
+    return _frame(cols, SLO_COLUMNS)
+
+
+def endpoint_tuples(data: dict) -> list[tuple[str | None, str, str]]:
+    """Unique (operation_id, method, url) in report order (spec G.3), opid-less ones included."""
+    seen: dict[tuple, None] = {}
+    for _si, _scen, _ii, item, _ir in _iter_items(data):
+        call = item["call"]
+        seen.setdefault((_opid(call), call["method"], call["url"]), None)
+    return list(seen)
+
+
+def build_endpoints(data: dict):
+    """Endpoints frame: operation_id, method, url, has_operation_id, label."""
+    import numpy as np
+
+    tuples = endpoint_tuples(data)
+    cols = {
+        "operation_id": np.asarray([t[0] for t in tuples], dtype=object),
+        "method": [t[1] for t in tuples],
+        "url": [t[2] for t in tuples],
+        "has_operation_id": np.asarray([t[0] is not None for t in tuples], dtype=bool),
+        "label": [endpoint_label(*t) for t in tuples],
+    }
+    return _frame(cols, ENDPOINTS_COLUMNS)
