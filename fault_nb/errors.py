@@ -78,6 +78,19 @@ class UnknownEndpointError(FaultNbError, KeyError):
         return self.args[0]
 
 
+class ColumnError(FaultNbError, ValueError):
+    """A DataFrame given to a plot lacks a column; the message lists the valid ones."""
+
+    def __init__(self, argument: str, value: object, columns: list[str]):
+        self.argument = argument
+        self.value = value
+        self.columns = list(columns)
+        super().__init__(
+            f"Value of {argument!r} is not the name of a column in 'data_frame'. "
+            f"Expected one of {self.columns} but received: {value!r}"
+        )
+
+
 class LLMError(FaultNbError, RuntimeError):
     """The LLM endpoint failed (bad key, unknown model, repeated 5xx ...)."""
 

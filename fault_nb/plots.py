@@ -1,0 +1,239 @@
+"""plotly figures for fault results, plotly-express style: frame first, ``go.Figure`` out.
+
+Nothing here calls ``fig.show()``; the notebook decides how to display.
+Percentiles use fault's R-6 rule so the bars match the report's numbers.
+
+>>> from fault_nb import load_results
+>>> from fault_nb import plots
+>>> results = load_results("results.json")  # doctest: +SKIP
+>>> plots.latency_percentiles(results.runs)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from .errors import ColumnError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import plotly.graph_objects as go
+
+__all__ = ["error_rates", "latency_percentiles", "latency_timeline", "slo_margins"]
+
+_PASS, _FAIL = "#2a9d8f", "#e63946"
+_PCT_COLORS = {50: "#457b9d", 95: "#f4a261", 99: "#e76f51"}
+
+
+def _check(df: "pd.DataFrame", **columns: Any) -> None:
+    valid = list(df.columns)
+    for arg, name in columns.items():
+        if name is None:
+            continue
+        for one in (name if isinstance(name, (list, tuple)) else [name]):
+            if one not in df.columns:
+                raise ColumnError(arg, one, valid)
+
+
+def _endpoint_key(df: "pd.DataFrame"):
+    """operation_id, or ``METHOD url`` for requests without one."""
+    fallback = df["method"].astype(str) + " " + df["url"].astype(str)
+    if "operation_id" not in df.columns:
+        return fallback
+    return df["operation_id"].where(df["operation_id"].notna(), fallback).astype(str)
+
+
+def _fault_key(values: Iterable) -> list[str]:
+    out = []
+    for v in values:
+        if isinstance(v, (tuple, list)):
+            out.append("+".join(str(x) for x in v) if v else "no fault")
+        elif v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append("no fault")
+        else:
+            out.append(str(v))
+    return out
+
+
+def _r6(values, p: float) -> float:
+    from .results.report import r6_percentile
+
+    vals = sorted(values)
+    return r6_percentile(vals, p)[0] if vals else math.nan
+
+
+def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = "total_time_ms",
+                        group: str | None = "fault_types", percentiles: Sequence[float] = (50, 95, 99),
+                        title: str | None = "Latency percentiles per endpoint and fault") -> "go.Figure":
+    """Grouped bars of p50/p95/p99 latency per endpoint (and fault type).
+
+    ``x`` defaults to the operationId (``METHOD url`` when absent); ``group`` adds a
+    second axis level (the faults in force). Rows without metrics are skipped.
+
+    >>> fig = latency_percentiles(results.runs)  # doctest: +SKIP
+    >>> [t.name for t in fig.data]  # doctest: +SKIP
+    ['p50', 'p95', 'p99']
+    """
+    import plotly.graph_objects as go
+
+    _check(runs, x=x, y=y, group=group)
+    if x is None:
+        _check(runs, x=["method", "url"])
+    df = runs[runs[y].notna()]
+    keys = _endpoint_key(df) if x is None else df[x].astype(str)
+    groups = _fault_key(df[group]) if group is not None else ["all"] * len(df)
+    buckets: dict[tuple[str, str], list[float]] = {}
+    for k, g, v in zip(keys, groups, df[y].to_numpy()):
+        buckets.setdefault((k, g), []).append(float(v))
+    order = list(buckets)
+    fig = go.Figure()
+    for p in percentiles:
+        values = [_r6(buckets[key], float(p)) for key in order]
+        counts = [len(buckets[key]) for key in order]
+        xs: Any = [[k for k, _ in order], [g for _, g in order]] if group is not None else [k for k, _ in order]
+        fig.add_trace(go.Bar(
+            name=f"p{p:g}", x=xs, y=values, customdata=counts,
+            marker_color=_PCT_COLORS.get(int(p)) if float(p).is_integer() else None,
+            hovertemplate="%{x}<br>" + f"p{p:g}" + ": %{y:.2f} ms<br>%{customdata} requests<extra></extra>",
+        ))
+    fig.update_layout(barmode="group", title=title, yaxis_title=f"{y} (R-6 percentile)",
+                      xaxis_title="endpoint / faults" if group is not None else "endpoint",
+                      legend_title="percentile")
+    return fig
+
+
+def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
+    """Shaded spans: one per item with faults; load periods narrow it to the fault's period."""
+    from .results.markdown import parse_duration, period_fractions
+
+    keys = [c for c in ("scenario_idx", "item_idx") if c in runs.columns]
+    if len(keys) < 2 or "fault_types" not in runs.columns or not len(runs):
+        return []
+    out = []
+    for (si, ii), df in runs.groupby(keys, sort=True):
+        faults = df["fault_types"].iloc[0]
+        if not isinstance(faults, (tuple, list)) or not faults:
+            continue
+        t0 = df[x].min()
+        lat = df[y].fillna(0.0) if y in df.columns else 0.0
+        import pandas as pd
+
+        t1 = (df[x] + pd.to_timedelta(lat, unit="ms")).max()
+        spans = [(t0, t1, "+".join(faults))]
+        if results is not None:
+            item = results.raw["results"][si]["scenario"]["items"][ii]
+            strat = item["context"].get("strategy") or {}
+            configured = item["context"].get("faults") or []
+            if strat.get("mode") == "load" and any(f.get("period") for f in configured):
+                secs = parse_duration(str(strat.get("duration", ""))) or 0.0
+                origin = t0 - pd.Timedelta(milliseconds=100)  # the schedule starts 100 ms before the clients
+                spans = []
+                for f in configured:
+                    frac = period_fractions(f.get("period"), secs) or (0.0, 1.0)
+                    spans.append((origin + pd.Timedelta(seconds=frac[0] * secs),
+                                  origin + pd.Timedelta(seconds=frac[1] * secs), str(f.get("type"))))
+        for a, b, label in spans:
+            out.append({"x0": a, "x1": b, "label": label, "scenario_idx": int(si), "item_idx": int(ii)})
+    return out
+
+
+def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_time_ms",
+                     color: str | None = None, results: Any = None,
+                     title: str | None = "Latency over time") -> "go.Figure":
+    """Latency of every request over time, with the fault windows shaded.
+
+    Each item that ran with faults gets a shaded span over its requests; pass
+    ``results=`` to narrow load items to the fault periods they were configured
+    with (fractions of the load duration, as fault schedules them).
+    Errored and timed-out requests are drawn as crosses.
+
+    >>> fig = latency_timeline(results.runs, results=results)  # doctest: +SKIP
+    """
+    import plotly.graph_objects as go
+
+    _check(runs, x=x, y=y, color=color)
+    df = runs[runs[y].notna()]
+    keys = _endpoint_key(df) if color is None else df[color].astype(str)
+    bad = None
+    if "errored" in df.columns and "timed_out" in df.columns:
+        bad = (df["errored"].astype(bool) | df["timed_out"].astype(bool)).to_numpy()
+    fig = go.Figure()
+    for name in dict.fromkeys(keys):
+        mask = (keys == name).to_numpy()
+        symbols = ["x" if b else "circle" for b in bad[mask]] if bad is not None else "circle"
+        fig.add_trace(go.Scatter(
+            x=df[x][mask], y=df[y][mask], mode="markers", name=name, marker={"symbol": symbols},
+            hovertemplate="%{x}<br>%{y:.2f} ms<extra>" + name.replace("<", "&lt;") + "</extra>",
+        ))
+    palette = ["rgba(230,57,70,0.12)", "rgba(244,162,97,0.15)", "rgba(69,123,157,0.12)"]
+    for i, w in enumerate(_windows(runs, results, x, y)):
+        fig.add_vrect(x0=w["x0"], x1=w["x1"], fillcolor=palette[i % len(palette)], line_width=0, layer="below",
+                      annotation_text=w["label"], annotation_position="top left",
+                      name=f"{w['scenario_idx']}.{w['item_idx']} {w['label']}")
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=f"{y}", legend_title="endpoint")
+    return fig
+
+
+def error_rates(runs: "pd.DataFrame", *, by: str = "scenario_title",
+                title: str | None = "Error, timeout and expectation-failure rates") -> "go.Figure":
+    """Share of requests that errored, timed out or failed their expectation, per ``by``.
+
+    >>> fig = error_rates(results.runs)  # doctest: +SKIP
+    >>> [t.name for t in fig.data]  # doctest: +SKIP
+    ['errored', 'timed out', 'expectation failed']
+    """
+    import plotly.graph_objects as go
+
+    _check(runs, by=by, errored="errored", timed_out="timed_out", decision="decision")
+    groups = runs.groupby(by, sort=False)
+    names = [str(k) for k in groups.groups.keys()]
+    total = groups.size().to_numpy()
+    errored = groups["errored"].sum().to_numpy()
+    timed = groups["timed_out"].sum().to_numpy()
+    failed = groups["decision"].agg(lambda s: int((s == "failure").sum())).to_numpy()
+    fig = go.Figure()
+    for label, counts, color in (("errored", errored, "#e63946"), ("timed out", timed, "#f4a261"),
+                                 ("expectation failed", failed, "#457b9d")):
+        rates = [100.0 * c / n if n else 0.0 for c, n in zip(counts, total)]
+        fig.add_trace(go.Bar(name=label, x=names, y=rates, marker_color=color,
+                             customdata=list(zip([int(c) for c in counts], [int(n) for n in total])),
+                             hovertemplate="%{x}<br>%{y:.1f}% (%{customdata[0]} of %{customdata[1]})"
+                                           "<extra>" + label + "</extra>"))
+    fig.update_layout(barmode="group", title=title, yaxis_title="% of requests", yaxis_range=[0, 100],
+                      xaxis_title=by)
+    return fig
+
+
+def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: measured vs threshold") -> "go.Figure":
+    """Measured value against each SLO threshold, one panel per unit (ms, %).
+
+    Bars are the measured values (green pass, red fail), diamonds the thresholds,
+    and the text is fault's margin ("Above by 1.0ms").
+
+    >>> fig = slo_margins(results.slo)  # doctest: +SKIP
+    """
+    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go
+
+    _check(slo, endpoint="endpoint", title="title", measured="measured", threshold="threshold",
+           unit="unit", passed="pass", margin_text="margin_text")
+    units = list(dict.fromkeys(slo["unit"])) or ["ms"]
+    fig = make_subplots(rows=1, cols=len(units), subplot_titles=[f"unit: {u}" for u in units],
+                        horizontal_spacing=0.25)
+    for col, unit in enumerate(units, start=1):
+        part = slo[slo["unit"] == unit]
+        labels = [f"{e} · {t}" for e, t in zip(part["endpoint"], part["title"])]
+        passed = part["pass"].astype(bool).tolist()
+        fig.add_trace(go.Bar(
+            x=part["measured"].tolist(), y=labels, orientation="h", name=f"measured ({unit})",
+            marker_color=[_PASS if p else _FAIL for p in passed], text=part["margin_text"].tolist(),
+            textposition="auto", hovertemplate="%{y}<br>measured %{x:.2f}" + unit + "<br>%{text}<extra></extra>",
+        ), row=1, col=col)
+        fig.add_trace(go.Scatter(
+            x=part["threshold"].tolist(), y=labels, mode="markers", name=f"threshold ({unit})",
+            marker={"symbol": "diamond", "size": 12, "color": "black"},
+            hovertemplate="%{y}<br>threshold %{x}" + unit + "<extra></extra>",
+        ), row=1, col=col)
+        fig.update_xaxes(title_text=unit, row=1, col=col)
+    fig.update_layout(title=title, showlegend=True)
+    return fig
