@@ -257,9 +257,9 @@ class _Builder:
         cur: list[Any] = []
         cur_start = outer
         for stmt in body.named_children:
-            first = cur[0] if cur else cur_start
-            if cur and (stmt.end_point[0] - first.start_point[0] + 1 > MAX_LINES
-                        or stmt.end_byte - first.start_byte > MAX_BYTES):
+            # the first part starts at the signature, later ones at their first statement
+            if cur and (stmt.end_point[0] - cur_start.start_point[0] + 1 > MAX_LINES
+                        or stmt.end_byte - cur_start.start_byte > MAX_BYTES):
                 groups.append(cur)
                 cur = []
                 cur_start = stmt

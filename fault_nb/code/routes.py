@@ -329,7 +329,7 @@ def match_score(route_path: str, url: str) -> int | None:
     slash match adds 1, so ``/users/`` prefers the route declared with the slash.
 
     >>> match_score("/users/{user_id}", "http://h/users/1"), match_score("/users/<int:id>", "/users/{id}")
-    (3, 3)
+    (4, 4)
     """
     path = url_path(url)
     rs, us = segments(route_path), segments(path)

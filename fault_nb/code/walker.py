@@ -194,6 +194,13 @@ def walk_sources(root: Path, grammars: set[str] | None = None,
                 yield from visit(Path(entry.path), rel)
                 continue
             stats.files_seen += 1
+            try:
+                regular = entry.is_file()
+            except OSError:
+                regular = False
+            if not regular:  # broken symlink, FIFO, socket: reading could fail or block
+                stats.skipped["unreadable" if entry.is_symlink() else "not a regular file"] += 1
+                continue
             if entry.name.startswith("."):
                 stats.skipped["hidden"] += 1
                 continue
