@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ScenarioFormatError
+from .period import parse_duration
+from .period import parse_period as _parse_period
 
 # fault's fixed 5-state packet-loss chain (fault-cli/src/fault/packet_loss.rs):
 # on every operation the state moves first, then the new state's loss
@@ -47,77 +48,28 @@ PACKETLOSS_TRANSITIONS = (
 PACKETLOSS_LOSS = (0.0, 0.1, 0.3, 0.6, 0.9)
 
 _UNITS = {"Bps": 1, "KBps": 1_000, "MBps": 1_000_000, "GBps": 1_000_000_000}
-_DUR_UNITS = {
-    "ms": 0.001, "msec": 0.001, "millis": 0.001, "milliseconds": 0.001, "millisecond": 0.001,
-    "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0,
-    "m": 60.0, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0,
-    "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0,
-    "us": 1e-6, "µs": 1e-6, "ns": 1e-9,
-}
-_DUR_PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Zµ]*)")
-
-
-def parse_duration(text: Any) -> float | None:
-    """Seconds from a parse_duration string (``10s``, ``1m``, ``1.5 minutes``, ``2``).
-
-    A bare number is seconds. Returns ``None`` when the text does not parse.
-
-    >>> parse_duration("1m 30s")
-    90.0
-    """
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    if not isinstance(text, str) or not text.strip():
-        return None
-    pos, total, s = 0, 0.0, text.strip()
-    while pos < len(s):
-        m = _DUR_PART.match(s, pos)
-        if not m or m.end() == pos:
-            return None
-        unit = m.group(2) or "s"
-        if unit not in _DUR_UNITS:
-            return None
-        total += float(m.group(1)) * _DUR_UNITS[unit]
-        pos = m.end()
-    return total
 
 
 def parse_period(text: Any, run_seconds: float | None) -> tuple[float, float | None] | None:
     """``(start_s, end_s | None)`` of a period string, relative to the item start.
 
-    Percentages are of the load ``duration`` (``run_seconds``); single and
-    repeat items have no duration, so there a percentage start counts as 0 and
-    a percentage duration as "until the end". Invalid text gives ``None``
-    (always on), as in fault; only the first ``;``-separated period is used.
+    Parsing is :mod:`fault_nb.scenarios.period`'s. Percentages are of the load
+    ``duration`` (``run_seconds``); single and repeat items have no duration,
+    so there a percentage start counts as 0 and a percentage duration as "until
+    the end". Invalid text gives ``None`` (always on), as in fault.
 
     >>> parse_period("start:10%,duration:50%", 2.0)
     (0.2, 1.2)
     """
-    if not isinstance(text, str) or not text.strip():
+    p = _parse_period(text)
+    if p is None:
         return None
-    start, dur = 0.0, None
-    for part in text.split(";", 1)[0].split(","):
-        key, sep, value = part.partition(":")
-        key, value = key.strip(), value.strip()
-        if not sep or key not in ("start", "duration"):
-            return None
-        if value.endswith("%"):
-            try:
-                frac = float(value[:-1]) / 100.0
-            except ValueError:
-                return None
-            seconds = None if run_seconds is None else frac * run_seconds
-            if seconds is None:
-                seconds = 0.0 if key == "start" else None
-        else:
-            seconds = parse_duration(value)
-            if seconds is None:
-                return None
-        if key == "start":
-            start = seconds or 0.0
-        else:
-            dur = seconds
-    return (start, None if dur is None else start + dur)
+    if run_seconds is not None:
+        return p.window(run_seconds)
+    start = p.start.seconds() if p.start is not None and not p.start.is_fraction else 0.0
+    if p.duration is None or p.duration.is_fraction:
+        return (start, None)
+    return (start, start + p.duration.seconds())
 
 
 def _direction(value: Any) -> str:

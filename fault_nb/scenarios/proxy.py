@@ -224,6 +224,8 @@ class ProxyServer:
             await self._serve(reader, writer, owned)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError, ValueError):
             pass
+        except asyncio.CancelledError:  # proxy shutting down; asyncio would log a re-raised one
+            pass
         finally:
             self._tasks.discard(task)
             for w in owned:
