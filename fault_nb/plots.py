@@ -1,6 +1,6 @@
 """plotly figures for fault results, plotly-express style: frame first, ``go.Figure`` out.
 
-Nothing here calls ``fig.show()``; the notebook decides how to display.
+Nothing here displays a figure; the notebook decides how to show it.
 Percentiles use fault's R-6 rule so the bars match the report's numbers.
 
 >>> from fault_nb import load_results
@@ -90,7 +90,9 @@ def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = 
     for p in percentiles:
         values = [_r6(buckets[key], float(p)) for key in order]
         counts = [len(buckets[key]) for key in order]
-        xs: Any = [[k for k, _ in order], [g for _, g in order]] if group is not None else [k for k, _ in order]
+        xs: Any = [k for k, _ in order]
+        if group is not None and order:
+            xs = [xs, [g for _, g in order]]  # a two-level (multicategory) axis
         fig.add_trace(go.Bar(
             name=f"p{p:g}", x=xs, y=values, customdata=counts,
             marker_color=_PCT_COLORS.get(int(p)) if float(p).is_integer() else None,

@@ -121,10 +121,9 @@ def parse_json(text: str, file: str) -> tuple[Any, bool]:
     try:
         return json.loads(text, parse_constant=constant), bool(seen)
     except json.JSONDecodeError as exc:
-        where = "end of file" if exc.pos >= len(text.rstrip()) else f"line {exc.lineno} column {exc.colno}"
-        problem = f"invalid JSON at {where} (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+        problem = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         if exc.pos >= len(text.rstrip()):
-            problem += "; the file looks truncated"
+            problem += " (end of file: the file looks truncated)"
         _fail(file, (), problem, "a complete JSON document")
     except RecursionError:
         _fail(file, (), "JSON nested too deeply", "a results.json as fault writes it")

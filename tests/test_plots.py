@@ -1,0 +1,135 @@
+"""plotly figures: data and layout, not pixels."""
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import pytest
+
+from fault_nb import plots
+from fault_nb.errors import ColumnError
+from fault_nb.results import Results, load_results
+
+
+@pytest.fixture(scope="module")
+def seed(fixtures_dir):
+    return load_results(fixtures_dir / "results" / "seed_app.results.json")
+
+
+@pytest.fixture(scope="module")
+def empty():
+    return Results.from_dict({"start": 0, "end": 0, "results": []})
+
+
+def test_latency_percentiles_match_report(seed):
+    fig = plots.latency_percentiles(seed.runs)
+    assert isinstance(fig, go.Figure)
+    assert [t.name for t in fig.data] == ["p50", "p95", "p99"]
+    p50 = fig.data[0]
+    pairs = list(zip(p50.x[0], p50.x[1]))
+    assert ("index__get", "latency+latency+latency") in pairs
+    # the load item with three latency pulses is its own bucket: its p50 is the report's
+    report = seed.report(end_time=None)
+    load_item = report["scenario_summaries"][3]["item_summaries"][0]["run_overview"][0]
+    idx = pairs.index(("index__get", "latency+latency+latency"))
+    assert p50.y[idx] == load_item["latency_percentiles"][1]["latency"]
+    assert p50.customdata[idx] == 13
+    assert fig.layout.barmode == "group"
+
+
+def test_latency_percentiles_custom_columns(seed):
+    fig = plots.latency_percentiles(seed.runs, x="scenario_title", group=None, percentiles=(50,))
+    assert len(fig.data) == 1 and len(fig.data[0].x) == 6
+    assert fig.data[0].x[0] == "Latency spike on every endpoint"
+
+
+def test_latency_timeline_shades_fault_windows(seed):
+    fig = plots.latency_timeline(seed.runs, results=seed)
+    points = sum(len(t.x) for t in fig.data)
+    assert points == int(seed.runs.total_time_ms.notna().sum())
+    assert {t.name for t in fig.data} == set(seed.operation_ids)
+    shapes = fig.layout.shapes
+    labels = [a.text for a in fig.layout.annotations]
+    # 13 items with faults; the pulsed load item gives 3 windows instead of 1
+    assert len(shapes) == 15
+    assert labels.count("latency") >= 3
+    pulse = [s for s in shapes if s.name and s.name.startswith("3.0 ")]
+    assert len(pulse) == 3
+    starts = sorted(s.x0 for s in pulse)
+    # start:10% / 40% / 70% of a 3 s load: 0.9 s apart
+    assert (starts[1] - starts[0]).total_seconds() == pytest.approx(0.9)
+    assert (pulse[0].x1 - pulse[0].x0).total_seconds() == pytest.approx(0.45)
+
+
+def test_latency_timeline_marks_failed_requests(seed):
+    fig = plots.latency_timeline(seed.runs)
+    symbols = [s for t in fig.data for s in t.marker.symbol]
+    bad = int((seed.runs.errored | seed.runs.timed_out)[seed.runs.total_time_ms.notna()].sum())
+    assert symbols.count("x") == bad > 0
+    assert len(fig.layout.shapes) == 13  # without results=: one window per item with faults
+
+
+def test_error_rates(seed):
+    fig = plots.error_rates(seed.runs)
+    assert [t.name for t in fig.data] == ["errored", "timed out", "expectation failed"]
+    runs = seed.runs
+    scen = runs.scenario_title.unique().tolist()
+    assert list(fig.data[0].x) == scen
+    for i, title in enumerate(scen):
+        part = runs[runs.scenario_title == title]
+        assert fig.data[0].y[i] == pytest.approx(100.0 * part.errored.sum() / len(part))
+        assert fig.data[2].y[i] == pytest.approx(100.0 * (part.decision == "failure").sum() / len(part))
+    assert tuple(fig.layout.yaxis.range) == (0, 100)
+
+
+def test_slo_margins(seed):
+    fig = plots.slo_margins(seed.slo)
+    bars = [t for t in fig.data if t.type == "bar"]
+    marks = [t for t in fig.data if t.type == "scatter"]
+    assert [b.name for b in bars] == ["measured (ms)", "measured (%)"]
+    ms = seed.slo[seed.slo.unit == "ms"]
+    assert list(bars[0].x) == ms.measured.tolist()
+    assert list(marks[0].x) == ms.threshold.tolist()
+    assert list(bars[0].text) == ms.margin_text.tolist()
+    colors = list(bars[0].marker.color)
+    assert colors.count(plots._FAIL) == int((~ms["pass"]).sum())
+
+
+@pytest.mark.parametrize("func, kwargs", [
+    (plots.latency_percentiles, {"x": "endpoint_name"}),
+    (plots.latency_percentiles, {"y": "latency"}),
+    (plots.latency_timeline, {"color": "nope"}),
+    (plots.error_rates, {"by": "scenario"}),
+])
+def test_bad_column_lists_valid_ones(seed, func, kwargs):
+    with pytest.raises(ColumnError) as info:
+        func(seed.runs, **kwargs)
+    msg = str(info.value)
+    (arg, value), = kwargs.items()
+    assert f"Value of '{arg}' is not the name of a column in 'data_frame'" in msg
+    assert repr(value) in msg and "'total_time_ms'" in msg
+    assert isinstance(info.value, ValueError)
+
+
+def test_slo_margins_needs_slo_frame(seed):
+    with pytest.raises(ColumnError, match="'endpoint'"):
+        plots.slo_margins(seed.runs)
+
+
+def test_empty_frames_give_empty_figures(empty):
+    assert all(len(t.x) == 0 for t in plots.latency_percentiles(empty.runs).data)
+    assert len(plots.latency_timeline(empty.runs, results=empty).data) == 0
+    assert all(len(t.x) == 0 for t in plots.error_rates(empty.runs).data)
+    assert len(plots.slo_margins(empty.slo).data) == 2
+
+
+def test_no_show_and_lazy_import():
+    import inspect
+    import subprocess
+    import sys
+
+    assert ".show(" not in inspect.getsource(plots)
+    out = subprocess.run([sys.executable, "-c", "import sys, fault_nb.plots; print('plotly' in sys.modules)"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+    assert not math.isnan(0.0)
