@@ -44,11 +44,22 @@ def filter_runs(runs, *, scenario: int | None = None, operation_id: str | None =
     return runs[mask]
 
 
-def default_charts() -> list[Callable]:
-    """The chart functions the explorer shows: frame in, ``go.Figure`` out."""
+def _figure_bundle(fig) -> dict:
+    import plotly.io as pio
+
+    return pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+
+
+def default_charts(results=None) -> list[Callable]:
+    """The chart functions the explorer shows: runs frame in, ``go.Figure`` out.
+
+    >>> [f(results.runs) for f in default_charts(results)]  # doctest: +SKIP
+    """
+    from functools import partial
+
     from .. import plots
 
-    return [getattr(plots, name) for name in plots.EXPLORER_CHARTS]
+    return [plots.latency_percentiles, partial(plots.latency_timeline, results=results), plots.error_rates]
 
 
 class ResultsExplorer(_w.VBox):
@@ -66,7 +77,7 @@ class ResultsExplorer(_w.VBox):
         self.results = results
         self.max_rows = max_rows
         self.runs = results.runs
-        self.charts = list(charts) if charts is not None else default_charts()
+        self.charts = list(charts) if charts is not None else default_charts(results)
         runs = self.runs
         titles = (runs[["scenario_idx", "scenario_title"]].drop_duplicates().sort_values("scenario_idx")
                   if len(runs) else [])
@@ -83,6 +94,7 @@ class ResultsExplorer(_w.VBox):
         self.summary = _w.HTML()
         self.table = _w.HTML(layout=_w.Layout(max_height="24em", overflow="auto"))
         self.figures: list = []
+        self.chart_outputs: list = []
         self.chart_box = _w.VBox()
         self.message = _w.HTML()
         self.frame = runs
@@ -106,9 +118,11 @@ class ResultsExplorer(_w.VBox):
         self.frame = filter_runs(self.runs, **self.filters)
         self.summary.value = self._summary_html()
         shown = [c for c in TABLE_COLUMNS if c in self.frame.columns]
-        table = self.frame[shown].head(self.max_rows)
+        table = self.frame[shown].head(self.max_rows).copy()
         more = len(self.frame) - len(table)
-        self.table.value = table.to_html(index=False, escape=True, na_rep="", border=0,
+        if "fault_types" in table:
+            table["fault_types"] = table["fault_types"].map(lambda v: ", ".join(_fault_list(v)))
+        self.table.value = table.to_html(index=False, escape=True, na_rep="", border=0, float_format="{:.1f}".format,
                                          classes="fnb-runs jp-RenderedHTMLCommon") + (
             f"<p>… {more} more rows (use <code>explorer.frame</code>)</p>" if more > 0 else "")
         self._draw_charts()
@@ -126,25 +140,27 @@ class ResultsExplorer(_w.VBox):
                 f"<strong>{err}</strong> errored{html.escape(timing)}</p>")
 
     def _draw_charts(self) -> None:
-        import plotly.graph_objects as go
-
         figures = []
         problems = []
-        for chart in self.charts:
-            try:
-                figures.append(chart(self.frame))
-            except Exception as exc:  # one bad chart must not take the explorer down
-                problems.append(f"{getattr(chart, '__name__', chart)}: {exc}")
+        if len(self.frame):
+            for chart in self.charts:
+                try:
+                    figures.append(chart(self.frame))
+                except Exception as exc:  # one bad chart must not take the explorer down
+                    name = getattr(chart, "__name__", None) or getattr(getattr(chart, "func", None), "__name__", "chart")
+                    problems.append(f"{name}: {exc}")
         self.message.value = error_box("; ".join(problems), "Chart failed") if problems else ""
-        if len(self.figures) != len(figures):
-            self.figures = [go.FigureWidget(fig) for fig in figures]
-            self.chart_box.children = self.figures
-            return
-        for widget, fig in zip(self.figures, figures):
-            with widget.batch_update():
-                widget.data = ()
-                widget.add_traces(list(fig.data))
-                widget.layout = fig.layout
+        self.figures = figures
+        # plotly's mime bundle in an Output widget, not a FigureWidget: a FigureWidget
+        # carries the whole plotly.js bundle in its saved state (~5 MB per chart)
+        if len(self.chart_outputs) != len(figures):
+            self.chart_outputs = [_w.Output() for _ in figures]
+            self.chart_box.children = self.chart_outputs
+        for out, fig in zip(self.chart_outputs, figures):
+            out.outputs = ({"output_type": "display_data", "data": _figure_bundle(fig), "metadata": {}},)
+        if not figures:
+            self.chart_outputs = []
+            self.chart_box.children = ()
 
     def to_text(self) -> str:
         return f"ResultsExplorer: {len(self.frame)} of {len(self.runs)} requests ({self.results!r})"

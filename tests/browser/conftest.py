@@ -1,0 +1,143 @@
+"""JupyterLab / Voilà servers and a headless Chromium for the browser tests.
+
+Servers run in their own process group on a free loopback port with a token,
+in a temporary root holding a copy of notebooks/, and are stopped by PID
+(process group) also when a test fails. Chromium is Debian's /usr/bin/chromium:
+``playwright install`` is never used.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from fault_nb.apps import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BIN = Path(sys.executable).parent
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen, url: str, token: str, root: Path, log: Path):
+        self.proc, self.url, self.token, self.root, self.log_path = proc, url, token, root, log
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+def _start(cmd: list[str], url: str, probe: str, token: str, root: Path, env: dict, timeout: float = 90) -> Server:
+    log = root.parent / f"{Path(cmd[0]).name}-{free_port()}.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Server(proc, url, token, root, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}:\n{server.log()[-3000:]}")
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as resp:
+                if resp.status == 200:
+                    return server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"{cmd[0]} did not answer on {probe}:\n{server.log()[-3000:]}")
+
+
+def _root(tmp_path_factory, shared) -> tuple[Path, dict]:
+    base = tmp_path_factory.mktemp("browser")
+    root = base / "root"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    out = base / "out"
+    out.mkdir()
+    env = {**os.environ, "FAULT_NB_SHARED": str(shared), "FAULT_NB_OUT": str(out),
+           "JUPYTER_CONFIG_DIR": str(base / "jupyter-config"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(base / "lab-settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(base / "lab-workspaces"), "NO_PROXY": "127.0.0.1,localhost"}
+    env.pop("JUPYTER_TOKEN", None)
+    return root, env
+
+
+@pytest.fixture(scope="module")
+def browser_env(shared, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/sysdeps.sh (apt-get install chromium)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    return _root(tmp_path_factory, shared)
+
+
+@pytest.fixture(scope="module")
+def lab(browser_env):
+    root, env = browser_env
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [str(BIN / "jupyter-lab"), "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=False",
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    url = f"http://127.0.0.1:{port}"
+    server = _start(cmd, url, f"{url}/api/status?token={token}", token, root, env)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def voila(browser_env):
+    root, env = browser_env
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [str(BIN / "voila"), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+           f"--token={token}", str(root)]
+    url = f"http://127.0.0.1:{port}"
+    server = _start(cmd, url, f"{url}/?token={token}", token, root, env)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()

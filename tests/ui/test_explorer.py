@@ -1,0 +1,85 @@
+"""ResultsExplorer and EndpointPicker over a real results.json fixture."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+import fault_nb  # noqa: E402
+from fault_nb.ui import EndpointPicker, ResultsExplorer  # noqa: E402
+from fault_nb.ui.explorer import filter_runs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def results(fixtures_dir):
+    return fault_nb.load_results(fixtures_dir / "results" / "seed_app.results.json")
+
+
+def test_picker_lists_fault_labels_and_values_are_operation_ids(results):
+    picker = EndpointPicker(results)
+    assert [label for label, _ in picker.options] == list(results.endpoints["label"])
+    assert picker.value == "index__get"
+    picker.value = "read_user_users__user_id__get"
+    assert picker.label_for_value == "read_user_users__user_id__get [GET http://localhost:9090/users/{user_id}]"
+    data = picker._repr_mimebundle_()
+    assert "> read_user_users__user_id__get [GET" in data["text/plain"]
+    assert "<li>index__get [GET http://localhost:9090/]</li>" in data["text/html"]
+
+
+def test_filters_change_frame_table_and_charts(results):
+    calls = []
+
+    def chart(frame):
+        import plotly.graph_objects as go
+
+        calls.append(len(frame))
+        return go.Figure(go.Bar(x=list(frame["operation_id"]), y=list(frame["total_time_ms"])))
+
+    explorer = ResultsExplorer(results, charts=[chart])
+    total = len(results.runs)
+    assert calls == [total] and len(explorer.frame) == total
+    assert explorer.table.value.count("</tr>") == total + 1  # header row + one per request
+    explorer.endpoint.value = "create_user_users__post"
+    expected = (results.runs["operation_id"] == "create_user_users__post").sum()
+    assert len(explorer.frame) == expected == calls[-1]
+    assert set(explorer.frame["operation_id"]) == {"create_user_users__post"}
+    assert len(explorer.figures[0].data[0].x) == expected
+    shown = explorer.chart_outputs[0].outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    assert len(shown["data"][0]["x"]) == expected  # the chart on screen follows the filter
+    assert f"<strong>{expected}</strong> of {total} requests" in explorer.summary.value
+    explorer.faults.value = ("blackhole",)
+    assert all("blackhole" in tuple(f) for f in explorer.frame["fault_types"])
+    explorer.scenario.value = 0  # the first scenario has no blackhole: nothing matches
+    assert len(explorer.frame) == 0 and "No request matches" in explorer.summary.value
+    assert explorer.chart_box.children == ()
+
+
+def test_default_charts_come_from_fault_nb_plots(results):
+    explorer = ResultsExplorer(results)
+    titles = [fig.layout.title.text for fig in explorer.figures]
+    assert titles == ["Latency percentiles per endpoint and fault", "Latency over time",
+                      "Error, timeout and expectation-failure rates"]
+    assert explorer.message.value == ""
+
+
+def test_a_failing_chart_is_reported_not_raised(results):
+    def broken(frame):
+        raise ValueError("no <good> column")
+
+    explorer = ResultsExplorer(results, charts=[broken])
+    assert "Chart failed" in explorer.message.value
+    assert "no &lt;good&gt; column" in explorer.message.value
+
+
+def test_filter_runs_matches_pandas(results):
+    runs = results.runs
+    got = filter_runs(runs, scenario=1, operation_id="read_user_users__user_id__get")
+    want = runs[(runs.scenario_idx == 1) & (runs.operation_id == "read_user_users__user_id__get")]
+    assert got.index.tolist() == want.index.tolist() and len(got) > 0
+
+
+def test_static_fallback(results):
+    explorer = ResultsExplorer(results, charts=[])
+    data = explorer._repr_mimebundle_()
+    assert data["text/plain"].startswith(f"ResultsExplorer: {len(results.runs)} of {len(results.runs)} requests")
+    assert "<table" in data["text/html"] and "application/vnd.jupyter.widget-view+json" in data
