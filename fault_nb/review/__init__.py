@@ -1,0 +1,48 @@
+"""Code review: scenario review, per-endpoint review with verified diffs, offline rules reviewer.
+
+>>> from fault_nb.review import review_endpoint, review_scenarios  # doctest: +SKIP
+
+Exports are lazy so that building the CLI parser (which imports
+``fault_nb.review.cli``) does not import openai, pandas or tree-sitter.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "review_scenarios": "fault_nb.review.scenario_review",
+    "ScenarioReview": "fault_nb.review.model",
+    "review_endpoint": "fault_nb.review.code_review",
+    "review_all": "fault_nb.review.code_review",
+    "Review": "fault_nb.review.model",
+    "Suggestion": "fault_nb.review.model",
+    "LLMClient": "fault_nb.review.llm",
+    "llm_from_env": "fault_nb.review.llm",
+    "ResponseCache": "fault_nb.review.cache",
+    "reviews_markdown": "fault_nb.review.render",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fault_nb.review' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cache import ResponseCache
+    from .code_review import review_all, review_endpoint
+    from .llm import LLMClient, llm_from_env
+    from .model import Review, ScenarioReview, Suggestion
+    from .render import reviews_markdown
+    from .scenario_review import review_scenarios

@@ -1,0 +1,146 @@
+"""`fault-nb agent ...`: scenario review and code review from the terminal (fault's verbs).
+
+    fault-nb agent scenario-review --results FILE [--role developer|sre] [--report FILE]
+    fault-nb agent code-review --results FILE --source-dir DIR [--source-lang L]
+        [--scenario-review-report FILE] [--endpoint OPID | --all] [--report FILE] [--json]
+
+The LLM comes from the environment (FAULT_NB_LLM_*); without one, or with
+``--offline``, the offline rules reviewer runs and says so. Kept light: the
+work is imported inside the handlers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    agent = sub.add_parser("agent", help="LLM (or offline) scenario review and code review",
+                           description="Review scenario results and the code behind each endpoint.")
+    verbs = agent.add_subparsers(dest="agent_command", metavar="COMMAND")
+    agent.set_defaults(func=lambda args: (agent.print_help(sys.stderr), 2)[1])
+
+    s = verbs.add_parser("scenario-review", help="seven-phase analysis of a results file",
+                         description="Analyse results.json in seven phases and write a Markdown (or PDF) report.")
+    s.add_argument("--results", default="results.json", help="fault's results.json (default: %(default)s)")
+    s.add_argument("--role", default="developer", choices=("developer", "sre"), help="audience of the analysis")
+    s.add_argument("--report", default="scenario-review-report.md",
+                   help="output file, .md or .pdf (default: %(default)s)")
+    s.add_argument("--offline", action="store_true", help="never call an LLM, even if one is configured")
+    s.set_defaults(func=run_scenario_review)
+
+    c = verbs.add_parser("code-review", help="verified code changes for one or every endpoint",
+                         description="Suggest resilience changes to the code behind endpoints, as verified diffs.")
+    c.add_argument("--results", default="results.json", help="fault's results.json (default: %(default)s)")
+    c.add_argument("--source-dir", required=True, help="the application's source folder")
+    c.add_argument("--source-lang", default=None, help="python, javascript, typescript, go, rust or java")
+    c.add_argument("--scenario-review-report", default=None, metavar="FILE",
+                   help="a scenario review report to give the reviewer as context")
+    which = c.add_mutually_exclusive_group()
+    which.add_argument("--endpoint", default=None, metavar="OPID", help="the operationId to review")
+    which.add_argument("--all", action="store_true", help="review every endpoint")
+    c.add_argument("--report", default="code-review-report.md", help="output file, .md or .pdf (default: %(default)s)")
+    c.add_argument("--json", action="store_true", help="print the reviews as JSON on stdout")
+    c.add_argument("--max-concurrency", type=int, default=4, help="parallel LLM calls with --all")
+    c.add_argument("--offline", action="store_true", help="use the offline rules reviewer even if an LLM is set")
+    c.set_defaults(func=run_code_review)
+
+
+def _llm(args: argparse.Namespace):
+    if args.offline:
+        return None
+    from .._defaults import defaults
+
+    return defaults(embedder=None, store=None).llm
+
+
+def _write(markdown: str, path: str) -> str:
+    from ..export import export_report
+
+    return str(export_report(markdown, path))
+
+
+def run_scenario_review(args: argparse.Namespace) -> int:
+    from ..results import load_results
+    from .scenario_review import review_scenarios
+
+    results = load_results(args.results)
+    llm = _llm(args)
+    say = (lambda m: print(f"  {m}", file=sys.stderr)) if sys.stderr.isatty() else None
+    sr = review_scenarios(results, role=args.role, llm=llm, on_progress=say)
+    out = _write(sr.markdown, args.report)
+    print(f"scenario review ({sr.provenance.get('label')}) written to {out}")
+    return 0
+
+
+def _choose(ops: list[str], labels: list[str]) -> str:
+    from ..errors import FaultNbError
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise FaultNbError("choose an endpoint with --endpoint OPID or review them all with --all. "
+                           "Endpoints: " + ", ".join(ops))
+    for i, label in enumerate(labels, 1):
+        print(f"  {i:>2}. {label}")
+    while True:
+        answer = input(f"Endpoint to review [1-{len(ops)}]: ").strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(ops):
+            return ops[int(answer) - 1]
+        if answer in ops:
+            return answer
+        print(f"  please type a number between 1 and {len(ops)}")
+
+
+def run_code_review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..code import index_source
+    from ..errors import FaultNbError, UnknownEndpointError
+    from ..results import load_results
+    from .code_review import review_all, review_endpoint
+    from .render import reviews_markdown
+
+    results = load_results(args.results)
+    ops = list(results.operation_ids)
+    if not ops:
+        raise FaultNbError(f"{args.results}: no endpoint has an operationId (call.meta.operation_id); "
+                           "nothing to review")
+    if not Path(args.source_dir).is_dir():
+        raise FaultNbError(f"--source-dir {args.source_dir}: not a directory")
+    if args.endpoint and args.endpoint not in ops:
+        raise UnknownEndpointError(args.endpoint, ops)
+    advices = None
+    if args.scenario_review_report:
+        p = Path(args.scenario_review_report)
+        if not p.is_file():
+            raise FaultNbError(f"--scenario-review-report {p}: no such file")
+        advices = p.read_text(encoding="utf-8")
+    chosen = ops if args.all else [args.endpoint] if args.endpoint else None
+    if chosen is None:
+        eps = results.endpoints
+        labels = [str(eps[eps["operation_id"] == o]["label"].iloc[0]) if len(eps[eps["operation_id"] == o]) else o
+                  for o in ops]
+        chosen = [_choose(ops, labels)]
+    llm = _llm(args)
+    tty = sys.stderr.isatty() and not args.json
+    index = index_source(args.source_dir, args.source_lang, endpoints=results, progress=tty)
+    try:
+        if len(chosen) == 1:
+            reviews = [review_endpoint(results, index, chosen[0], advices=advices, llm=llm)]
+        else:
+            reviews = review_all(results, index, llm=llm, max_concurrency=args.max_concurrency, advices=advices,
+                                 operation_ids=chosen, progress=tty)
+    finally:
+        close = getattr(index, "close", None)
+        if close:
+            close()
+    who = reviews[0].provenance.get("label") or f"LLM {reviews[0].provenance.get('model')}"
+    title = f"Code review ({who})" if len(reviews) > 1 else None
+    out = _write(reviews_markdown(reviews, title=title), args.report)
+    if args.json:
+        print(json.dumps({"report": out, "reviews": [r.to_dict() for r in reviews]}, indent=2, default=str))
+        return 0
+    for r in reviews:
+        print(f"{r.operation_id}: {len(r.verified)} verified, {len(r.rejected)} rejected")
+    print(f"code review ({who}) written to {out}")
+    return 0

@@ -1,0 +1,166 @@
+"""Markdown and HTML views of reviews.
+
+Everything that came from a model or from source code is untrusted: in HTML
+it is escaped; in Markdown code goes into fences long enough that it cannot
+close them early.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from .evidence import evidence_markdown
+
+
+def _fence(text: str, lang: str = "") -> str:
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    ticks = "`" * max(3, longest + 1)
+    body = text if text.endswith("\n") else text + "\n"
+    return f"{ticks}{lang}\n{body}{ticks}"
+
+
+def _inline(text: Any) -> str:
+    """One line of untrusted text, safe inside Markdown (no raw HTML, no line breaks)."""
+    return html.escape(str(text or "").replace("\n", " ").strip(), quote=False)
+
+
+def provenance_line(p: dict) -> str:
+    if p.get("reviewer") == "rules":
+        who = p.get("label") or "offline rules reviewer (no LLM)"
+    else:
+        who = f"LLM {p.get('model', '?')} via {p.get('provider', '?')} ({p.get('base_url_host', '?')})"
+    tokens = ""
+    if p.get("estimated_prompt_tokens") is not None:
+        tokens = (f"; estimated tokens: {p.get('estimated_prompt_tokens', 0)} prompt + "
+                  f"{p.get('estimated_completion_tokens', 0)} completion")
+        if p.get("cache_hits"):
+            tokens += f" ({p['cache_hits']} call(s) from cache)"
+    return f"Reviewed by {who}; {p.get('created', '')}{tokens}."
+
+
+def reviews_markdown(reviews: list, title: str | None = None) -> str:
+    """Markdown for one or several endpoint reviews (fault's code-review-report.md, improved)."""
+    out: list[str] = []
+    if title or len(reviews) != 1:
+        out += [f"# {title or 'Code review'}", ""]
+    for r in reviews:
+        out += _one_review_md(r, level=2 if (title or len(reviews) != 1) else 1)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _one_review_md(r, level: int) -> list[str]:
+    h = "#" * level
+    out = [f"{h} {_inline(r.operation_id)}: `{_inline(r.method)} {_inline(r.url)}`", ""]
+    p = r.provenance or {}
+    if p.get("reviewer") == "rules":
+        out += [f"> **{_inline(p.get('label', 'offline rules reviewer (no LLM)'))}**: findings come from "
+                "static checks of the handler and what it calls, ranked by the scenario evidence.", ""]
+    if r.handler:
+        hd = r.handler
+        if hd.get("file"):
+            out += [f"Handler: `{_inline(hd.get('function', '?'))}` in `{_inline(hd.get('file'))}` "
+                    f"lines {hd.get('start_line', '?')}-{hd.get('end_line', '?')} (matched by {hd.get('how', '?')}).", ""]
+        else:
+            out += [f"Handler: not found ({_inline(hd.get('reason', 'unmapped'))}).", ""]
+    if r.evidence.get("rows") or r.evidence.get("slo"):
+        out += [f"{h}# Scenario evidence", "", evidence_markdown(r.evidence), ""]
+    verified, rejected = r.verified, r.rejected
+    out += [f"{h}# Suggestions ({len(verified)} verified)", ""]
+    if not verified:
+        out += ["No verified change to suggest.", ""]
+    for s in verified:
+        out += [f"{h}## {s.id}. {_inline(s.title)}", "",
+                f"*Category:* {_inline(s.category)}  ",
+                f"*File:* `{_inline(s.file)}`" + (f" (line {s.line})" if s.line else "") + "  ",
+                f"*Evidence:* {_inline(', '.join(s.evidence) or 'none cited')}"
+                + (f"  \n*Apply after:* {_inline(', '.join(s.dependencies))}" if s.dependencies else ""), ""]
+        if s.rationale:
+            out += [_inline(s.rationale), ""]
+        out += [_fence(s.diff, "diff"), ""]
+    if rejected:
+        out += [f"{h}# Rejected suggestions ({len(rejected)})", "",
+                "These edits did not apply cleanly or broke the file, even after one repair round; "
+                "they are listed without a diff.", ""]
+        for s in rejected:
+            out += [f"- **{_inline(s.title)}** (`{_inline(s.file)}`): {_inline(s.error)}"]
+        out.append("")
+    for note in r.notes:
+        out += [f"> {_inline(note)}", ""]
+    out += [f"*{_inline(provenance_line(p))}*", ""]
+    return out
+
+
+_CSS = """
+<style>
+.fnb-review{font-family:var(--jp-ui-font-family,system-ui,sans-serif);color:inherit}
+.fnb-review .fnb-label{display:inline-block;padding:1px 6px;border-radius:4px;border:1px solid currentColor;opacity:.8;font-size:85%}
+.fnb-review table{border-collapse:collapse;margin:.4em 0}
+.fnb-review td,.fnb-review th{border:1px solid rgba(127,127,127,.4);padding:2px 6px;text-align:left}
+.fnb-review pre.fnb-diff{padding:6px;border:1px solid rgba(127,127,127,.4);border-radius:4px;overflow:auto;line-height:1.35;background:rgba(127,127,127,.06)}
+.fnb-review .fnb-add{background:rgba(46,160,67,.18);color:inherit;display:block}
+.fnb-review .fnb-del{background:rgba(248,81,73,.18);color:inherit;display:block}
+.fnb-review .fnb-hunk{color:rgba(110,140,255,1);display:block}
+.fnb-review .fnb-meta{opacity:.7;display:block}
+.fnb-review .fnb-ctx{display:block}
+.fnb-review .fnb-miss{color:rgb(220,60,60);font-weight:bold}
+</style>
+"""
+
+
+def diff_html(diff: str) -> str:
+    """A diff as escaped HTML lines with classes that read in light and dark themes."""
+    spans = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            cls = "fnb-meta"
+        elif line.startswith("@@"):
+            cls = "fnb-hunk"
+        elif line.startswith("+"):
+            cls = "fnb-add"
+        elif line.startswith("-"):
+            cls = "fnb-del"
+        else:
+            cls = "fnb-ctx"
+        spans.append(f'<span class="{cls}">{html.escape(line) or "&nbsp;"}</span>')
+    return '<pre class="fnb-diff">' + "".join(spans) + "</pre>"
+
+
+def review_html(r) -> str:
+    e = html.escape
+    p = r.provenance or {}
+    parts = [_CSS, '<div class="fnb-review">',
+             f"<h3>{e(r.operation_id)}: <code>{e(r.method)} {e(r.url)}</code></h3>"]
+    if p.get("reviewer") == "rules":
+        parts.append(f'<p><span class="fnb-label">{e(p.get("label", "offline rules reviewer (no LLM)"))}</span></p>')
+    rows = r.evidence.get("rows") or []
+    if rows:
+        parts.append("<table><tr><th>id</th><th>fault</th><th>req</th><th>p50 ms</th><th>p95 ms</th>"
+                     "<th>p99 ms</th><th>errors</th><th>timeouts</th></tr>")
+        for row in rows:
+            parts.append(f"<tr><td>{e(str(row['id']))}</td><td>{e(str(row['fault']))}</td><td>{row['requests']}</td>"
+                         f"<td>{e(str(row['p50_ms']))}</td><td>{e(str(row['p95_ms']))}</td><td>{e(str(row['p99_ms']))}</td>"
+                         f"<td>{row['error_rate']:.0%}</td><td>{row['timeout_rate']:.0%}</td></tr>")
+        parts.append("</table>")
+    for slo in r.evidence.get("slo") or []:
+        if not slo.get("pass"):
+            parts.append(f'<p class="fnb-miss">{e(slo["id"])}: SLO {e(str(slo["slo"]))} missed under '
+                         f'{e(str(slo["fault"]))} ({e(str(slo["margin"]))})</p>')
+    for s in r.verified:
+        parts.append(f"<h4>{e(s.id)}. {e(s.title)} <small>[{e(s.category)}]</small></h4>")
+        meta = f"<code>{e(s.file)}</code>; evidence: {e(', '.join(s.evidence) or 'none cited')}"
+        if s.dependencies:
+            meta += f"; apply after {e(', '.join(s.dependencies))}"
+        parts.append(f"<p>{meta}</p><p>{e(s.rationale)}</p>")
+        parts.append(diff_html(s.diff))
+    if r.rejected:
+        parts.append("<h4>Rejected (no diff shown)</h4><ul>")
+        for s in r.rejected:
+            parts.append(f"<li><b>{e(s.title)}</b> (<code>{e(s.file)}</code>): {e(s.error)}</li>")
+        parts.append("</ul>")
+    if not r.verified and not r.rejected:
+        parts.append("<p>No verified change to suggest.</p>")
+    for note in r.notes:
+        parts.append(f"<p><i>{e(note)}</i></p>")
+    parts.append(f"<p><small>{e(provenance_line(p))}</small></p></div>")
+    return "".join(parts)
