@@ -222,6 +222,7 @@ class ReviewPanel(_w.VBox):
         self.status.value = text if text.startswith("<") else note(text) if text else ""
 
     def _on_progress(self, *args, **kwargs) -> None:
+        # review_endpoint reports steps as messages; review_all as (opid, done, total)
         numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
         texts = [a for a in args if isinstance(a, str)]
         done = kwargs.get("done", numbers[0] if numbers else None)
@@ -229,8 +230,10 @@ class ReviewPanel(_w.VBox):
         message = kwargs.get("message", texts[0] if texts else None)
         if total:
             self.progress.max = max(1, int(total))
-        if done is not None:
-            self.progress.value = min(int(done), self.progress.max)
+        if done is None:  # a step without a count: advance, keep one step of head-room
+            done = self.progress.value + 1
+            self.progress.max = max(self.progress.max, done + 1)
+        self.progress.value = min(int(done), self.progress.max)
         if message:
             self.status.value = note(str(message))
 

@@ -1,0 +1,37 @@
+"""Voilà renders notebook 01 as a dashboard and the explorer's filters work in the browser."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+
+def test_voila_renders_the_explorer(voila, page):
+    page.goto(f"{voila.url}/voila/render/01-explore-results.ipynb?token={voila.token}", timeout=120_000)
+    explorer = page.locator(".fnb-results-explorer")
+    try:
+        explorer.wait_for(timeout=120_000)
+        summary = explorer.locator(".widget-html-content", has_text="requests").first
+        page.wait_for_function("document.querySelectorAll('.fnb-results-explorer table.fnb-runs tbody tr').length > 0")
+        total = int(re.search(r"of (\d+) requests", summary.inner_text()).group(1))
+        rows = explorer.locator("table.fnb-runs tbody tr")
+        assert rows.count() == total
+        # plotly charts rendered inside the explorer's Output widgets
+        explorer.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        # filter on one endpoint: the table follows
+        endpoint = explorer.locator("select").nth(1)
+        endpoint.select_option(label="create_user_users__post [POST http://localhost:9090/users/]")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.fnb-results-explorer table.fnb-runs tbody tr').length < n",
+            arg=total, timeout=30_000)
+        cells = explorer.locator("table.fnb-runs tbody tr td:nth-child(2)").all_inner_texts()
+        assert cells and set(cells) == {"create_user_users__post"}
+        assert f"of {total} requests" in summary.inner_text()
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "voila-page.png"))
+        if explorer.count():
+            explorer.screenshot(path=str(ARTIFACTS / "voila-explorer.png"))

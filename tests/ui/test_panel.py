@@ -1,0 +1,150 @@
+"""ReviewPanel wired to the real core: fixture results, a real index of a webapp copy,
+the offline rules reviewer; exports, apply/undo, errors and escaping."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+import fault_nb  # noqa: E402
+from fault_nb.errors import LLMError  # noqa: E402
+from fault_nb.review import Review, Suggestion, review_endpoint  # noqa: E402
+from fault_nb.ui import ReviewPanel  # noqa: E402
+
+XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+TARGET = "create_user_users__post"
+
+
+@pytest.fixture(scope="module")
+def results(fixtures_dir):
+    return fault_nb.load_results(fixtures_dir / "results" / "seed_app.results.json")
+
+
+@pytest.fixture
+def index(tmp_path, shared, results):
+    import shutil
+
+    src = shutil.copytree(shared / "apps" / "webapp", tmp_path / "webapp")
+    idx = fault_nb.index_source(src, "python", endpoints=results, cache_dir=tmp_path / "cache", progress=False)
+    yield idx
+    idx.close()
+
+
+def spy(calls):
+    def review_fn(results, index, operation_id, **kwargs):
+        calls.append((operation_id, sorted(kwargs)))
+        return review_endpoint(results, index, operation_id, **kwargs)
+    return review_fn
+
+
+def test_offline_reviewer_is_labelled(results, index, tmp_path):
+    panel = ReviewPanel(results, index, out_dir=tmp_path)
+    assert "Offline rules reviewer" in panel.header.value
+    assert panel.export_md_button.disabled and panel.apply_button.disabled
+    assert "Offline rules reviewer" in panel._repr_mimebundle_()["text/html"]
+
+
+def test_review_export_apply_undo(results, index, tmp_path):
+    calls = []
+    panel = ReviewPanel(results, index, out_dir=tmp_path / "out", review_fn=spy(calls))
+    panel.picker.value = TARGET
+    panel.review_button.click()
+    assert calls == [(TARGET, ["advices", "cache", "llm", "on_progress", "on_token"])]
+    review = panel.review
+    assert review.operation_id == TARGET and review.verified, "the rules reviewer should find something here"
+    assert [s["id"] for s in panel.viewer.suggestions] == [s.id for s in review.suggestions]
+    assert panel.progress.layout.visibility == "hidden" and not panel.review_button.disabled
+    assert "verified" in panel.status.value and not panel.export_md_button.disabled
+
+    path = panel.export_markdown()
+    assert path == tmp_path / "out" / "code-review-report.md"
+    text = path.read_text()
+    for s in review.verified:
+        assert s.diff.strip() in text
+
+    source = index.source_dir / "app.py"
+    before = source.read_text()
+    sid = review.verified[0].id
+    panel.viewer.included = [sid]
+    panel.apply_button.click()
+    assert source.read_text() != before and not panel.undo_button.disabled
+    assert "Applied 1 change" in panel.output.value
+    panel.undo_button.click()
+    assert source.read_text() == before and panel.undo_button.disabled
+
+
+def test_unticked_suggestions_leave_the_export(results, index, tmp_path):
+    panel = ReviewPanel(results, index, out_dir=tmp_path)
+    panel.run_review(TARGET)
+    first = panel.review.verified[0]
+    panel.viewer.set_state({"included": []})  # the user unticks everything in the browser
+    assert first.include is False
+    text = panel.export_markdown().read_text()
+    assert first.diff.strip() not in text
+    panel.apply_button.click()
+    assert "Nothing to apply" in panel.output.value
+
+
+def test_switching_endpoint_keeps_reviews(results, index, tmp_path):
+    panel = ReviewPanel(results, index, out_dir=tmp_path)
+    panel.run_review(TARGET)
+    panel.picker.value = "index__get"
+    assert panel.review is None and panel.viewer.suggestions == [] and panel.export_md_button.disabled
+    panel.picker.value = TARGET
+    assert panel.review.operation_id == TARGET and panel.viewer.suggestions
+
+
+def test_errors_show_in_the_panel_not_as_tracebacks(results, index, tmp_path):
+    def failing(*_a, **_k):
+        raise LLMError(f"model said {XSS}")
+
+    panel = ReviewPanel(results, index, out_dir=tmp_path, review_fn=failing)
+    assert panel.run_review(TARGET) is None
+    assert "Review failed" in panel.error.value and "<script>" not in panel.error.value
+    assert "&lt;script&gt;" in panel.error.value
+    assert not panel.review_button.disabled  # usable again
+
+    def buggy(*_a, **_k):
+        raise ZeroDivisionError("division by zero")
+
+    panel2 = ReviewPanel(results, index, out_dir=tmp_path, review_fn=buggy)
+    panel2.run_review(TARGET)
+    assert "division by zero" in panel2.error.value
+
+
+def test_export_error_is_shown(results, index, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("file in the way")
+    panel = ReviewPanel(results, index, out_dir=blocker)
+    panel.run_review(TARGET)
+    assert panel.export_markdown() is None
+    assert "Export failed" in panel.error.value
+
+
+def test_model_text_is_escaped_and_streamed(results, index, tmp_path):
+    def hostile(results, index, operation_id, *, on_progress, on_token, **_):
+        on_progress("asking the model")
+        on_token("<b>partial ")
+        on_token(XSS)
+        return Review(operation_id=operation_id, method="POST", url="http://x/",
+                      evidence={"note": XSS},
+                      suggestions=[Suggestion(id="s1", title=XSS, rationale=XSS, evidence=[XSS], diff="")],
+                      provenance={"reviewer": "llm", "provider": "local", "model": XSS})
+
+    panel = ReviewPanel(results, index, out_dir=tmp_path, review_fn=hostile)
+    panel.run_review(TARGET)
+    for widget in (panel.stream, panel.summary, panel.status, panel.error, panel.output, panel.header):
+        assert "<script>" not in widget.value and "<img" not in widget.value
+    assert "&lt;b&gt;partial &lt;img" in panel.stream.value
+    assert panel.viewer.suggestions[0]["title"] == XSS  # raw in the model; the front-end uses textContent
+    static = panel._repr_mimebundle_()["text/html"]
+    assert "<script>" not in static and "&lt;script&gt;" in static
+
+
+def test_llm_label(results, index, tmp_path):
+    class FakeClient:  # only what the label reads
+        model = "qwen2.5-coder"
+        provider = "ollama"
+
+    panel = ReviewPanel(results, index, llm=FakeClient(), out_dir=tmp_path)
+    assert "LLM reviewer: qwen2.5-coder (ollama)" in panel.header.value
