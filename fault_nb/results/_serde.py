@@ -197,18 +197,46 @@ _YAML_SPECIAL = re.compile(
 _PLAIN_BAD_START = set("-?:,[]{}#&*!|>'\"%@`")
 
 
+_YAML_TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt ]|\s)")
+# characters YAML cannot hold raw (C1 controls, NEL, line/paragraph separators, BOM, non-characters)
+_YAML_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _yaml_double_quoted(s: str) -> str:
+    out = ['"']
+    for c in s:
+        o = ord(c)
+        if c == '"' or c == "\\":
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "\r":
+            out.append("\\r")
+        elif o < 0x20 or 0x7F <= o <= 0x9F:
+            out.append(f"\\x{o:02x}")
+        elif _YAML_UNPRINTABLE.match(c):
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
 def _yaml_str(s: str) -> str:
+    """A string scalar: plain when it reads back as the same string, else quoted."""
     if s == "":
         return "''"
+    if "\n" in s or "\r" in s or "\t" in s or _YAML_UNPRINTABLE.search(s):
+        return _yaml_double_quoted(s)
     needs_quote = (
-        bool(_YAML_SPECIAL.match(s))
-        or s[0] in _PLAIN_BAD_START and not (s[0] in "-?:" and len(s) > 1 and s[1] != " ")
+        bool(_YAML_SPECIAL.match(s)) or bool(_YAML_TIMESTAMP.match(s))
+        or (s[0] in _PLAIN_BAD_START and not (s[0] in "-?:" and len(s) > 1 and s[1] != " "))
+        or s.startswith(("---", "..."))
         or s[0] == " " or s[-1] == " "
         or ": " in s or " #" in s or s.endswith(":")
-        or any(ord(c) < 0x20 or c == "\x7f" for c in s)
     )
-    if "\n" in s or any(ord(c) < 0x20 and c not in "\n" for c in s):
-        return _json_str(s)  # double-quoted with escapes: always valid YAML
     if needs_quote:
         return "'" + s.replace("'", "''") + "'"
     return s

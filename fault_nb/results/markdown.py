@@ -318,7 +318,7 @@ def render_markdown(report: dict) -> str:
     """report.md text for a Report dict (spec F).
 
     >>> render_markdown({"start_time": 0, "end_time": None, "scenario_summaries": []})
-    '# Scenarios Report\\n\\nStart: 1970-01-01 00:00:00 UTC\\n\\n\\n'
+    '# Scenarios Report\\n\\nStart: 1970-01-01 00:00:00 UTC\\n\\n\\n\\n'
     """
     out = ["# Scenarios Report", "", f"Start: {display_time_us(report['start_time'])}", ""]
     end = report.get("end_time")

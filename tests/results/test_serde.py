@@ -82,3 +82,24 @@ def test_yaml_style():
         "items:\n- call:\n    method: GET\n    body: '{\"a\":1}'\n  'n': '123'\n  e: ''\n"
         "f: 1e16\nt: 'yes'\nx: {}\n"
     )
+
+
+WEIRD = ["", " ", "a b", " lead", "trail ", "a: b", "a #b", "a#b", "#c", "- x", "-x", "-", "?", "? x", ":",
+         ":x", "x:", "*a", "&a", "!t", "%p", "@x", "`x", "|", ">", "'q'", '"dq"', "yes", "No", "on", "OFF",
+         "y", "n", "null", "Null", "~", "true", "False", "1", "-1", "+1", "0x1F", "0o17", "017", "1.5", ".5",
+         "1e3", "1E+3", ".inf", "-.Inf", ".nan", "1:20", "1_000", "2025-06-16", "2025-06-16T10:02:47Z", "é",
+         "\U0001f3af emoji", "tab\there", "new\nline", "cr\r", "ctl\x01", "del\x7f", "nel\x85", "a,b", "[x]",
+         "{x}", "x]", "key: ", "<<", "=", "---", "...", "--- x", "a\\b", "http://x:8080/a?b=1&c=2#f",
+         '{"name":""}', "\u2028ls", "\ufeffbom", "nbsp\u00a0", "a\"b", "it's"]
+
+
+@pytest.mark.parametrize("text", WEIRD)
+def test_yaml_strings_read_back_identically(text):
+    import yaml
+
+    from fault_nb.results.reader import parse_yaml
+
+    doc = {text: text, "l": [text, {"k": text}]}
+    out = dumps_yaml(doc)
+    assert parse_yaml(out, "x.yaml") == doc
+    assert yaml.safe_load(out) == doc  # plain PyYAML (YAML 1.1) too
