@@ -34,7 +34,6 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ScenarioRunError

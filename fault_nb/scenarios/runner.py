@@ -33,32 +33,15 @@ SAFETY_TIMEOUT_S = 60.0
 
 
 def _load(path_or_scenarios: Any) -> tuple[list[dict], str]:
-    source = "<memory>" if isinstance(path_or_scenarios, (list, dict)) else str(path_or_scenarios)
-    if isinstance(path_or_scenarios, dict):
-        path_or_scenarios = [path_or_scenarios]
-    try:
-        from . import load_scenarios  # the scenario model, when it is part of this build
-    except ImportError:
-        load_scenarios = None
-    if load_scenarios is not None:
-        return load_scenarios(path_or_scenarios), source
-    if isinstance(path_or_scenarios, list):
-        return copy.deepcopy(path_or_scenarios), source
-    import yaml
+    from .model import load_scenarios
 
-    p = Path(path_or_scenarios)
-    if not p.exists():
-        raise ScenarioFormatError(p, (), "no such file or directory")
-    files = sorted(p.rglob("*")) if p.is_dir() else [p]
-    docs: list[dict] = []
-    for f in files:
-        if f.suffix.lower() not in (".yaml", ".yml") and p.is_dir():
-            continue
-        try:
-            docs += [d for d in yaml.safe_load_all(f.read_text()) if d is not None]
-        except yaml.YAMLError as exc:
-            raise ScenarioFormatError(f, (), f"invalid YAML: {exc}") from None
-    return docs, source
+    if isinstance(path_or_scenarios, (list, tuple, dict)):
+        source = "<memory>"
+    elif isinstance(path_or_scenarios, os.PathLike) or "\n" not in str(path_or_scenarios):
+        source = str(path_or_scenarios)
+    else:
+        source = "<text>"
+    return list(load_scenarios(path_or_scenarios)), source
 
 
 def _check(scenarios: list[dict], source: str) -> None:
@@ -106,7 +89,7 @@ def _duration(seconds: float) -> dict:
     return {"secs": secs, "nanos": int(round((seconds - secs) * 1e9)) % 1_000_000_000}
 
 
-async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle) -> dict:
+async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle, progress: bool = False) -> dict:
     ctx = item.get("context") or {}
     faults = list(ctx.get("faults") or [])
     upstreams = list(ctx.get("upstreams") or [])
@@ -141,7 +124,17 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle) -> dict
             rows.append(row_for(call, None, copy.deepcopy(faults), None, load=True)[0])
         else:
             plan = LoadPlan(run_s, int(strategy["clients"]), int(strategy["rps"]))
-            outcomes, stats = await run_load(call, proxy, plan, via_proxy=via_proxy)
+            bar = None
+            if progress:
+                from tqdm.auto import tqdm
+
+                bar = tqdm(total=len(plan.offsets()), desc="load", unit="req", leave=False)
+            try:
+                outcomes, stats = await run_load(call, proxy, plan, via_proxy=via_proxy,
+                                                 on_sent=None if bar is None else lambda n: bar.update(1))
+            finally:
+                if bar is not None:
+                    bar.close()
             rows = sorted((row_for(call, o, copy.deepcopy(faults), None, load=True)[0] for o in outcomes),
                           key=lambda r: r["start"])
             extra = {"load": stats}
@@ -196,7 +189,7 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
             for item in sc["items"]:
                 if bar is not None:
                     bar.set_postfix_str(f"{sc.get('title', '')[:40]}: {(item.get('call') or {}).get('url', '')}")
-                entry["results"].append(asyncio.run(_run_item(item, sc.get("config"), proxy)))
+                entry["results"].append(asyncio.run(_run_item(item, sc.get("config"), proxy, progress)))
                 if bar is not None:
                     bar.update(1)
     except KeyboardInterrupt as exc:

@@ -191,3 +191,28 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_direction_picks_the_hook_and_both_pays_twice(webapp):
+    with start_proxy([], upstreams=[webapp.url]) as proxy:
+        px = {"http": proxy.url}
+        for direction, hooks in (("ingress", ["ingress"]), ("egress", ["egress"]), ("both", ["ingress", "egress"])):
+            proxy.set_faults([{"type": "latency", "mean": 120.0, "stddev": 0.0, "direction": direction}],
+                             upstreams=[webapp.url])
+            r, ms = _timed_get(webapp.url + "/", proxies=px)
+            assert r.status_code == 200
+            events = proxy.log[-1].applied
+            assert [e["direction"] for e in events] == hooks
+            assert ms >= 120.0 * len(hooks)
+            assert ms < 120.0 * len(hooks) + 80
+
+
+def test_server_side_egress_blackhole_stalls_until_its_window_ends(webapp):
+    # the generator's "black-hole for 1 s": server side, egress; here a 0.5 s window from now
+    faults = [{"type": "blackhole", "direction": "egress", "period": "start:0s,duration:500ms"}]
+    with start_proxy(faults, upstreams=[webapp.url]) as proxy:
+        r, ms = _timed_get(webapp.url + "/", proxies={"http": proxy.url})
+        assert r.status_code == 200 and 450 <= ms < 700
+        assert proxy.log[-1].applied == [{"type": "blackhole", "side": "server", "direction": "egress"}]
+        r, ms = _timed_get(webapp.url + "/", proxies={"http": proxy.url})  # window over
+        assert ms < 100 and proxy.log[-1].applied == []

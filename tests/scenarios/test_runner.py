@@ -130,8 +130,12 @@ def test_load_is_open_loop_and_records_the_achieved_rate(webapp, tmp_path, resul
                         "strategy": {"mode": "load", "duration": "1s", "clients": 2, "rps": 20}},
             "expect": {"status": 200}}
     out = tmp_path / "load.json"
-    results = run_scenarios([{"title": "load", "items": [item]}], result=out, progress=False)
+    results = run_scenarios([{"title": "load", "items": [item]}], result=out, progress=True)
     _validate(out, results_schema)
+    from fault_nb.results import load_results
+
+    reread = load_results(out)  # our extension key does not upset the reader
+    assert len(reread.runs) == 40 and reread.raw["results"][0]["results"][0]["fault_nb"]["load"]["sent"] == 40
     ir = results.raw["results"][0]["results"][0]
     rows = ir["results"]
     assert len(rows) == ir["requests_count"] == 40
