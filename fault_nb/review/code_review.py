@@ -53,6 +53,9 @@ def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any
     >>> [s.title for s in review.verified]  # doctest: +SKIP
     """
     say = on_progress or (lambda msg: None)
+    if index is None or not hasattr(index, "handler_for"):
+        raise FaultNbError("review_endpoint needs the code index of the app: "
+                           "index = fault_nb.index_source(source_dir, endpoints=results)")
     with _LOCAL:
         say("collecting scenario evidence")
         evidence = collect_evidence(results, operation_id)

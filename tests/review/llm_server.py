@@ -168,7 +168,8 @@ class LLMServer:
     def start(self) -> "LLMServer":
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="llm-test-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="llm-test-server", daemon=True)
         self._thread.start()
         return self
 

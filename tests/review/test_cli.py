@@ -1,0 +1,77 @@
+"""`fault-nb agent ...` end to end, offline (no LLM configured)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+from fault_nb.cli import main
+
+from .conftest import git_apply_check
+from .orders_results import orders_results_dict
+
+
+def _results_file(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(orders_results_dict()))
+    return path
+
+
+def test_code_review_all_on_orders_writes_report_whose_diffs_apply(orders_src, tmp_path, shared, capsys):
+    results = _results_file(tmp_path)
+    report = tmp_path / "code-review-report.md"
+    rc = main(["agent", "code-review", "--results", str(results), "--source-dir", str(orders_src), "--all",
+               "--report", str(report)])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "offline rules reviewer (no LLM)" in out
+    text = report.read_text()
+    diffs = re.findall(r"```diff\n(.*?)```", text, re.S)
+    assert len(diffs) >= 5
+    # per endpoint the diffs apply, in order, to a fresh copy of the app
+    sections = text.split("\n## ")[1:]
+    for section in sections:
+        patch = "".join(re.findall(r"```diff\n(.*?)```", section, re.S))
+        if patch:
+            fresh = tmp_path / "fresh" / section.split(":")[0]
+            shutil.copytree(shared / "apps" / "orders", fresh)
+            fresh.chmod(0o755)
+            res = git_apply_check(patch, fresh)
+            assert res.returncode == 0, (section[:80], res.stderr)
+    assert (orders_src / "app.py").read_text() == (shared / "apps" / "orders" / "app.py").read_text()
+
+
+def test_code_review_json_for_one_endpoint(orders_src, tmp_path, capsys):
+    results = _results_file(tmp_path)
+    rc = main(["agent", "code-review", "--results", str(results), "--source-dir", str(orders_src),
+               "--endpoint", "stock_stock__sku__get", "--report", str(tmp_path / "r.md"), "--json"])
+    assert rc == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["reviews"][0]["operation_id"] == "stock_stock__sku__get"
+    assert data["reviews"][0]["suggestions"][0]["status"] == "verified"
+
+
+def test_code_review_without_tty_or_endpoint_lists_them(orders_src, tmp_path, capsys):
+    rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(orders_src)])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "--endpoint OPID" in err and "create_order_orders_post" in err
+
+
+def test_code_review_unknown_endpoint_and_bad_results(orders_src, tmp_path, capsys):
+    rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(orders_src),
+               "--endpoint", "nope"])
+    assert rc == 2 and "Expected one of" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"start": 1, "results": "x"}')
+    rc = main(["agent", "code-review", "--results", str(bad), "--source-dir", str(orders_src), "--all"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.json" in err and "Traceback" not in err
+
+
+def test_scenario_review_cli(tmp_path, fixtures_dir, capsys):
+    report = tmp_path / "sr.md"
+    rc = main(["agent", "scenario-review", "--results", str(fixtures_dir / "results" / "seed_app.results.json"),
+               "--role", "sre", "--report", str(report)])
+    assert rc == 0 and report.read_text().startswith("# fault resilience report analysis")
+    assert str(report) in capsys.readouterr().out
