@@ -44,7 +44,8 @@ class Finding:
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.file, self.function, self.title)
+        # the anchor text tells two findings of one kind apart; a fix that failed keeps it, so it is not retried
+        return (self.kind, self.file, self.function, self.title, self.edits[0].find if self.edits else "")
 
 
 # ---------------------------------------------------------------- tree helpers
@@ -52,14 +53,14 @@ class Finding:
 class _Src:
     """One file's text with tree-sitter tree and byte->str offset mapping."""
 
-    def __init__(self, rel: str, text: str):
+    def __init__(self, rel: str, text: str, grammar: str = "python"):
         from ..code.parsing import parse
 
         self.rel = rel
         self.text = text
         self.bytes = text.encode("utf-8")
         self.ascii = len(self.bytes) == len(text)
-        self.tree = parse("python", self.bytes)
+        self.tree = parse(grammar, self.bytes)
 
     def c(self, b: int) -> int:
         return b if self.ascii else len(self.bytes[:b].decode("utf-8", "ignore"))
@@ -220,7 +221,7 @@ class Checker:
     def run(self) -> list[Finding]:
         out: list[Finding] = []
         for fn in self.scope():
-            for check in (self.client_timeout, self.http_timeout, self.commit_rollback,
+            for check in (self.client_timeout, self.http_timeout, self.commit_rollback, self.sync_handler,
                           self.blocking_db, self.blocking_calls, self.broad_except, self.retry_backoff):
                 try:
                     out.extend(check(fn))
@@ -352,6 +353,54 @@ class Checker:
         return False
 
     # -- blocking work inside async def
+    def _blocking_names(self, fn: Any) -> list[str]:
+        """Blocking calls made directly in ``fn``: sync HTTP, time.sleep, sync DB session work."""
+        sessions = set()
+        params = fn.child_by_field_name("parameters")
+        for prm in (params.named_children if params is not None else []):
+            txt = self.src.t(prm)
+            if re.search(r"Depends\(|Session\b|session", txt):
+                name = prm.child_by_field_name("name") or (prm.named_children[0] if prm.named_children else None)
+                if name is not None and name.type == "identifier":
+                    sessions.add(self.src.t(name))
+        for st in _walk(fn.child_by_field_name("body")):
+            if st.type == "expression_statement":
+                recv = _session_assignment(self.src, st)
+                if recv:
+                    sessions.add(recv)
+        out = []
+        for call in self._calls(fn):
+            name = _call_name(self.src, call)
+            head, _, meth = name.rpartition(".")
+            if name == "time.sleep" or (name in HTTP_CALLS and name.startswith(("requests.", "urllib", "urlopen"))) \
+                    or (head in sessions and meth in _DB_METHODS):
+                out.append(name)
+        return out
+
+    def sync_handler(self, fn: Any) -> list[Finding]:
+        """An ``async def`` route handler that never awaits but blocks: plain ``def`` runs it in a thread pool."""
+        if not _is_async(fn) or fn.parent is None or fn.parent.type != "decorated_definition":
+            return []
+        decorators = self.src.t(fn.parent)[: self.src.c(fn.start_byte) - self.src.c(fn.parent.start_byte)]
+        if not re.search(r"@\w+\.(get|post|put|patch|delete|head|options|api_route|route)\(", decorators):
+            return []
+        body = fn.child_by_field_name("body")
+        if _has(body, ("await",)) or re.search(r"\basync\s+(with|for)\b", self.src.t(body)):
+            return []
+        blocking = self._blocking_names(fn)
+        if not blocking:
+            return []
+        name = _fn_name(self.src, fn)
+        s = self.src.c(fn.start_byte)
+        e = self.src.c(fn.child_by_field_name("name").end_byte)
+        edit = _edit(self.src, s, e, f"def {name}")
+        return [self._finding(
+            fn, fn, "sync-work-in-async-handler", "other",
+            f"Declare `{name}` with plain `def` so its blocking calls leave the event loop",
+            f"`async def {name}` never awaits but calls blocking code ({', '.join(sorted(set(blocking)))}): it runs "
+            "on the event loop, so while the database or network is slow every other request on the worker "
+            "waits. FastAPI runs plain `def` handlers in its thread pool.", [edit], 3.0)]
+
     def blocking_db(self, fn: Any) -> list[Finding]:
         if not _is_async(fn):
             return []
@@ -517,6 +566,66 @@ class Checker:
         return out
 
 
+_JS_EXT = {".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+           ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"}
+_AXIOS = re.compile(r"^axios(\.(get|delete|head|options|post|put|patch|request))?$")
+
+
+def js_findings(src: _Src, names: set[str], timeout_s: float) -> list[Finding]:
+    """JavaScript/TypeScript: ``fetch`` without an abort signal and ``axios`` without a timeout, in scope lines."""
+    ranges = [tuple(int(x) for x in n[1:].split("-")) for n in names if re.fullmatch(r"L\d+-\d+", n)]
+    ms = int(timeout_s * 1000)
+    out = []
+    stack = [src.tree.root_node]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type != "call_expression":
+            continue
+        line = node.start_point[0] + 1
+        if not any(a <= line <= b for a, b in ranges):
+            continue
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if fn is None or args is None or args.type != "arguments":
+            continue
+        name = re.sub(r"\s+", "", src.t(fn))
+        items = [a for a in args.named_children if a.type != "comment"]
+        if name == "fetch":
+            key, value = "signal", f"AbortSignal.timeout({ms})"
+            min_args = 1
+        elif _AXIOS.match(name):
+            key, value = "timeout", str(ms)
+            min_args = 2 if name.endswith((".post", ".put", ".patch")) else 1
+        else:
+            continue
+        if not items or any(a.type == "spread_element" for a in items):
+            continue
+        if len(items) > min_args:
+            opts = items[min_args]
+            if opts.type != "object":
+                continue
+            keys = [src.t(p.child_by_field_name("key")) for p in opts.named_children if p.type == "pair"]
+            if key in keys or any(p.type in ("spread_element", "shorthand_property_identifier") and
+                                  src.t(p).lstrip(".") == key for p in opts.named_children):
+                continue
+            s0, e0 = src.span(opts)
+            inner = src.t(opts)[1:-1]
+            new = "{ " + key + ": " + value + (", " + inner.strip() if inner.strip() else "") + " }"
+            edit = _edit(src, s0, e0, new)
+        elif len(items) == min_args:
+            _, e0 = src.span(items[-1])
+            edit = _edit(src, e0, e0, ", { " + key + ": " + value + " }")
+        else:
+            continue
+        out.append(Finding("fetch-timeout", "timeout", f"Bound `{name}(...)` with a {ms} ms timeout",
+                           f"`{name}` waits as long as the network does (no {key}): a slow dependency holds the "
+                           "request open. Abort it after a bound derived from the SLO.",
+                           src.rel, "<js>", line, [edit], 3.0))
+    out.sort(key=lambda f: f.line)
+    return out
+
+
 def _add_kwarg(args_text: str, kwarg: str) -> str:
     inner = args_text[1:-1]
     if not inner.strip():
@@ -569,7 +678,8 @@ def _assigned_names(src: _Src, node: Any) -> set[str]:
 
 # ---------------------------------------------------------------- driver
 
-_ORDER = ("client-timeout-none", "http-timeout", "commit-no-rollback", "blocking-db-in-async",
+_ORDER = ("client-timeout-none", "http-timeout", "fetch-timeout", "commit-no-rollback", "sync-work-in-async-handler",
+          "blocking-db-in-async",
           "blocking-call-in-async", "broad-except", "retry-no-backoff", "unbounded-pool")
 
 
@@ -594,11 +704,16 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
     done: set[tuple] = set()
     out: list[RuleResult] = []
     for rel, names in sorted(scope.items()):
-        if not rel.endswith((".py", ".pyi")):
+        grammar = "python" if rel.endswith((".py", ".pyi")) else _JS_EXT.get(Path(rel).suffix.lower())
+        if grammar is None:
             continue
         for _ in range(max_fixes):
-            src = _Src(rel, ws.text(rel))
-            findings = [f for f in Checker(src, names, timeout_s).run() if f.key not in done]
+            if grammar == "python":
+                src = _Src(rel, ws.text(rel))
+                found = Checker(src, names, timeout_s).run()
+            else:
+                found = js_findings(_Src(rel, ws.text(rel), grammar), names, timeout_s)
+            findings = [f for f in found if f.key not in done]
             if not findings:
                 break
             findings.sort(key=lambda f: (_ORDER.index(f.kind), f.line))
@@ -654,7 +769,10 @@ def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> 
         return (p.resolve().relative_to(root) if p.is_absolute() else p).as_posix()
 
     if match.function:
-        scope.setdefault(rel(match.file), set()).add(str(match.function).split(".")[-1])
+        names = scope.setdefault(rel(match.file), set())
+        names.add(str(match.function).split(".")[-1])
+        if match.start_line and match.end_line:
+            names.add(f"L{match.start_line}-{match.end_line}")
     try:
         ctx = index.context_for(operation_id, budget_tokens=budget_tokens)
         chunks = ctx.chunks
@@ -666,7 +784,9 @@ def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> 
         if reason.startswith("related") or (ch.kind or "") not in ("function", "method"):
             continue
         if reason.startswith(("handler", "called", "calls", "uses")):
-            scope.setdefault(rel(ch.file), set()).add(str(ch.symbol).split(".")[-1])
+            names = scope.setdefault(rel(ch.file), set())
+            names.add(str(ch.symbol).split(".")[-1])
+            names.add(f"L{ch.start_line}-{ch.end_line}")  # anonymous handlers (Express) are found by lines
     handler["file"] = rel(match.file)
     return scope, handler
 

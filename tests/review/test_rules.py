@@ -186,3 +186,80 @@ def test_stock_review_only_sees_its_handler(orders_results, orders_index):
 def test_health_is_clean(orders_results, orders_index):
     review = review_endpoint(orders_results, orders_index, "health_health_get")
     assert review.suggestions == [] and "No rule fired" in " ".join(review.notes)
+
+
+def test_two_identical_calls_in_one_function_are_both_fixed(tmp_path):
+    (tmp_path / "m.py").write_text(textwrap.dedent('''
+        import requests
+
+
+        def both(a):
+            x = requests.get(a)
+            y = requests.get(a)
+            return x, y
+    '''))
+    results = run_rules(tmp_path, {"m.py": {"both"}})
+    assert [r.finding.kind for r in results] == ["http-timeout", "http-timeout"] and all(r.ok for r in results)
+    assert git_apply_check("".join(r.diff for r in results), tmp_path).returncode == 0
+
+
+JS = textwrap.dedent('''
+    const express = require("express");
+    const axios = require("axios");
+    const app = express();
+
+    async function loadItem(sku) {
+      const res = await fetch(`${process.env.INVENTORY_URL}/items/${sku}`);
+      return res.json();
+    }
+
+    app.get("/stock/:sku", async (req, res) => {
+      const item = await loadItem(req.params.sku);
+      const other = await fetch(process.env.OTHER, { method: "GET" });
+      const price = await axios.get(process.env.PRICES);
+      res.json({ item, other: await other.json(), price: price.data });
+    });
+
+    app.get("/health", async (req, res) => {
+      const ok = await fetch(process.env.PING, { signal: AbortSignal.timeout(100) });
+      res.json({ ok: ok.ok });
+    });
+''')
+
+
+def test_javascript_fetch_and_axios_without_timeout(tmp_path):
+    from fault_nb.code import index_source
+    from fault_nb.review.rules import findings_scope
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "server.js").write_text(JS)
+    index = index_source(tmp_path / "src", endpoints=[("stock", "GET", "http://x/stock/a"),
+                                                      ("health", "GET", "http://x/health")],
+                         progress=False, cache_dir=tmp_path / "idx")
+    try:
+        scope, handler = findings_scope(index, "stock")
+        results = run_rules(tmp_path / "src", scope)
+        assert handler["framework"] == "express"
+        assert len(results) == 3 and all(r.ok for r in results)
+        diff = "".join(r.diff for r in results)
+        assert "{ signal: AbortSignal.timeout(5000) }" in diff
+        assert '{ signal: AbortSignal.timeout(5000), method: "GET" }' in diff
+        assert "axios.get(process.env.PRICES, { timeout: 5000 })" in diff
+        assert git_apply_check(diff, tmp_path / "src").returncode == 0
+        # the health handler already bounds its fetch
+        scope, _ = findings_scope(index, "health")
+        assert run_rules(tmp_path / "src", scope) == []
+    finally:
+        index.close()
+
+
+def test_webapp_async_handlers_doing_sync_db_work(seed_results, webapp_index):
+    review = review_endpoint(seed_results, webapp_index, "read_user_users__user_id__get")
+    assert [s.title for s in review.verified] == [
+        "Declare `read_user` with plain `def` so its blocking calls leave the event loop"]
+    assert "-async def read_user(\n+def read_user(\n" in review.verified[0].diff
+    review = review_endpoint(seed_results, webapp_index, "create_user_users__post")
+    cats = sorted(s.category for s in review.verified)
+    assert cats == ["other", "transaction"]
+    review = review_endpoint(seed_results, webapp_index, "index__get")
+    assert review.suggestions == []  # async def without blocking work is fine
