@@ -5,12 +5,13 @@
 >>> print(dumps_scenarios_yaml(scenarios))              # doctest: +SKIP
 
 Each scenario is a dict in the JSON shape results.json embeds (spec A.4).
-The generator and the runner are imported on first use.
+The runner (and its proxy) is imported on first use.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from .generate import generate_scenarios
 from .model import ScenarioList, ScenarioWarning, load_scenarios, validate_scenario
 from .yamlout import dumps_scenarios_yaml, write_scenarios
 
@@ -18,18 +19,6 @@ __all__ = [
     "load_scenarios", "validate_scenario", "dumps_scenarios_yaml", "write_scenarios",
     "generate_scenarios", "run_scenarios", "ScenarioList", "ScenarioWarning",
 ]
-
-
-def generate_scenarios(spec: Any, **kwargs: Any) -> list[dict]:
-    """Generate fault's eight resilience scenarios per OpenAPI operation.
-
-    See :func:`fault_nb.scenarios.generate.generate_scenarios` for the options.
-
-    >>> scenarios = generate_scenarios("openapi.json", kinds=["latency"])  # doctest: +SKIP
-    """
-    from .generate import generate_scenarios as _generate
-
-    return _generate(spec, **kwargs)
 
 
 def run_scenarios(path_or_scenarios: Any, **kwargs: Any):

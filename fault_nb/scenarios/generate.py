@@ -1,0 +1,512 @@
+"""OpenAPI → resilience scenarios: fault's eight scenarios per operation (spec E).
+
+Two modes:
+
+``fault_compat=True`` reproduces ``fault scenario generate`` byte for byte
+(for the documents fault understands): base URL = ``servers[0].url``
+verbatim, bodies only for POST/PUT ``application/json`` with fault's
+synthesis (all properties, empty values), ``content-type`` on every POST/PUT,
+a missing operationId written as ``none``, ``config: {}`` for endpoints with
+path placeholders (fault's template loses the segments), TRACE listed twice.
+
+The default (improved) mode keeps the same eight scenarios, titles and fault
+values, and makes every call actually reach the handler:
+
+* path placeholders get values in ``config.http.paths.segments`` (from the
+  parameter's example / examples / default / enum, else a valid made-up value
+  for its schema type and format, e.g. ``1`` for an integer id);
+* required query parameters are appended to the URL, required header
+  parameters are sent;
+* request bodies (any method that declares one, JSON or form or text) come
+  from the media example(s), else a minimal body valid against the schema:
+  required properties only, honouring ``enum``/``const``/``default``,
+  ``format``, ``minimum``/``maximum``/``multipleOf``, ``minLength``/``maxLength``,
+  ``minItems``; ``allOf`` merged, ``oneOf``/``anyOf`` first option;
+* ``content-type`` is sent only with a body; ``expect.status`` is the first
+  2xx status the operation declares (fault always expects 200);
+* servers: operation / path / root ``servers`` honoured, variables expanded
+  with their defaults, relative URLs resolved against the spec URL; the
+  upstream is the server's origin (``scheme://host:port``);
+* OpenAPI 3.0 documents yield scenarios (fault 0.12 yields none);
+* a missing operationId becomes ``<method>_<path>`` (e.g. ``get_users_user_id``).
+
+Both modes accept ``operations=`` (operationIds or ``"METHOD /path"``),
+``kinds=`` (short names, see :data:`KINDS`), ``base_url=`` (overrides the
+servers, e.g. the port the app really runs on) and ``load_scale=`` (multiplies
+every load ``duration``; ``0.2`` turns the 10 s/15 s/8 s load tests into
+2 s/3 s/1.6 s runs for a quick notebook demo; periods are fractions so they
+scale along).
+
+>>> scenarios = generate_scenarios("openapi.json", kinds=["latency", "http-error"])  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any, Iterable
+from urllib.parse import quote, urlencode, urlsplit
+
+from ..errors import FaultNbError, OpenAPIError, UnknownEndpointError
+from .model import ScenarioList, validate_scenario
+from .openapi import OpenAPI, Operation, load_openapi
+from .period import parse_duration_strict
+from .yamlout import format_f64
+
+__all__ = ["generate_scenarios", "KINDS", "endpoint_filename", "split_by_endpoint"]
+
+KINDS = ("latency", "stair-step", "pulses", "packet-loss", "jitter", "bandwidth", "http-error", "blackhole")
+
+_SLO_A = [
+    {"slo_type": "latency", "title": "P95 < 300ms", "objective": 95.0, "threshold": 300.0},
+    {"slo_type": "error", "title": "P99 < 1% errors", "objective": 99.0, "threshold": 1.0},
+]
+
+# (kind, title, description, faults, strategy, slo, expect, call extras) — spec E.3, fault's wording
+_TEMPLATES = (
+    ("latency", "Single high-latency spike (client ingress)",
+     "A single 800ms spike simulates jitter buffer underrun / GC pause on client network stack.",
+     [{"type": "latency", "side": "client", "mean": 800.0, "stddev": 100.0, "direction": "ingress"}],
+     None, None, {"status": 200}, {}),
+    ("stair-step", "Stair-step latency growth (5 x 100 ms)",
+     "Latency increases 100 ms per call; emulate slow congestion build-up or head-of-line blocking.",
+     [{"type": "latency", "side": "client", "mean": 100.0, "stddev": 30.0, "direction": "ingress"}],
+     {"mode": "repeat", "step": 100.0, "count": 5, "add_baseline_call": True}, None, {"status": 200}, {}),
+    ("pulses", "Periodic 150-250 ms latency pulses during load",
+     "Three latency bursts at 10-40-70% of a 10s window; good for P95 drift tracking.",
+     [{"type": "latency", "mean": 150.0, "period": "start:10%,duration:15%"},
+      {"type": "latency", "mean": 250.0, "period": "start:40%,duration:15%"},
+      {"type": "latency", "mean": 150.0, "period": "start:70%,duration:15%"}],
+     {"mode": "load", "duration": "10s", "clients": 3, "rps": 2}, _SLO_A, {"all_slo_are_valid": True}, {}),
+    ("packet-loss", "5% packet loss for 4s", "Simulates flaky Wi-Fi or cellular interference.",
+     [{"type": "packetloss", "direction": "egress", "period": "start:30%,duration:40%"}],
+     None, None, {"status": 200, "response_time_under": 100.0}, {"timeout": 500}),
+    ("jitter", "High jitter (±80ms @ 8Hz)", "Emulates bursty uplink, measuring buffering robustness.",
+     [{"type": "jitter", "amplitude": 80.0, "frequency": 8.0, "direction": "ingress", "side": "server"}],
+     None, None, {"status": 200}, {}),
+    ("bandwidth", "512 KBps bandwidth cap", "Models throttled 3G link; validates handling of large payloads.",
+     [{"type": "bandwidth", "rate": 512, "unit": "KBps", "direction": "ingress"}],
+     {"mode": "load", "duration": "15s", "clients": 2, "rps": 1}, _SLO_A, {"status": 200}, {}),
+    ("http-error", "Random 500 errors (5% of calls)",
+     "Backend flakiness under load; ensures retry / circuit-breaker logic.",
+     [{"type": "httperror", "status_code": 500, "probability": 0.05}],
+     {"mode": "load", "duration": "8s", "clients": 5, "rps": 4}, _SLO_A, {"response_time_under": 100.0}, {}),
+    ("blackhole", "Full black-hole for 1s",
+     "Simulates router drop / Pod eviction causing 100% packet loss for a second.",
+     [{"type": "blackhole", "direction": "egress", "period": "start:45%,duration:10%"}],
+     {"mode": "load", "duration": "10s", "clients": 2, "rps": 3}, _SLO_A, None, {"timeout": 500}),
+)
+
+
+# ---- compact JSON as serde_json writes it -------------------------------------------
+
+def _json(value: Any, *, sort_keys: bool = False) -> str:
+    if isinstance(value, float):
+        return format_f64(value) if math.isfinite(value) else "null"
+    if isinstance(value, dict):
+        items = sorted(value.items()) if sort_keys else value.items()
+        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + _json(v, sort_keys=sort_keys)
+                              for k, v in items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json(v, sort_keys=sort_keys) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+# ---- fault's body synthesis (compat) ----------------------------------------------
+
+def _compat_value(api: OpenAPI, schema: Any, seen: frozenset = frozenset()) -> Any:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if ref is not None:
+        if ref in seen:  # fault would recurse forever; we stop with an empty object
+            return {}
+        seen = seen | {ref}
+    schema = api.deref(schema)
+    if not isinstance(schema, dict):
+        return None
+    for key in ("allOf", "oneOf", "anyOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            return _compat_value(api, schema[key][0], seen)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = kind[0] if kind else None
+    simple = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [], "null": None}
+    if kind in simple:
+        return simple[kind]
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    return {name: _compat_value(api, props[name], seen) for name in sorted(props)}
+
+
+def _compat_body(api: OpenAPI, op: Operation) -> str | None:
+    if op.method not in ("POST", "PUT"):
+        return None
+    body = op.operation.get("requestBody")
+    if isinstance(body, dict) and "$ref" in body:
+        body = api.deref(body, prefix="#/components/requestBodies/")
+    if not isinstance(body, dict):
+        return None
+    media = (body.get("content") or {}).get("application/json")
+    if not isinstance(media, dict):
+        return None
+    if "example" in media:
+        return _json(media["example"], sort_keys=True)
+    examples = media.get("examples")
+    if isinstance(examples, dict):
+        for name in sorted(examples):
+            ex = examples[name]
+            if isinstance(ex, dict) and "$ref" not in ex and "value" in ex:
+                return _json(ex["value"], sort_keys=True)
+    schema = media.get("schema")
+    if schema is None:
+        return None
+    return _json(_compat_value(api, schema), sort_keys=True)
+
+
+# ---- valid values (improved mode) --------------------------------------------------
+
+_FORMATS = {
+    "date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00",
+    "email": "user@example.com", "idn-email": "user@example.com", "uri": "https://example.com/",
+    "url": "https://example.com/", "iri": "https://example.com/", "uri-reference": "/example",
+    "hostname": "example.com", "idn-hostname": "example.com", "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1", "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "byte": "ZXhhbXBsZQ==",
+    "binary": "example", "password": "s3cret-Passw0rd", "duration": "PT1M", "regex": ".*",
+    "json-pointer": "/example",
+}
+
+
+def _merge_all_of(api: OpenAPI, schema: dict, seen: frozenset) -> dict:
+    merged: dict = {k: v for k, v in schema.items() if k != "allOf"}
+    props = dict(merged.get("properties") or {})
+    required = list(merged.get("required") or [])
+    for part in schema.get("allOf") or []:
+        ref = part.get("$ref") if isinstance(part, dict) else None
+        if ref in seen:
+            continue
+        part = api.deref(part)
+        if not isinstance(part, dict):
+            continue
+        if "allOf" in part:
+            part = _merge_all_of(api, part, seen | ({ref} if ref else set()))
+        for k, v in part.items():
+            if k == "properties" and isinstance(v, dict):
+                props.update(v)
+            elif k == "required" and isinstance(v, list):
+                required += [r for r in v if r not in required]
+            else:
+                merged.setdefault(k, v)
+    if props:
+        merged["properties"] = props
+    if required:
+        merged["required"] = required
+    return merged
+
+
+def _number(schema: dict, integer: bool) -> int | float:
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    ex_lo, ex_hi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    step = 1 if integer else 0.5
+    if ex_lo is True and lo is not None:      # OpenAPI 3.0 boolean form
+        lo, ex_lo = None, lo
+    if ex_hi is True and hi is not None:
+        hi, ex_hi = None, hi
+    low = lo if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None
+    if isinstance(ex_lo, (int, float)) and not isinstance(ex_lo, bool):
+        low = max(low, ex_lo + step) if low is not None else ex_lo + step
+    high = hi if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None
+    if isinstance(ex_hi, (int, float)) and not isinstance(ex_hi, bool):
+        high = min(high, ex_hi - step) if high is not None else ex_hi - step
+    value = 1
+    if low is not None and value < low:
+        value = math.ceil(low) if integer else low
+    if high is not None and value > high:
+        value = math.floor(high) if integer else high
+    mult = schema.get("multipleOf")
+    if isinstance(mult, (int, float)) and not isinstance(mult, bool) and mult > 0:
+        value = math.ceil(value / mult) * mult
+        if high is not None and value > high:
+            value -= mult
+    return int(value) if integer else float(value)
+
+
+def _string(schema: dict) -> str:
+    text = _FORMATS.get(str(schema.get("format", "")).lower(), "example")
+    min_len, max_len = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(min_len, int) and len(text) < min_len:
+        text += "x" * (min_len - len(text))
+    if isinstance(max_len, int) and len(text) > max_len:
+        text = text[:max_len]
+    return text
+
+
+def _valid_value(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth: int = 0) -> Any:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if ref is not None:
+        if ref in seen:
+            return None
+        seen = seen | {ref}
+    schema = api.deref(schema)
+    if not isinstance(schema, dict) or depth > 12:
+        return None
+    if "allOf" in schema:
+        schema = _merge_all_of(api, schema, seen)
+    if "const" in schema:
+        return schema["const"]
+    if "example" in schema:
+        return schema["example"]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
+    if "default" in schema:
+        return schema["default"]
+    if isinstance(schema.get("enum"), list):
+        choices = [v for v in schema["enum"] if v is not None]
+        if choices:
+            return choices[0]
+    for key in ("oneOf", "anyOf"):
+        options = schema.get(key)
+        if isinstance(options, list) and options:
+            non_null = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+            return _valid_value(api, (non_null or options)[0], seen, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in schema else ("array" if "items" in schema else None)
+    if kind == "string":
+        return _string(schema)
+    if kind in ("integer", "number"):
+        return _number(schema, kind == "integer")
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    if kind == "array":
+        n = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
+        return [_valid_value(api, schema.get("items", {}), seen, depth + 1) for _ in range(n)]
+    if kind == "object":
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        return {name: _valid_value(api, props.get(name, {"type": "string"}), seen, depth + 1)
+                for name in schema.get("required") or [] if isinstance(name, str)}
+    return None
+
+
+def _param_value(api: OpenAPI, param: dict) -> Any:
+    if "example" in param:
+        return param["example"]
+    examples = param.get("examples")
+    if isinstance(examples, dict):
+        for ex in examples.values():
+            ex = api.deref(ex)
+            if isinstance(ex, dict) and "value" in ex:
+                return ex["value"]
+    schema = param.get("schema")
+    if schema is None:
+        for media in (param.get("content") or {}).values():
+            schema = (media or {}).get("schema")
+            break
+    value = _valid_value(api, schema if schema is not None else {"type": "string"})
+    return "1" if value is None else value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_f64(value) if value != int(value) else str(int(value))
+    if isinstance(value, (dict, list)):
+        return _json(value)
+    return str(value)
+
+
+def _improved_body(api: OpenAPI, op: Operation) -> tuple[str, str] | None:
+    body = api.deref(op.operation.get("requestBody"))
+    if not isinstance(body, dict) or not isinstance(body.get("content"), dict):
+        return None
+    content = body["content"]
+    json_types = [m for m in content if m.split(";")[0].strip().lower() == "application/json"] + \
+                 [m for m in content if re.search(r"[/+]json\b", m.lower()) and m.lower() != "application/json"]
+    for media_type in json_types + [m for m in content if m not in json_types]:
+        media = api.deref(content[media_type]) or {}
+        base = media_type.split(";")[0].strip().lower()
+        value, found = None, False
+        if "example" in media:
+            value, found = media["example"], True
+        elif isinstance(media.get("examples"), dict):
+            for ex in media["examples"].values():
+                ex = api.deref(ex)
+                if isinstance(ex, dict) and "value" in ex:
+                    value, found = ex["value"], True
+                    break
+        if not found:
+            value = _valid_value(api, media.get("schema", {}))
+        if media_type in json_types:
+            return media_type, _json(value if value is not None else {})
+        if base == "application/x-www-form-urlencoded" and isinstance(value, dict):
+            return media_type, urlencode({k: _text(v) for k, v in value.items()})
+        if base.startswith("text/"):
+            return media_type, value if isinstance(value, str) else _text(value if value is not None else "")
+    return None
+
+
+def _expected_status(op: Operation) -> int:
+    codes = [str(c) for c in (op.operation.get("responses") or {})]
+    ok = sorted(int(c) for c in codes if c.isdigit() and 200 <= int(c) < 300)
+    return ok[0] if ok else 200
+
+
+# ---- scenario assembly ---------------------------------------------------------------
+
+def _derived_id(op: Operation) -> str:
+    slug = re.sub(r"[^0-9A-Za-z]+", "_", op.path).strip("_")
+    return f"{op.method.lower()}_{slug}" if slug else f"{op.method.lower()}_root"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return url.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _join(base: str, path: str) -> str:
+    return base.rstrip("/") + "/" + path.lstrip("/") if base else path
+
+
+def _scale(duration: str, factor: float) -> str:
+    if factor == 1.0:
+        return duration
+    ms = max(1, round(parse_duration_strict(duration) * factor * 1000))
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _calls(api: OpenAPI, op: Operation, *, fault_compat: bool, base_url: str | None):
+    """(call, upstream, config, expected status) for one operation."""
+    if fault_compat:
+        base = base_url or api.raw_server() or "http://localhost"
+        if not base_url and re.search(r"\{[^{}]*\}", base):
+            raise OpenAPIError(api.source, ["servers", 0, "url"],
+                               f"{base!r} has server variables that fault does not expand, so its calls "
+                               "could not be sent", expected="base_url=..., or the default mode (it expands them)")
+        call: dict = {"method": op.method, "url": base + op.path}
+        if op.method in ("POST", "PUT"):
+            call["headers"] = {"content-type": "application/json"}
+        body = _compat_body(api, op)
+        if body is not None:
+            call["body"] = body
+        config = {} if "{" in op.path and "}" in op.path else None
+        return call, base, config, 200, op.operation_id or "none"
+    servers = api.servers(op)
+    base = base_url or (servers[0] if servers else (_origin(api.url) if api.url else "http://localhost"))
+    url = _join(base, op.path)
+    params = api.parameters(op)
+    segments = {}
+    for name in re.findall(r"\{([^{}/]+)\}", op.path):
+        param = next((p for p in params if p.get("in") == "path" and p["name"] == name), {"schema": {"type": "string"}})
+        segments[name] = _text(_param_value(api, param))
+    query = [(p["name"], _param_value(api, p)) for p in params if p.get("in") == "query" and p.get("required")]
+    if query:
+        pairs = []
+        for name, value in query:
+            for v in (value if isinstance(value, list) else [value]):
+                pairs.append((name, _text(v)))
+        url += ("&" if "?" in url else "?") + urlencode(pairs, quote_via=quote)
+    call = {"method": op.method, "url": url}
+    headers = {p["name"]: _text(_param_value(api, p)) for p in params
+               if p.get("in") == "header" and p.get("required")
+               and p["name"].lower() not in ("accept", "content-type", "authorization")}
+    body = _improved_body(api, op)
+    if body is not None:
+        headers["content-type"] = body[0]
+    if headers:
+        call["headers"] = headers
+    if body is not None:
+        call["body"] = body[1]
+    config = {"http": {"paths": {"segments": segments}}} if segments else None
+    return call, _origin(base), config, _expected_status(op), op.operation_id or _derived_id(op)
+
+
+def _select(api: OpenAPI, ops: list[Operation], operations: Iterable[str] | None) -> list[Operation]:
+    if operations is None:
+        return ops
+    wanted = [operations] if isinstance(operations, str) else list(operations)
+    out = []
+    for w in wanted:
+        method, _, path = str(w).partition(" ")
+        hits = [op for op in ops if op.operation_id == w or (path and op.method == method.upper() and op.path == path)]
+        if not hits:
+            raise UnknownEndpointError(str(w), [op.operation_id or op.label for op in ops])
+        out += [op for op in hits if op not in out]
+    return [op for op in ops if op in out]
+
+
+def generate_scenarios(spec: Any, *, operations: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
+                       fault_compat: bool = False, base_url: str | None = None,
+                       load_scale: float = 1.0) -> ScenarioList:
+    """Fault's eight resilience scenarios for every operation of an OpenAPI 3.0/3.1 document.
+
+    ``spec`` is a URL, a JSON/YAML file or a dict. See the module docstring for
+    the two modes and the options. Returns validated scenario dicts
+    (write them with :func:`~fault_nb.scenarios.write_scenarios`).
+
+    >>> s = generate_scenarios("openapi.json", operations=["GET /users/{user_id}"], load_scale=0.2)  # doctest: +SKIP
+    """
+    api = load_openapi(spec)
+    if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            raise FaultNbError(f"unknown scenario kind {unknown[0]!r}. Expected one of: {', '.join(KINDS)}")
+    if not (isinstance(load_scale, (int, float)) and load_scale > 0 and math.isfinite(load_scale)):
+        raise FaultNbError(f"load_scale must be a positive number, got {load_scale!r}")
+    ops = _select(api, list(api.operations(trace_twice=fault_compat)), operations)
+    out = ScenarioList()
+    for op in ops:
+        call, upstream, config, status, op_id = _calls(api, op, fault_compat=fault_compat, base_url=base_url)
+        call = {**call, "meta": {"operation_id": op_id}}
+        for kind, title, description, faults, strategy, slo, expect, extras in _TEMPLATES:
+            if kinds is not None and kind not in kinds:
+                continue
+            item_call = dict(call)
+            if extras:  # timeout sits between body and meta in fault's member order
+                meta = item_call.pop("meta")
+                item_call.update(extras)
+                item_call["meta"] = meta
+            context: dict = {"upstreams": [upstream], "faults": [dict(f) for f in faults]}
+            if strategy is not None:
+                context["strategy"] = dict(strategy)
+                if strategy["mode"] == "load":
+                    context["strategy"]["duration"] = _scale(strategy["duration"], float(load_scale))
+            if slo is not None:
+                context["slo"] = [dict(s) for s in slo]
+            item: dict = {"call": item_call, "context": context}
+            if expect is not None:
+                item["expect"] = dict(expect)
+                if "status" in expect and not fault_compat:
+                    item["expect"]["status"] = status
+            scenario: dict = {"title": title, "description": description, "items": [item]}
+            if config is not None:
+                scenario["config"] = config
+            out.append(validate_scenario(scenario, file=api.source, index=len(out)))
+            out.sources.append((api.source, len(out) - 1))
+    return out
+
+
+def endpoint_filename(url: str) -> str:
+    """fault's per-endpoint file name (split mode): the URL path, decoded, ``/`` → ``_``.
+
+    >>> endpoint_filename("http://localhost:9090/users/{user_id}")
+    'users_{user_id}.yaml'
+    """
+    from urllib.parse import unquote
+
+    path = urlsplit(url).path.lstrip("/")
+    name = unquote(path).replace("/", "_").replace("\\", "_").replace("\0", "")
+    return (name or "root") + ".yaml"
+
+
+def split_by_endpoint(scenarios: Iterable[dict]) -> dict[str, list[dict]]:
+    """Group scenarios per endpoint file name (unlike fault, the last endpoint is written too)."""
+    groups: dict[str, list[dict]] = {}
+    for s in scenarios:
+        url = s["items"][0]["call"]["url"] if s.get("items") else ""
+        groups.setdefault(endpoint_filename(url.split("?", 1)[0]), []).append(s)
+    return groups
