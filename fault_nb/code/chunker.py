@@ -10,7 +10,7 @@ missing timeout lives.
 from __future__ import annotations
 
 import bisect
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .parsing import captures, parse
@@ -98,7 +98,7 @@ class Chunk:
         return f"{self.file}#{self.start_byte}-{self.end_byte}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields: much cheaper than dataclasses.asdict
 
 
 @dataclass

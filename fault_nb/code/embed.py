@@ -16,6 +16,7 @@ import os
 import re
 import zlib
 from collections import Counter
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from ..errors import CodeIndexError, MissingExtraError
@@ -35,13 +36,24 @@ def code_tokens(text: str) -> list[str]:
     """
     out: list[str] = []
     for ident in _IDENT.findall(text):
-        low = ident.lower()
-        parts = [p.lower() for p in _PARTS.findall(ident)]
-        if low not in _STOP:
-            out.append(low)
-        if len(parts) > 1:
-            out.extend(p for p in parts if p not in _STOP)
+        out.extend(_ident_tokens(ident))
     return out
+
+
+@lru_cache(maxsize=1 << 17)
+def _ident_tokens(ident: str) -> tuple[str, ...]:
+    # identifiers repeat endlessly in code: splitting each distinct one once is most of the speed
+    low = ident.lower()
+    parts = [p.lower() for p in _PARTS.findall(ident)]
+    out = [low] if low not in _STOP else []
+    if len(parts) > 1:
+        out.extend(p for p in parts if p not in _STOP)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 17)
+def _ident_hashes(ident: str) -> tuple[int, ...]:
+    return tuple(zlib.crc32(t.encode()) % SPARSE_DIM for t in _ident_tokens(ident))
 
 
 def sparse_vector(text: str) -> tuple[list[int], list[float]]:
@@ -52,8 +64,8 @@ def sparse_vector(text: str) -> tuple[list[int], list[float]]:
     True
     """
     counts: Counter = Counter()
-    for tok in code_tokens(text):
-        counts[zlib.crc32(tok.encode()) % SPARSE_DIM] += 1
+    for ident in _IDENT.findall(text):
+        counts.update(_ident_hashes(ident))
     idx = sorted(counts)
     return idx, [1.0 + math.log(counts[i]) for i in idx]
 

@@ -327,3 +327,31 @@ def test_import_fault_nb_code_is_light():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_fast_sparse_scoring_agrees_with_qdrant(shared):
+    """The numpy sparse leg used for big embedded collections ranks like qdrant's own query."""
+    import starlette
+
+    from pathlib import Path
+
+    index = index_source(Path(starlette.__file__).parent, progress=False)
+    index._ensure_store()
+    store = index.store
+    from fault_nb.code.embed import sparse_vector
+
+    for q in ("CORS middleware allow origins", "websocket receive json", "url_path_for NoMatchFound",
+              "StaticFiles directory check"):
+        store.fast_sparse_min_points = 10**9
+        store._sparse_cache = None
+        slow = store.query(sparse_vector(q), limit=8)
+        store.fast_sparse_min_points = 0
+        fast = store.query(sparse_vector(q), limit=8)
+        assert store._sparse_cache is not None  # the fast path really ran
+        assert len(fast) == len(slow) == 8
+        for (_, a), (_, b) in zip(fast, slow):
+            assert a == pytest.approx(b, rel=1e-4)
+        # same ids, ties aside (a tie group cut by the limit may differ)
+        floor = slow[-1][1] * (1 + 1e-4)
+        assert {p for p, s in fast if s > floor} == {p for p, s in slow if s > floor}
+    index.close()
