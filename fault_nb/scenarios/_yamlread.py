@@ -96,29 +96,40 @@ def _line(node: yaml.Node) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
-def convert(node: yaml.Node | None) -> Any:
-    """Turn a composed node into Map / Seq / Scalar values."""
+def convert(node: yaml.Node | None, _memo: dict | None = None) -> Any:
+    """Turn a composed node into Map / Seq / Scalar values.
+
+    Aliases share one converted value (memoised by node), so an alias bomb
+    stays as small as its text and a recursive alias cannot loop forever.
+    """
     if node is None:
         return None
+    memo = {} if _memo is None else _memo
+    if id(node) in memo:
+        return memo[id(node)]
     if isinstance(node, yaml.ScalarNode):
         plain = node.style is None or node.style == ""
         value = resolve_plain(node.value) if plain else node.value
-        return Scalar(value, node.value, plain, _line(node))
-    if isinstance(node, yaml.SequenceNode):
-        out = Seq(convert(n) for n in node.value)
-        out.line = _line(node)
+        memo[id(node)] = out = Scalar(value, node.value, plain, _line(node))
         return out
+    if isinstance(node, yaml.SequenceNode):
+        seq = Seq()
+        seq.line = _line(node)
+        memo[id(node)] = seq
+        seq.extend(convert(n, memo) for n in node.value)
+        return seq
     out = Map()
     out.line = _line(node)
     out.key_lines = {}
+    memo[id(node)] = out
     for knode, vnode in node.value:
         if isinstance(knode, yaml.ScalarNode):
             key = knode.value
         else:  # complex keys never name a field; keep them visible in warnings
-            key = yaml.serialize(knode).strip()
+            key = f"<{type(knode).__name__} key at line {_line(knode)}>"
         if key in out:
             raise DuplicateKey(key, _line(knode))
-        out[key] = convert(vnode)
+        out[key] = convert(vnode, memo)
         out.key_lines[key] = _line(knode)
     return out
 

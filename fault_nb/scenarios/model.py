@@ -643,8 +643,9 @@ def _files_in(directory: Path) -> list[Path]:
 
 
 def _looks_like_path(text: str) -> bool:
+    # scenario YAML always has a "key:"; a single line without one is a path
     return "\n" not in text and (os.path.exists(text) or text.lower().endswith((".yaml", ".yml"))
-                                 or (os.sep in text and ":" not in text))
+                                 or ":" not in text)
 
 
 def load_scenarios(source: Any, *, lenient: bool = False) -> ScenarioList:
@@ -698,7 +699,10 @@ def load_scenarios(source: Any, *, lenient: bool = False) -> ScenarioList:
                     text = file.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as exc:
                     raise ScenarioFormatError(file, [], f"cannot read the file: {exc}") from None
+                before = len(out)
                 _parse_text(ctx, text, out)
+                if len(out) == before:
+                    ctx.warn([], "no scenario document in this file", loud=False)
     else:
         raise ScenarioFormatError("<input>", [], f"cannot load scenarios from {type(source).__name__}",
                                   expected="a path, YAML text, a dict or a list of dicts")

@@ -359,3 +359,32 @@ def test_write_scenarios_is_validated_and_atomic(tmp_path, fixtures_dir):
         write_scenarios([bad], tmp_path / "bad.yaml")
     assert not (tmp_path / "bad.yaml").exists()
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["out.yaml"]  # no temp left
+
+
+def test_alias_bombs_and_recursive_aliases_stay_cheap():
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):  # 9**9 leaves if expanded naively
+        prev, cur = chr(96 + i), chr(97 + i)
+        levels.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    with pytest.warns(ScenarioWarning):
+        got = load_scenarios("\n".join(levels) + "\ntitle: t\nitems: []\n")
+    assert got[0] == {"title": "t", "items": []}
+    with pytest.raises(ScenarioFormatError, match=r"\$\[0\]\.items\[0\]: got a list \(line 2\)"):
+        load_scenarios("title: t\nitems: &x [*x]\n")
+
+
+def test_aliases_are_followed_like_serde(fixtures_dir):
+    text = """title: t
+items:
+- &one
+  call: {method: GET, url: 'http://h:1/'}
+  context: {upstreams: ['h:1'], faults: [{type: dns, rate: 0.5}]}
+- *one
+"""
+    (s,) = load_scenarios(text)
+    assert s["items"][0] == s["items"][1] and s["items"][0] is not s["items"][1]
+
+
+def test_a_single_word_is_taken_as_a_missing_path():
+    with pytest.raises(ScenarioFormatError, match=r"^scenarios_dir: \$: no such file or directory"):
+        load_scenarios("scenarios_dir")
