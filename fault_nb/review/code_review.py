@@ -244,16 +244,18 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
 
     bar = tqdm(total=len(ids), desc="code review", unit="endpoint", disable=not progress)
     workers = 1 if llm is None else max(1, int(max_concurrency))
+    pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(review_endpoint, results, index, opid, advices=advices, llm=llm,
-                                   cache=cache): opid for opid in ids}
-            for fut in as_completed(futures):
-                opid = futures[fut]
-                out[opid] = fut.result()
-                bar.update(1)
-                if on_progress:
-                    on_progress(opid, len(out), len(ids))
+        futures = {pool.submit(review_endpoint, results, index, opid, advices=advices, llm=llm,
+                               cache=cache): opid for opid in ids}
+        for fut in as_completed(futures):
+            opid = futures[fut]
+            out[opid] = fut.result()
+            bar.update(1)
+            if on_progress:
+                on_progress(opid, len(out), len(ids))
     finally:
+        # a failure (bad key, model gone) stops the queued endpoints instead of retrying each of them
+        pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
     return [out[i] for i in ids]

@@ -170,3 +170,18 @@ def test_apply_refuses_when_file_changed(llm_server, llm, orders_results, orders
     app.write_text(app.read_text().replace(GOOD_FIND, "    response = None\n"))
     with pytest.raises(ApplyError, match="nothing was written"):
         review.apply(orders_src)
+
+
+def test_review_all_stops_on_a_bad_key(llm_server, llm, orders_results, orders_index):
+    from fault_nb.errors import LLMError
+
+    llm_server.handler = lambda body: {"status": 401}
+    with pytest.raises(LLMError, match="401"):
+        review_all(orders_results, orders_index, llm=llm, max_concurrency=1, progress=False)
+    assert len(llm_server.chat_requests()) < 4  # queued endpoints were cancelled
+
+
+def test_review_pdf(llm_server, llm, orders_results, orders_index, tmp_path):
+    llm_server.push(answer(sug()))
+    review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
+    assert review.to_pdf(tmp_path / "review.pdf").read_bytes()[:5] == b"%PDF-"
