@@ -79,13 +79,26 @@ def mask_secrets(text: str, location: str = "<text>", *, env_file: bool = False)
     return text, found
 
 
+# a code block of a dotenv file inside a prompt: "### .env lines 1-3 ..." then a fenced block
+_ENV_BLOCK = re.compile(r"(?m)^#+ *(?P<name>\S*\.env(?:\.\w+)?)\b[^\n]*\n(?P<fence>`{3,})[^\n]*\n(?P<body>.*?)^(?P=fence)",
+                        re.S)
+
+
 def mask_messages(messages: list[dict]) -> tuple[list[dict], list[Masked]]:
-    """Mask every message's content (locations are ``message[i]``)."""
+    """Mask every message's content (locations are ``message[i]``); dotenv blocks are masked whole."""
     out, found = [], []
     for i, msg in enumerate(messages):
         content = msg.get("content")
         if isinstance(content, str):
-            content, f = mask_secrets(content, f"message[{i}]:{msg.get('role', '?')}")
+            where = f"message[{i}]:{msg.get('role', '?')}"
+
+            def env_block(m: re.Match) -> str:
+                body, f = mask_secrets(m.group("body"), f"{where}:{m.group('name')}", env_file=True)
+                found.extend(f)
+                return m.group(0)[: m.start("body") - m.start()] + body + m.group(0)[m.end("body") - m.start():]
+
+            content = _ENV_BLOCK.sub(env_block, content)
+            content, f = mask_secrets(content, where)
             found.extend(f)
         out.append({**msg, "content": content})
     return out, found

@@ -140,6 +140,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: "LLMServer"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        # a client that timed out and went away is part of the script, not a server bug
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
 
 class LLMServer:
     """A scriptable OpenAI-compatible server on a free loopback port."""

@@ -75,3 +75,23 @@ def test_scenario_review_cli(tmp_path, fixtures_dir, capsys):
                "--role", "sre", "--report", str(report)])
     assert rc == 0 and report.read_text().startswith("# fault resilience report analysis")
     assert str(report) in capsys.readouterr().out
+
+
+def test_code_review_with_llm_from_environment(orders_src, tmp_path, monkeypatch, llm_server, capsys):
+    monkeypatch.setenv("FAULT_NB_LLM_BASE_URL", llm_server.url)
+    monkeypatch.setenv("FAULT_NB_LLM_MODEL", "test-model")
+    edit = {"file": "app.py", "find": '    response = requests.get(f"{INVENTORY_URL}/items/{sku}")\n',
+            "replace": '    response = requests.get(f"{INVENTORY_URL}/items/{sku}", timeout=2)\n'}
+    llm_server.push({"content": json.dumps({"suggestions": [{"id": "t", "title": "Timeout", "category": "timeout",
+                                                             "evidence": ["E1"], "edits": [edit]}]})})
+    report = tmp_path / "r.md"
+    rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(orders_src),
+               "--endpoint", "stock_stock__sku__get", "--report", str(report)])
+    assert rc == 0 and len(llm_server.chat_requests()) == 1
+    text = report.read_text()
+    assert "LLM test-model" in text and "+    response = requests.get(" in text and "timeout=2)" in text
+    # --offline ignores the configured model
+    rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(orders_src),
+               "--endpoint", "stock_stock__sku__get", "--report", str(report), "--offline"])
+    assert rc == 0 and len(llm_server.chat_requests()) == 1
+    assert "offline rules reviewer (no LLM)" in report.read_text()

@@ -65,3 +65,12 @@ def test_cli_and_review_imports_stay_light():
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_dotenv_block_in_a_prompt_is_masked_whole():
+    from fault_nb.review.secrets import mask_messages
+
+    prompt = "### .env lines 1-2: <module>\n```\nDATABASE=db.internal\nFEATURE=on\n```\n### app.py\n```python\nx = 1\n```\n"
+    (msg,), found = mask_messages([{"role": "user", "content": prompt}])
+    assert "db.internal" not in msg["content"] and "x = 1" in msg["content"]
+    assert [f.kind for f in found] == ["env-file", "env-file"] and found[0].location.endswith(":.env")
