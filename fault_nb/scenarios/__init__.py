@@ -13,11 +13,11 @@ from typing import Any
 
 from .generate import generate_scenarios
 from .model import ScenarioList, ScenarioWarning, load_scenarios, validate_scenario
-from .yamlout import dumps_scenarios_yaml, write_scenarios
+from .yamlout import dumps_scenarios_yaml, fault_shape, write_scenarios
 
 __all__ = [
     "load_scenarios", "validate_scenario", "dumps_scenarios_yaml", "write_scenarios",
-    "generate_scenarios", "run_scenarios", "ScenarioList", "ScenarioWarning",
+    "generate_scenarios", "run_scenarios", "ScenarioList", "ScenarioWarning", "fault_shape",
 ]
 
 

@@ -136,7 +136,9 @@ def convert(node: yaml.Node | None, _memo: dict | None = None) -> Any:
 
 def load_documents(text: str):
     """Yield ``(index, value)`` per YAML document; raise ``yaml.YAMLError`` with its mark."""
-    for index, node in enumerate(yaml.compose_all(text, Loader=yaml.SafeLoader)):
+    # libyaml's C parser when present (same node graph and marks, ~5x faster)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for index, node in enumerate(yaml.compose_all(text, Loader=loader)):
         yield index, convert(node)
 
 

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from ._yamlread import digits_but_not_number, resolve_plain
 
-__all__ = ["dumps_scenarios_yaml", "write_scenarios", "dumps_yaml", "format_f64"]
+__all__ = ["dumps_scenarios_yaml", "write_scenarios", "dumps_yaml", "format_f64", "fault_shape"]
 
 
 def format_f64(value: float) -> str:
@@ -296,8 +296,12 @@ def dumps_yaml(value: Any) -> str:
 
 # --- fault's omission rules (spec A.4/A.5) -----------------------------------------
 
-def _for_fault(scenario: dict) -> dict:
-    """A copy with the members fault skips when empty left out."""
+def fault_shape(scenario: dict) -> dict:
+    """A copy with the members fault omits when empty left out (what fault writes, spec A.4/A.5).
+
+    >>> fault_shape({"title": "t", "items": [{"call": {}, "context": {"upstreams": [], "faults": []}}]})
+    {'title': 't', 'items': [{'call': {}, 'context': {}}]}
+    """
     out = dict(scenario)
     items = []
     for item in scenario.get("items") or []:
@@ -333,7 +337,7 @@ def dumps_scenarios_yaml(scenarios: Any) -> str:
     """
     if isinstance(scenarios, dict):
         scenarios = [scenarios]
-    return "---\n".join(dumps_yaml(_for_fault(s)) for s in scenarios)
+    return "---\n".join(dumps_yaml(fault_shape(s)) for s in scenarios)
 
 
 def write_scenarios(scenarios: Any, path: str | os.PathLike) -> str:

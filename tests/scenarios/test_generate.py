@@ -15,7 +15,7 @@ from fault_nb.errors import FaultNbError, OpenAPIError, UnknownEndpointError
 from fault_nb.scenarios import dumps_scenarios_yaml, generate_scenarios, load_scenarios
 from fault_nb.scenarios.generate import KINDS, _valid_value, endpoint_filename
 from fault_nb.scenarios.openapi import OpenAPI, load_openapi
-from fault_nb.scenarios.yamlout import _for_fault
+from fault_nb.scenarios.yamlout import fault_shape
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_generated_scenarios_validate_against_the_schema(seed_doc, schema_valida
     for mode in (True, False):
         scenarios = generate_scenarios(seed_doc, fault_compat=mode)
         for s in scenarios:
-            schema_validator.validate(_for_fault(s))
+            schema_validator.validate(fault_shape(s))
         # and they load back through our own validator unchanged
         assert list(load_scenarios(dumps_scenarios_yaml(scenarios))) == list(scenarios)
 

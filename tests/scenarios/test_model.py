@@ -12,7 +12,7 @@ from fault_nb.errors import ScenarioFormatError
 from fault_nb.scenarios import dumps_scenarios_yaml, load_scenarios, write_scenarios
 from fault_nb.scenarios.model import ScenarioWarning
 from fault_nb.scenarios._yamlread import load_documents
-from fault_nb.scenarios.yamlout import _for_fault, dumps_yaml
+from fault_nb.scenarios.yamlout import fault_shape, dumps_yaml
 
 GOOD = {
     "title": "ok",
@@ -187,7 +187,7 @@ def test_model_matches_the_json_fault_embeds_in_results(fixtures_dir):
         data = json.loads((fixtures_dir / "results" / f"{name}.results.json").read_text())
         embedded = [r["scenario"] for r in data["results"]]
         ours = load_scenarios(embedded, lenient=True)
-        assert [json.dumps(_for_fault(s)) for s in ours] == [json.dumps(s) for s in embedded]
+        assert [json.dumps(fault_shape(s)) for s in ours] == [json.dumps(s) for s in embedded]
     seed = load_scenarios(fixtures_dir / "scenarios" / "seed_app.yaml")
     embedded = json.loads((fixtures_dir / "results" / "seed_app.results.json").read_text())["results"]
     assert list(seed) == [r["scenario"] for r in embedded]
@@ -345,7 +345,7 @@ def test_model_validates_against_the_schema(shared, fixtures_dir):
     validator = jsonschema.Draft202012Validator(schema)
     for name in ("seed_app.yaml", "seed_app_generated.yaml"):
         for s in load_scenarios(fixtures_dir / "scenarios" / name):
-            validator.validate(_for_fault(s))
+            validator.validate(fault_shape(s))
     assert not validator.is_valid({"title": "t"})  # the schema does reject things
 
 
