@@ -209,8 +209,8 @@ def _from_route(opid: str, method: str, url: str, index: "CodeIndex", r: Route, 
         reason += f"; note: {r.note}"
     if not start:
         reason += f"; the handler {r.function!r} was not found in the indexed code"
-    return HandlerMatch(opid, method or r.method, r.path if not url else url_path(url), file, fn, start, end,
-                        how, score, r.framework, reason)
+    # the route's template (``/users/{user_id}``), not one concrete URL of the results
+    return HandlerMatch(opid, method or r.method, r.path, file, fn, start, end, how, score, r.framework, reason)
 
 
 def match_handler(index: "CodeIndex", opid: str) -> HandlerMatch:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 from collections import Counter
@@ -77,6 +78,8 @@ class CodeIndex:
         self._by_id: dict[str, int] = {}
         self._graph = None
         self._store_ready = False
+        # review_all() asks for contexts from worker threads: store and graph are built once
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ build
     @property
@@ -154,6 +157,7 @@ class CodeIndex:
             "routes": len(self.routes),
             "languages": dict(by_bytes.most_common()),
             "lines": sum(e.get("lines", 0) for e in new_files.values()),
+            "store": repr(self.store),
             "seconds": round(time.perf_counter() - t0, 3),
         }
         return self
@@ -218,10 +222,13 @@ class CodeIndex:
         """Open the store lazily (unchanged re-index never touches it) and repair it if needed."""
         if self._store_ready:
             return
-        expected = len(self.chunks)
-        if not self.store.exists() or self.store.count() != expected:
-            self._sync_store(list(self.files), [], True)
-        self._store_ready = True
+        with self._lock:
+            if self._store_ready:
+                return
+            expected = len(self.chunks)
+            if not self.store.exists() or self.store.count() != expected:
+                self._sync_store(list(self.files), [], True)
+            self._store_ready = True
 
     def _save_manifest(self, embedder_name: str | None) -> None:
         data = {"version": MANIFEST_VERSION, "chunker": CHUNKER_VERSION, "source_dir": str(self.source_dir),
@@ -286,7 +293,9 @@ class CodeIndex:
         if self._graph is None:
             from .callgraph import CallGraph
 
-            self._graph = CallGraph(self.chunks, self.files, self._table)
+            with self._lock:
+                if self._graph is None:
+                    self._graph = CallGraph(self.chunks, self.files, self._table)
         return self._graph
 
     def context_for(self, operation_id: str, budget_tokens: int = 6000) -> EndpointContext:
@@ -308,7 +317,8 @@ class CodeIndex:
             return []
         self._ensure_store()
         dense = self.embedder.embed([query])[0] if self.embedder is not None else None
-        hits = self.store.query(sparse_vector(query), dense, limit=limit, candidates=max(20, 2 * limit))
+        with self._lock:  # one qdrant client per index; its local mode is not thread-safe
+            hits = self.store.query(sparse_vector(query), dense, limit=limit, candidates=max(20, 2 * limit))
         return [(self._by_id[pid], score) for pid, score in hits if pid in self._by_id]
 
     def file_text(self, rel: str) -> str:

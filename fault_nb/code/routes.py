@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .parsing import query
-from .symbols import ModuleTable, js_string, py_string
+from .symbols import ModuleTable, js_import_target, js_string, py_string
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch", "head", "options", "trace")
 _PY_OBJECTS = {"FastAPI": "fastapi_app", "APIRouter": "fastapi_router",
@@ -164,28 +164,74 @@ def _express_facts(root: Any, grammar: str) -> dict:
             prefix = js_string(args[0])
             rest = args[1:] if prefix is not None else args
             for a in rest:
-                if a.type in ("identifier", "member_expression"):
-                    includes.append({"parent": _t(m["obj"][0]), "child": _t(a), "prefix": prefix or ""})
+                child = _t(a) if a.type in ("identifier", "member_expression") else _require_target(a)
+                if child:
+                    includes.append({"parent": _t(m["obj"][0]), "child": child, "prefix": prefix or ""})
             continue
-        if meth not in (*HTTP_METHODS, "all") or len(args) < 2:
+        if meth not in (*HTTP_METHODS, "all") or not args:
             continue
-        path = js_string(args[0])
+        obj_node = m["obj"][0]
+        route_obj = _route_chain(obj_node)
+        if route_obj is not None:  # router.route('/x').get(h).post(h2)
+            obj_text, path, path_node = route_obj
+            handlers = args
+        else:
+            if len(args) < 2:
+                continue
+            obj_text, path, path_node = _t(obj_node), js_string(args[0]), args[0]
+            handlers = args[1:]
         if path is None or not path.startswith(("/", "*")):
             continue
-        handler = args[-1]
+        handler = handlers[-1]
         call = m["call"][0]
-        stmt = call.parent if call.parent is not None and call.parent.type == "expression_statement" else call
+        stmt = call
+        while stmt.parent is not None and stmt.parent.type in ("expression_statement", "member_expression",
+                                                               "call_expression"):
+            stmt = stmt.parent
         if handler.type in ("arrow_function", "function_expression", "function"):
-            function = f"{_t(m['obj'][0])}.{meth}({_t(args[0])})"
-            start, end = stmt.start_point[0] + 1, stmt.end_point[0] + 1
+            if route_obj is None:
+                function = f"{obj_text}.{meth}({_t(path_node)})"
+                start, end = stmt.start_point[0] + 1, stmt.end_point[0] + 1
+            else:  # several inline handlers in one chain: point at this one
+                function = f"{obj_text}.route({_t(path_node)}).{meth}"
+                start, end = handler.start_point[0] + 1, handler.end_point[0] + 1
         else:
             function, start, end = _t(handler), 0, 0
         routes.append({
-            "obj": _t(m["obj"][0]), "methods": ["ALL" if meth == "all" else meth.upper()], "path": path,
+            "obj": obj_text, "methods": ["ALL" if meth == "all" else meth.upper()], "path": path,
             "function": function, "start_line": start, "end_line": end, "operation_id": None,
             "name": None, "hint": "express",
         })
     return {"objects": objects, "routes": routes, "includes": includes}
+
+
+def _route_chain(obj: Any) -> tuple[str, str | None, Any] | None:
+    """For ``X.route('/p').get(a).post`` return (``X``, ``/p``, path node); else None."""
+    node = obj
+    while node is not None and node.type == "call_expression":
+        fn = node.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression":
+            return None
+        prop = fn.child_by_field_name("property")
+        if prop is not None and _t(prop) == "route":
+            args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+            if not args:
+                return None
+            return _t(fn.child_by_field_name("object")), js_string(args[0]), args[0]
+        node = fn.child_by_field_name("object")
+    return None
+
+
+def _require_target(node: Any) -> str | None:
+    """``require('./routes/users')`` as an include child: ``require:./routes/users``."""
+    if node.type != "call_expression":
+        return None
+    fn = node.child_by_field_name("function")
+    args = node.child_by_field_name("arguments")
+    if fn is None or _t(fn) != "require" or args is None or not args.named_children:
+        return None
+    spec = js_string(args.named_children[0])
+    return f"require:{spec}" if spec else None
 
 
 # ---------------------------------------------------------------- resolution
@@ -217,6 +263,14 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
             return None
         f = files.get(rel) or {}
         imports, lang = f.get("imports") or {}, f.get("lang")
+        if expr.startswith("require:"):
+            spec = expr[len("require:"):]
+            target = js_import_target(rel, spec)
+            target_file = table.resolve(target, lang)
+            if target_file is None:
+                return None
+            name = (files.get(target_file) or {}).get("exports", {}).get("default")
+            return resolve(target_file, name, depth + 1) if name else None
         if expr in imports:
             target, name = table.resolve_import(imports[expr], lang)
             if target is None or name is None:

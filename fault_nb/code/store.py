@@ -147,13 +147,22 @@ class VectorStore:
                 vec[DENSE] = dense
             batch.append(models.PointStruct(id=pid, vector=vec, payload=payload))
             if len(batch) >= self.batch_size:
-                self.client.upsert(self.collection, points=batch, wait=True)
+                self._write(batch)
                 n += len(batch)
                 batch = []
         if batch:
-            self.client.upsert(self.collection, points=batch, wait=True)
+            self._write(batch)
             n += len(batch)
         return n
+
+    def _write(self, batch: list) -> None:
+        import warnings
+
+        with warnings.catch_warnings():
+            # local mode warns past 20,000 points; the fast paths above are what makes it usable,
+            # and QDRANT_URL is the documented way past one machine
+            warnings.filterwarnings("ignore", message="Local mode is not recommended")
+            self.client.upsert(self.collection, points=batch, wait=True)
 
     def delete(self, ids: list[str]) -> None:
         from qdrant_client import models

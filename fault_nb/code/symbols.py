@@ -89,16 +89,8 @@ def extract_imports(rel: str, grammar: str, root: Any) -> dict[str, list]:
                 else:
                     out[_text(n)] = [module, _text(n)]
     elif grammar in _JS:
-        d = posixpath.dirname(rel)
-
         def target(spec: str) -> str:
-            if spec.startswith("."):
-                t = posixpath.normpath(posixpath.join(d, spec))
-                for ext in _JS_EXTS:
-                    if t.endswith(ext):
-                        return t[: -len(ext)]
-                return t
-            return spec
+            return js_import_target(rel, spec)
 
         for node in _top_level(root, ("import_statement", "lexical_declaration", "variable_declaration")):
             if node.type == "import_statement":
@@ -145,6 +137,17 @@ def extract_imports(rel: str, grammar: str, root: Any) -> dict[str, list]:
                             if k is not None and v is not None:
                                 out[_text(v)] = [target(spec), _text(k)]
     return out
+
+
+def js_import_target(rel: str, spec: str) -> str:
+    """``./routes/users.js`` imported from ``src/app.js`` -> ``src/routes/users`` (bare names unchanged)."""
+    if not spec.startswith("."):
+        return spec
+    t = posixpath.normpath(posixpath.join(posixpath.dirname(rel), spec))
+    for ext in _JS_EXTS:
+        if t.endswith(ext):
+            return t[: -len(ext)]
+    return t
 
 
 def extract_js_exports(root: Any) -> dict[str, str]:

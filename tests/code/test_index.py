@@ -355,3 +355,15 @@ def test_fast_sparse_scoring_agrees_with_qdrant(shared):
         floor = slow[-1][1] * (1 + 1e-4)
         assert {p for p, s in fast if s > floor} == {p for p, s in slow if s > floor}
     index.close()
+
+
+def test_context_for_from_several_threads(shared):
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = index_source(shared / "apps" / "orders", progress=False)
+    opids = [e[0] for e in index.endpoints] * 3
+    with ThreadPoolExecutor(4) as pool:
+        prompts = list(pool.map(lambda o: index.context_for(o).to_prompt(), opids))
+    assert [p.split("\n")[1] for p in prompts] == [f"operationId: {o}" for o in opids]
+    assert prompts[:4] == prompts[4:8]  # same answer whatever the thread
+    index.close()

@@ -86,7 +86,7 @@ def fastapi_app(tmp_path):
             ''',
         "app/admin.py": '''
             import fastapi
-            router = fastapi.APIRouter()
+            router: fastapi.APIRouter = fastapi.APIRouter()
 
             @router.delete("/cache")
             def flush():
@@ -236,6 +236,7 @@ def test_express_router_across_files(tmp_path):
             app.use(express.json());
             app.use('/api/users', users);
             app.use('/api/orders', orders);
+            app.use('/api/items', require('./routes/items'));
 
             app.get('/health', (req, res) => res.send('ok'));
             app.listen(3000);
@@ -257,6 +258,14 @@ def test_express_router_across_files(tmp_path):
             const r = Router();
             r.delete('/:orderId', function (req, res) { res.end(); });
             export default r;
+            ''',
+        "routes/items.js": '''
+            const router = require('express').Router();
+            router.route('/:sku')
+              .get(async (req, res) => res.json({}))
+              .put(updateItem);
+            function updateItem(req, res) { res.end(); }
+            module.exports = router;
             ''',
         "controllers/users.js": '''
             const db = require('../db');
@@ -281,6 +290,8 @@ def test_express_router_across_files(tmp_path):
         ("GET", "/api/users/:id"): ("routes/users.js", "findUser"),
         ("POST", "/api/users/"): ("routes/users.js", "router.post('/')"),
         ("DELETE", "/api/orders/:orderId"): ("routes/orders.js", "r.delete('/:orderId')"),
+        ("GET", "/api/items/:sku"): ("routes/items.js", "router.route('/:sku').get"),
+        ("PUT", "/api/items/:sku"): ("routes/items.js", "updateItem"),
     }
     index.set_endpoints([("getUser", "GET", "http://h/api/users/{id}"), ("newUser", "POST", "/api/users/"),
                          ("delOrder", "DELETE", "/api/orders/5")])
@@ -290,6 +301,12 @@ def test_express_router_across_files(tmp_path):
     m = index.handler_for("newUser")
     assert (m.file, m.start_line, m.end_line) == ("routes/users.js", 6, 8)
     assert index.handler_for("delOrder").file == "routes/orders.js"
+    index.set_endpoints([("getItem", "GET", "/api/items/abc"), ("putItem", "PUT", "/api/items/{sku}")])
+    m = index.handler_for("getItem")
+    assert (m.file, m.start_line, m.end_line, m.path) == ("routes/items.js", 3, 3, "/api/items/:sku")
+    m = index.handler_for("putItem")
+    assert (m.function, m.start_line, m.end_line) == ("updateItem", 5, 5)
+    index.set_endpoints([("getUser", "GET", "http://h/api/users/{id}")])
     prompt = index.context_for("getUser").to_prompt()
     assert "controllers/users.js lines 3-6: findUser (function; handler)" in prompt
     assert "```javascript" in prompt
