@@ -246,10 +246,13 @@ class Checker:
             if name not in HTTP_CALLS:
                 continue
             kw, splat = _kwargs(self.src, call)
-            if splat:
+            args = call.child_by_field_name("arguments")
+            positional = [a for a in args.named_children if a.type not in ("keyword_argument", "comment")]
+            if splat or any(a.type == "list_splat" for a in positional):
+                continue
+            if name.endswith("urlopen") and len(positional) >= 3:  # urlopen(url, data, timeout)
                 continue
             t = f"{self.timeout_s:g}"
-            args = call.child_by_field_name("arguments")
             if "timeout" in kw:
                 if self.src.t(kw["timeout"].child_by_field_name("value")).strip() != "None":
                     continue
@@ -269,6 +272,19 @@ class Checker:
         out = []
         for call in self._calls(fn):
             name = _call_name(self.src, call)
+            if name == "aiohttp.ClientSession":
+                kw, splat = _kwargs(self.src, call)
+                if "timeout" in kw or splat:
+                    continue
+                args = call.child_by_field_name("arguments")
+                s, e = self.src.span(args)
+                t = f"{self.timeout_s:g}"
+                edit = _edit(self.src, s, e, _add_kwarg(self.src.t(args), f"timeout=aiohttp.ClientTimeout(total={t})"))
+                out.append(self._finding(
+                    fn, call, "client-timeout-none", "timeout", "Give `aiohttp.ClientSession` a total timeout",
+                    "aiohttp's default total timeout is 5 minutes: a stalled dependency holds this request that "
+                    f"long. Bound every call of the session ({t}s total).", [edit], 3.5))
+                continue
             if name not in CLIENT_CTORS:
                 continue
             kw, _ = _kwargs(self.src, call)

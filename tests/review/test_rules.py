@@ -263,3 +263,36 @@ def test_webapp_async_handlers_doing_sync_db_work(seed_results, webapp_index):
     assert cats == ["other", "transaction"]
     review = review_endpoint(seed_results, webapp_index, "index__get")
     assert review.suggestions == []  # async def without blocking work is fine
+
+
+def test_aiohttp_session_and_urlopen(tmp_path):
+    (tmp_path / "m.py").write_text(textwrap.dedent('''
+        import aiohttp
+        from urllib.request import urlopen
+
+
+        async def fetch(url):
+            async with aiohttp.ClientSession() as session:
+                async with session.get(url) as resp:
+                    return await resp.json()
+
+
+        def legacy(url):
+            return urlopen(url).read()
+
+
+        def legacy_ok(url):
+            return urlopen(url, None, 3).read()
+
+
+        async def bounded(url):
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+                return await session.get(url)
+    '''))
+    results = run_rules(tmp_path, {"m.py": {"fetch", "legacy", "legacy_ok", "bounded"}})
+    assert all(r.ok for r in results)
+    assert [(r.finding.kind, r.finding.function) for r in results] == [
+        ("client-timeout-none", "fetch"), ("http-timeout", "legacy")]
+    diff = "".join(r.diff for r in results)
+    assert "aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))" in diff
+    assert "urlopen(url, timeout=5).read()" in diff
