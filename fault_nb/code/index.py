@@ -322,7 +322,24 @@ class CodeIndex:
         return [(self._by_id[pid], score) for pid, score in hits if pid in self._by_id]
 
     def file_text(self, rel: str) -> str:
+        """The current text of an indexed file (undecodable bytes replaced)."""
         return (self.source_dir / rel).read_text("utf-8", errors="replace")
+
+    def outline(self, rel: str) -> str:
+        """A file's outline: its imports, then one signature line per chunk with its line span.
+
+        >>> print(index.outline("app.py"))  # doctest: +SKIP
+        """
+        entry = self.files.get(rel)
+        if entry is None:
+            raise CodeIndexError(f"{rel} is not in the index of {self.source_dir}")
+        lines = [entry.get("imports_text") or ""] if entry.get("imports_text") else []
+        for c in (c for c in self.chunks if c.file == rel and c.kind != "imports" and c.part <= 1):
+            first = next((ln.strip() for ln in c.text.splitlines()
+                          if ln.strip() and not ln.strip().startswith(("@", "#", "//"))), "")
+            indent = "    " if c.parent else ""
+            lines.append(f"{indent}L{c.start_line}-{c.end_line} {c.kind} {c.symbol}: {first[:120]}")
+        return "\n".join(lines)
 
 
 def _progress(enabled: bool, desc: str, total: int | None = None):

@@ -367,3 +367,23 @@ def test_context_for_from_several_threads(shared):
     assert [p.split("\n")[1] for p in prompts] == [f"operationId: {o}" for o in opids]
     assert prompts[:4] == prompts[4:8]  # same answer whatever the thread
     index.close()
+
+
+def test_empty_tree_and_outline(tmp_path, shared):
+    (tmp_path / "README.md").write_text("# nothing to index\n")
+    index = index_source(tmp_path, progress=False)
+    assert index.lang is None and index.chunks == [] and index.routes == []
+    assert index.stats["skipped"] == {"not source": 1}
+    assert index.search("anything") == []
+    with pytest.raises(UnknownEndpointError):
+        index.handler_for("index__get")
+    index.close()
+
+    index = index_source(shared / "apps" / "webapp", progress=False)
+    outline = index.outline("app.py").splitlines()
+    assert outline[0] == "from typing import Annotated"
+    assert "L41-46 class User: class User(Base):" in outline
+    assert "L87-97 function read_user: async def read_user(" in outline
+    with pytest.raises(CodeIndexError, match="not in the index"):
+        index.outline("nope.py")
+    index.close()
