@@ -1,0 +1,185 @@
+"""Shared pieces of the rules reviewer: findings, a parsed source file, unique find/replace anchors."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .edits import Edit
+
+
+@dataclass
+class Finding:
+    kind: str
+    category: str
+    title: str
+    rationale: str
+    file: str
+    function: str
+    line: int
+    edits: list[Edit] = field(default_factory=list)
+    weight: float = 1.0
+
+    @property
+    def key(self) -> tuple:
+        # the anchor text tells two findings of one kind apart; a fix that failed keeps it, so it is not retried
+        return (self.kind, self.file, self.function, self.title, self.edits[0].find if self.edits else "")
+
+
+class _Src:
+    """One file's text with tree-sitter tree and byte->str offset mapping."""
+
+    def __init__(self, rel: str, text: str, grammar: str = "python"):
+        from ..code.parsing import parse
+
+        self.rel = rel
+        self.text = text
+        self.bytes = text.encode("utf-8")
+        self.ascii = len(self.bytes) == len(text)
+        self.tree = parse(grammar, self.bytes)
+
+    def c(self, b: int) -> int:
+        return b if self.ascii else len(self.bytes[:b].decode("utf-8", "ignore"))
+
+    def t(self, node: Any) -> str:
+        return self.bytes[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def span(self, node: Any) -> tuple[int, int]:
+        return self.c(node.start_byte), self.c(node.end_byte)
+
+    def line_start(self, node: Any) -> int:
+        start = self.c(node.start_byte)
+        return self.text.rfind("\n", 0, start) + 1
+
+    def indent(self, node: Any) -> str:
+        ls = self.line_start(node)
+        return re.match(r"[ \t]*", self.text[ls:]).group(0)
+
+
+def _walk(node: Any, *, into_defs: bool = False):
+    """Descendants of ``node``, not entering nested function/class/lambda bodies."""
+    for child in node.children:
+        yield child
+        if not into_defs and child.type in ("function_definition", "class_definition", "lambda",
+                                            "decorated_definition"):
+            continue
+        yield from _walk(child, into_defs=into_defs)
+
+
+def _is_async(fn: Any) -> bool:
+    return any(ch.type == "async" for ch in fn.children)
+
+
+def _functions(src: _Src) -> list[Any]:
+    out = []
+    stack = [src.tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            out.append(node)
+        stack.extend(node.children)
+    return out
+
+
+def _fn_name(src: _Src, fn: Any) -> str:
+    name = fn.child_by_field_name("name")
+    return src.t(name) if name is not None else ""
+
+
+def _call_name(src: _Src, call: Any) -> str:
+    fn = call.child_by_field_name("function")
+    return re.sub(r"\s+", "", src.t(fn)) if fn is not None else ""
+
+
+def _kwargs(src: _Src, call: Any) -> tuple[dict[str, Any], bool]:
+    """Keyword arguments of a call, and whether it has ``**kwargs`` (unknown keywords)."""
+    args = call.child_by_field_name("arguments")
+    out: dict[str, Any] = {}
+    splat = False
+    if args is None:
+        return out, splat
+    for a in args.named_children:
+        if a.type == "keyword_argument":
+            out[src.t(a.child_by_field_name("name"))] = a
+        elif a.type == "dictionary_splat":
+            splat = True
+    return out, splat
+
+
+def _statement_of(node: Any) -> Any:
+    """The statement (child of a ``block`` or the module) that contains ``node``."""
+    while node.parent is not None and node.parent.type not in ("block", "module"):
+        node = node.parent
+    return node
+
+
+def _anchor(text: str, start: int, end: int, new_mid: str) -> tuple[str, str]:
+    """find/replace texts for replacing text[start:end], widened until ``find`` is unique."""
+    find = text[start:end]
+    if find and text.count(find) == 1:
+        return find, new_mid
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    le = len(text) if le < 0 else le + 1
+    while True:
+        find = text[ls:le]
+        if text.count(find) == 1:
+            return find, text[ls:start] + new_mid + text[end:le]
+        if ls > 0:
+            ls = text.rfind("\n", 0, ls - 1) + 1
+        elif le < len(text):
+            nxt = text.find("\n", le)
+            le = len(text) if nxt < 0 else nxt + 1
+        else:
+            raise ValueError("no unique anchor")
+
+
+def _edit(src: _Src, start: int, end: int, new_mid: str) -> Edit:
+    find, replace = _anchor(src.text, start, end, new_mid)
+    return Edit(src.rel, find, replace)
+
+
+def _import_edit(src: _Src, module: str) -> Edit | None:
+    """An edit adding ``import module`` after the last top-level import, unless present."""
+    if re.search(rf"^import {re.escape(module)}\s*$", src.text, re.M):
+        return None
+    last = None
+    for node in src.tree.root_node.children:
+        if node.type in ("import_statement", "import_from_statement", "future_import_statement"):
+            last = node
+    if last is None:
+        return Edit(src.rel, src.text.split("\n", 1)[0] + "\n",
+                    f"import {module}\n" + src.text.split("\n", 1)[0] + "\n") if src.text.count(
+            src.text.split("\n", 1)[0] + "\n") == 1 else None
+    _, end = src.span(last)
+    le = src.text.find("\n", end)
+    le = len(src.text) if le < 0 else le
+    return _edit(src, end, le, f"\nimport {module}")
+
+
+def _reindent(block: str, extra: str) -> str:
+    return "".join((extra + ln) if ln.strip() else ln for ln in block.splitlines(keepends=True))
+
+
+def _with_imports(src: _Src, main: Edit, modules: list[str]) -> list[Edit]:
+    edits = [main]
+    for m in modules:
+        e = _import_edit(src, m)
+        if e is not None:
+            edits.append(e)
+    return edits
+
+
+def _add_kwarg(args_text: str, kwarg: str) -> str:
+    inner = args_text[1:-1]
+    if not inner.strip():
+        return f"({kwarg})"
+    if "\n" in inner:
+        body = inner.rstrip()
+        tail = inner[len(body):]
+        last_line = body.rsplit("\n", 1)[-1]
+        ind = re.match(r"[ \t]*", last_line).group(0)
+        sep = "" if body.endswith(",") else ","
+        return f"({body}{sep}\n{ind}{kwarg},{tail})"
+    body = inner.rstrip()
+    return f"({body}{' ' if body.endswith(',') else ', '}{kwarg})"

@@ -1,0 +1,439 @@
+"""Python checks of the rules reviewer (tree-sitter), each with a concrete fix."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._syntax import (Finding, _Src, _add_kwarg, _edit, _fn_name, _call_name, _functions, _is_async, _kwargs,
+                      _reindent, _statement_of, _walk, _with_imports)
+
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+HTTP_CALLS = frozenset({f"{m}.{v}" for m in ("requests", "httpx") for v in _HTTP_VERBS}
+                       | {"urllib.request.urlopen", "request.urlopen", "urlopen"})
+CLIENT_CTORS = frozenset({"httpx.Client", "httpx.AsyncClient"})
+_SESSION_CTOR = re.compile(r"(^|\.)(SessionLocal|Session|sessionmaker\(\)|scoped_session|connect|get_session)$",
+                           re.IGNORECASE)
+_DB_METHODS = frozenset({"commit", "query", "execute", "add", "refresh", "flush", "scalar", "scalars",
+                         "get", "delete", "merge", "close", "rollback", "add_all", "fetchall", "fetchone"})
+_LOGGING = re.compile(r"\b(log|logger|logging|exception|warn|warning|error|print|sentry_sdk|capture_exception)\b")
+
+
+class Checker:
+    """Runs every check on one file restricted to ``functions`` (names)."""
+
+    def __init__(self, src: _Src, functions: set[str], timeout_s: float):
+        self.src = src
+        self.functions = functions
+        self.timeout_s = timeout_s
+
+    def scope(self) -> list[Any]:
+        fns = [f for f in _functions(self.src) if _fn_name(self.src, f) in self.functions]
+        # functions nested in a scoped one are part of it (e.g. a helper moved off the event loop)
+        nested = []
+        for f in fns:
+            nested += [n for n in _walk(f.child_by_field_name("body"), into_defs=True)
+                       if n.type == "function_definition"]
+        seen, out = set(), []
+        for f in fns + nested:
+            if f.id not in seen:
+                seen.add(f.id)
+                out.append(f)
+        return out
+
+    def run(self) -> list[Finding]:
+        out: list[Finding] = []
+        for fn in self.scope():
+            for check in (self.client_timeout, self.http_timeout, self.commit_rollback, self.sync_handler,
+                          self.blocking_db, self.blocking_calls, self.broad_except, self.retry_backoff):
+                try:
+                    out.extend(check(fn))
+                except ValueError:  # no unique anchor: skip this finding rather than guess
+                    continue
+        out.extend(self.pools())
+        return out
+
+    def _calls(self, fn: Any):
+        body = fn.child_by_field_name("body")
+        return [n for n in _walk(body) if n.type == "call"]
+
+    def _finding(self, fn, node, kind, category, title, rationale, edits, weight) -> Finding:
+        return Finding(kind, category, title, rationale, self.src.rel, _fn_name(self.src, fn),
+                       node.start_point[0] + 1, edits, weight)
+
+    # -- timeouts
+    def http_timeout(self, fn: Any) -> list[Finding]:
+        out = []
+        for call in self._calls(fn):
+            name = _call_name(self.src, call)
+            if name not in HTTP_CALLS:
+                continue
+            kw, splat = _kwargs(self.src, call)
+            args = call.child_by_field_name("arguments")
+            positional = [a for a in args.named_children if a.type not in ("keyword_argument", "comment")]
+            if splat or any(a.type == "list_splat" for a in positional):
+                continue
+            if name.endswith("urlopen") and len(positional) >= 3:  # urlopen(url, data, timeout)
+                continue
+            t = f"{self.timeout_s:g}"
+            if "timeout" in kw:
+                if self.src.t(kw["timeout"].child_by_field_name("value")).strip() != "None":
+                    continue
+                s, e = self.src.span(kw["timeout"])
+                edit = _edit(self.src, s, e, f"timeout={t}")
+            else:
+                s, e = self.src.span(args)
+                edit = _edit(self.src, s, e, _add_kwarg(self.src.t(args), f"timeout={t}"))
+            out.append(self._finding(
+                fn, call, "http-timeout", "timeout", f"Bound `{name}` in `{_fn_name(self.src, fn)}` with a timeout",
+                f"`{name}(...)` has no timeout, so a slow or silent dependency holds this request (and a worker) "
+                f"for as long as the network does. A {t}s bound turns a hang into a fast, handled failure.",
+                [edit], 3.0))
+        return out
+
+    def client_timeout(self, fn: Any) -> list[Finding]:
+        out = []
+        for call in self._calls(fn):
+            name = _call_name(self.src, call)
+            if name == "aiohttp.ClientSession":
+                kw, splat = _kwargs(self.src, call)
+                if "timeout" in kw or splat:
+                    continue
+                args = call.child_by_field_name("arguments")
+                s, e = self.src.span(args)
+                t = f"{self.timeout_s:g}"
+                edit = _edit(self.src, s, e, _add_kwarg(self.src.t(args), f"timeout=aiohttp.ClientTimeout(total={t})"))
+                out.append(self._finding(
+                    fn, call, "client-timeout-none", "timeout", "Give `aiohttp.ClientSession` a total timeout",
+                    "aiohttp's default total timeout is 5 minutes: a stalled dependency holds this request that "
+                    f"long. Bound every call of the session ({t}s total).", [edit], 3.5))
+                continue
+            if name not in CLIENT_CTORS:
+                continue
+            kw, _ = _kwargs(self.src, call)
+            if "timeout" not in kw or self.src.t(kw["timeout"].child_by_field_name("value")).strip() != "None":
+                continue
+            s, e = self.src.span(kw["timeout"])
+            t = f"{self.timeout_s:g}"
+            edit = _edit(self.src, s, e, f"timeout=httpx.Timeout({t}, connect={min(2.0, self.timeout_s):g})")
+            out.append(self._finding(
+                fn, call, "client-timeout-none", "timeout", f"Replace `{name}(timeout=None)` with a bounded timeout",
+                f"`timeout=None` disables httpx's default 5s timeout: every call through this client can wait forever "
+                f"on a slow dependency. Bound it ({t}s total, short connect).", [edit], 3.5))
+        return out
+
+    # -- transactions
+    def commit_rollback(self, fn: Any) -> list[Finding]:
+        out = []
+        for call in self._calls(fn):
+            name = _call_name(self.src, call)
+            if not name.endswith(".commit") or name.count(".") != 1:
+                continue
+            recv = name.split(".")[0]
+            if self._protected(call, recv):
+                continue
+            stmt = _statement_of(call)
+            block = stmt.parent
+            stmts = list(block.named_children)
+            i_commit = stmts.index(stmt)
+            i_first = None
+            for i in range(i_commit, -1, -1):
+                st = stmts[i]
+                if st.type == "expression_statement" and st.named_children and st.named_children[0].type == "assignment" \
+                        and self.src.t(st.named_children[0].child_by_field_name("left")) == recv:
+                    i_first = i + 1
+                    break
+            if i_first is None:  # a session passed in: wrap from its first use in this block
+                i_first = next(i for i in range(i_commit + 1) if _uses(self.src, stmts[i], recv))
+            i_last = max(i for i in range(i_first, len(stmts)) if _uses(self.src, stmts[i], recv)) \
+                if any(_uses(self.src, stmts[i], recv) for i in range(i_first, len(stmts))) else i_commit
+            i_last = max(i_last, i_commit)
+            body_stmts = stmts[i_first:i_last + 1]
+            if any(_has(st, ("return_statement", "yield", "await")) for st in body_stmts[:-1]):
+                continue
+            close = None
+            if self.src.t(body_stmts[-1]).strip() == f"{recv}.close()":
+                close = body_stmts.pop()
+            if not body_stmts:
+                continue
+            ind = self.src.indent(body_stmts[0])
+            start = self.src.line_start(body_stmts[0])
+            end_node = close or body_stmts[-1]
+            _, end = self.src.span(end_node)
+            inner_end = self.src.span(body_stmts[-1])[1]
+            moved = self.src.text[start:inner_end]
+            new = (f"{ind}try:\n{_reindent(moved, '    ')}\n{ind}except Exception:\n"
+                   f"{ind}    {recv}.rollback()\n{ind}    raise")
+            if close is not None:
+                new += f"\n{ind}finally:\n{ind}    {recv}.close()"
+            edit = _edit(self.src, start, end, new)
+            out.append(self._finding(
+                fn, call, "commit-no-rollback", "transaction",
+                f"Roll back `{recv}` when the commit in `{_fn_name(self.src, fn)}` fails",
+                f"`{recv}.commit()` runs without a transaction scope: if it (or anything before it) raises, the session "
+                f"is left mid-transaction" + (" and is never closed" if close is not None else "") +
+                ", holding a pooled connection and possibly locks. Roll back and re-raise"
+                + (", and close in `finally`." if close is not None else "."), [edit], 2.5))
+            break  # one per function per pass; the next pass sees the new text
+        return out
+
+    def _protected(self, node: Any, recv: str) -> bool:
+        p = node.parent
+        while p is not None and p.type != "function_definition":
+            if p.type == "try_statement":
+                for clause in p.named_children:
+                    if clause.type in ("except_clause", "finally_clause") and "rollback" in self.src.t(clause):
+                        return True
+            if p.type == "with_statement":
+                clause = next((c for c in p.children if c.type == "with_clause"), None)
+                if clause is not None and recv in self.src.t(clause):
+                    return True
+            p = p.parent
+        return False
+
+    # -- blocking work inside async def
+    def _blocking_names(self, fn: Any) -> list[str]:
+        """Blocking calls made directly in ``fn``: sync HTTP, time.sleep, sync DB session work."""
+        sessions = set()
+        params = fn.child_by_field_name("parameters")
+        for prm in (params.named_children if params is not None else []):
+            txt = self.src.t(prm)
+            if re.search(r"Depends\(|Session\b|session", txt):
+                name = prm.child_by_field_name("name") or (prm.named_children[0] if prm.named_children else None)
+                if name is not None and name.type == "identifier":
+                    sessions.add(self.src.t(name))
+        for st in _walk(fn.child_by_field_name("body")):
+            if st.type == "expression_statement":
+                recv = _session_assignment(self.src, st)
+                if recv:
+                    sessions.add(recv)
+        out = []
+        for call in self._calls(fn):
+            name = _call_name(self.src, call)
+            head, _, meth = name.rpartition(".")
+            if name == "time.sleep" or (name in HTTP_CALLS and name.startswith(("requests.", "urllib", "urlopen"))) \
+                    or (head in sessions and meth in _DB_METHODS):
+                out.append(name)
+        return out
+
+    def sync_handler(self, fn: Any) -> list[Finding]:
+        """An ``async def`` route handler that never awaits but blocks: plain ``def`` runs it in a thread pool."""
+        if not _is_async(fn) or fn.parent is None or fn.parent.type != "decorated_definition":
+            return []
+        decorators = self.src.t(fn.parent)[: self.src.c(fn.start_byte) - self.src.c(fn.parent.start_byte)]
+        if not re.search(r"@\w+\.(get|post|put|patch|delete|head|options|api_route|route)\(", decorators):
+            return []
+        body = fn.child_by_field_name("body")
+        if _has(body, ("await",)) or re.search(r"\basync\s+(with|for)\b", self.src.t(body)):
+            return []
+        blocking = self._blocking_names(fn)
+        if not blocking:
+            return []
+        name = _fn_name(self.src, fn)
+        s = self.src.c(fn.start_byte)
+        e = self.src.c(fn.child_by_field_name("name").end_byte)
+        edit = _edit(self.src, s, e, f"def {name}")
+        return [self._finding(
+            fn, fn, "sync-work-in-async-handler", "other",
+            f"Declare `{name}` with plain `def` so its blocking calls leave the event loop",
+            f"`async def {name}` never awaits but calls blocking code ({', '.join(sorted(set(blocking)))}): it runs "
+            "on the event loop, so while the database or network is slow every other request on the worker "
+            "waits. FastAPI runs plain `def` handlers in its thread pool.", [edit], 3.0)]
+
+    def blocking_db(self, fn: Any) -> list[Finding]:
+        if not _is_async(fn):
+            return []
+        body = fn.child_by_field_name("body")
+        stmts = list(body.named_children)
+        for i, st in enumerate(stmts):
+            recv = _session_assignment(self.src, st)
+            if recv is None:
+                continue
+            last = max(j for j in range(i, len(stmts)) if _uses(self.src, stmts[j], recv))
+            block = stmts[i:last + 1]
+            if any(_has(b, ("return_statement", "yield", "await", "break_statement", "continue_statement"))
+                   for b in block):
+                continue
+            assigned = set()
+            for b in block:
+                assigned |= _assigned_names(self.src, b)
+            later = " ".join(self.src.t(s) for s in stmts[last + 1:])
+            needed = sorted(n for n in assigned - {recv} if re.search(rf"\b{re.escape(n)}\b", later))
+            ind = self.src.indent(block[0])
+            start = self.src.line_start(block[0])
+            _, end = self.src.span(block[-1])
+            helper = f"_{_fn_name(self.src, fn)}_db_work"
+            moved = self.src.text[start:end]
+            ret = ", ".join(needed)
+            new = f"{ind}def {helper}():\n{_reindent(moved, '    ')}"
+            if needed:
+                new += f"\n{ind}    return {ret}"
+                new += f"\n\n{ind}{ret} = await asyncio.to_thread({helper})"
+            else:
+                new += f"\n\n{ind}await asyncio.to_thread({helper})"
+            edits = _with_imports(self.src, _edit(self.src, start, end, new), ["asyncio"])
+            return [self._finding(
+                fn, st, "blocking-db-in-async", "other",
+                f"Move the blocking database work of `async def {_fn_name(self.src, fn)}` off the event loop",
+                f"`async def {_fn_name(self.src, fn)}` runs synchronous session work (`{recv}`) on the event loop: "
+                "while the database is slow every other request served by this worker waits too. Run it in a "
+                "worker thread with `asyncio.to_thread`.", edits, 3.0)]
+        return []
+
+    def blocking_calls(self, fn: Any) -> list[Finding]:
+        if not _is_async(fn):
+            return []
+        out = []
+        for call in self._calls(fn):
+            name = _call_name(self.src, call)
+            args = call.child_by_field_name("arguments")
+            if name == "time.sleep":
+                s, e = self.src.span(call)
+                edits = _with_imports(self.src, _edit(self.src, s, e, f"await asyncio.sleep{self.src.t(args)}"),
+                                      ["asyncio"])
+                title = f"Use `await asyncio.sleep` in `async def {_fn_name(self.src, fn)}`"
+                why = "`time.sleep` blocks the event loop: every request on this worker stalls for the duration."
+            elif name in HTTP_CALLS and name.startswith("requests."):
+                inner = self.src.t(args)[1:-1].strip()
+                expr = f"await asyncio.to_thread({name}{', ' + inner if inner else ''})"
+                if call.parent is not None and call.parent.type not in ("assignment", "expression_statement",
+                                                                       "return_statement"):
+                    expr = f"({expr})"
+                s, e = self.src.span(call)
+                edits = _with_imports(self.src, _edit(self.src, s, e, expr), ["asyncio"])
+                title = f"Run blocking `{name}` in a thread inside `async def {_fn_name(self.src, fn)}`"
+                why = (f"`{name}` is synchronous: inside `async def` it blocks the event loop for the whole network "
+                       "round trip, so one slow dependency call stalls every concurrent request.")
+            else:
+                continue
+            out.append(self._finding(fn, call, "blocking-call-in-async", "other", title, why, edits, 2.5))
+            break
+        return out
+
+    # -- error handling
+    def broad_except(self, fn: Any) -> list[Finding]:
+        out = []
+        for node in _walk(fn.child_by_field_name("body")):
+            if node.type != "except_clause":
+                continue
+            head = self.src.t(node).split(":", 1)[0].strip()
+            if head not in ("except", "except Exception", "except BaseException") and not re.fullmatch(
+                    r"except (Exception|BaseException) as \w+", head):
+                continue
+            body = node.named_children[-1] if node.named_children else None
+            if body is None or body.type != "block":
+                continue
+            btxt = self.src.t(body)
+            if _has(body, ("raise_statement",)) or _LOGGING.search(btxt):
+                continue
+            first = body.named_children[0]
+            ind = self.src.indent(first)
+            s_head = self.src.c(node.start_byte)
+            s_first = self.src.line_start(first)
+            new_head = "except Exception:" if head == "except" else head + ":"
+            between = self.src.text[s_head:s_first]
+            new_between = new_head + between[len(head) + 1:] if between.startswith(head + ":") else between
+            new = (f"{new_between}{ind}logging.getLogger(__name__).exception("
+                   f"\"{_fn_name(self.src, fn)} failed\")\n")
+            edits = _with_imports(self.src, _edit(self.src, s_head, s_first, new), ["logging"])
+            out.append(self._finding(
+                fn, node, "broad-except", "observability",
+                f"Stop `{head}` in `{_fn_name(self.src, fn)}` from swallowing errors silently",
+                "A broad except without a raise or a log hides the faults the scenarios inject: the endpoint "
+                "answers as if nothing happened and nobody can see why. Log the exception (with its traceback).",
+                edits, 1.5))
+            break
+        return out
+
+    def retry_backoff(self, fn: Any) -> list[Finding]:
+        out = []
+        for loop in _walk(fn.child_by_field_name("body")):
+            if loop.type != "for_statement":
+                continue
+            right = loop.child_by_field_name("right")
+            left = loop.child_by_field_name("left")
+            if right is None or not self.src.t(right).startswith("range(") or left.type != "identifier":
+                continue
+            body = loop.child_by_field_name("body")
+            txt = self.src.t(body)
+            if "sleep" in txt or not _has(body, ("try_statement",)):
+                continue
+            handler = next((n for n in _walk(body) if n.type == "except_clause"), None)
+            if handler is None or _has(handler, ("raise_statement",)) and "continue" not in self.src.t(handler):
+                continue
+            hbody = handler.named_children[-1]
+            first = hbody.named_children[0]
+            ind = self.src.indent(first)
+            var = self.src.t(left)
+            delay = f"min(0.1 * 2 ** {var}, 2.0) + random.uniform(0, 0.1)"
+            line = f"await asyncio.sleep({delay})" if _is_async(fn) else f"time.sleep({delay})"
+            start = self.src.line_start(first)
+            edits = _with_imports(self.src, _edit(self.src, start, start, f"{ind}{line}\n"),
+                                  ["random", "asyncio" if _is_async(fn) else "time"])
+            out.append(self._finding(
+                fn, loop, "retry-no-backoff", "retry", f"Back off between retries in `{_fn_name(self.src, fn)}`",
+                "This retry loop tries again immediately: against an overloaded or rate-limited dependency it "
+                "multiplies the load exactly when the dependency is struggling. Wait exponentially longer, with jitter.",
+                edits, 2.0))
+        return out
+
+    # -- pools (module level of the scoped file)
+    def pools(self) -> list[Finding]:
+        out = []
+        for node in _walk(self.src.tree.root_node, into_defs=True):
+            if node.type != "call":
+                continue
+            name = _call_name(self.src, node)
+            kw, _ = _kwargs(self.src, node)
+            fix = None
+            if name.endswith("create_engine") and "max_overflow" in kw and \
+                    self.src.t(kw["max_overflow"].child_by_field_name("value")).strip() == "-1":
+                fix, new = kw["max_overflow"], "max_overflow=10"
+            elif name.endswith("create_engine") and "pool_size" in kw and \
+                    self.src.t(kw["pool_size"].child_by_field_name("value")).strip() == "0":
+                fix, new = kw["pool_size"], "pool_size=5"
+            elif name.endswith("Limits") and "max_connections" in kw and \
+                    self.src.t(kw["max_connections"].child_by_field_name("value")).strip() == "None":
+                fix, new = kw["max_connections"], "max_connections=100"
+            if fix is None:
+                continue
+            s, e = self.src.span(fix)
+            out.append(Finding("unbounded-pool", "pooling", f"Bound the connection pool of `{name}`",
+                               "An unbounded pool lets a slow dependency pile up connections until the database or "
+                               "the process runs out; a bound makes callers wait (or fail) instead.",
+                               self.src.rel, "<module>", node.start_point[0] + 1, [_edit(self.src, s, e, new)], 1.5))
+        return out
+
+
+def _uses(src: _Src, node: Any, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}\b", src.t(node)) is not None
+
+
+def _has(node: Any, types: tuple) -> bool:
+    if node.type in types:
+        return True
+    return any(_has(c, types) for c in node.children
+               if c.type not in ("function_definition", "lambda", "class_definition"))
+
+
+def _session_assignment(src: _Src, st: Any) -> str | None:
+    if st.type != "expression_statement" or not st.named_children:
+        return None
+    a = st.named_children[0]
+    if a.type != "assignment":
+        return None
+    left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
+    if left is None or right is None or left.type != "identifier" or right.type != "call":
+        return None
+    return src.t(left) if _SESSION_CTOR.search(_call_name(src, right)) else None
+
+
+def _assigned_names(src: _Src, node: Any) -> set[str]:
+    out = set()
+    for n in [node, *_walk(node)]:
+        if n.type == "assignment":
+            left = n.child_by_field_name("left")
+            if left is not None and left.type == "identifier":
+                out.add(src.t(left))
+            elif left is not None and left.type in ("pattern_list", "tuple_pattern"):
+                out |= {src.t(c) for c in left.named_children if c.type == "identifier"}
+    return out
