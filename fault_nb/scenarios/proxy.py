@@ -63,6 +63,7 @@ class Exchange:
     jitter_ms: float = 0.0
     status: int | None = None
     start: float = field(default_factory=time.monotonic)
+    done: bool = False  # the proxy has finished with this connection (all events recorded)
 
     def metrics_faults(self) -> list[dict]:
         """``metrics.faults`` as fault writes it (spec A.3)."""
@@ -218,7 +219,7 @@ class ProxyServer:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self._tasks.add(task)
-        owned: list[asyncio.StreamWriter] = [writer]
+        owned: list = [writer]
         try:
             await self._serve(reader, writer, owned)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError, ValueError):
@@ -228,7 +229,10 @@ class ProxyServer:
         finally:
             self._tasks.discard(task)
             for w in owned:
-                w.close()
+                if isinstance(w, Exchange):
+                    w.done = True
+                else:
+                    w.close()
 
     def _record(self, port: int, ex: Exchange) -> None:
         self.records[port] = ex
@@ -267,6 +271,7 @@ class ProxyServer:
                                         {"error": f"unsupported request target {target[:200]!r}"}))
             return None
         self._record(client_port, ex)
+        owned.append(ex)
         faulted = cfg.upstreams is None or f"{host}:{port}" in cfg.upstreams
         elapsed = time.monotonic() - cfg.t0
         active = [f for f in cfg.faults if f.active(elapsed)] if faulted else []

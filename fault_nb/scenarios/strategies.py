@@ -126,7 +126,11 @@ async def send(call: Call, proxy, *, via_proxy: bool, intended: float | None = N
     out.ttfb_ms = (end - body_t) * 1000.0 if body_t is not None else (
         out.total_ms if out.status is not None else 0.0)
     if via_proxy and state["port"] is not None:
-        out.exchange = proxy.take(state["port"])
+        ex = out.exchange = proxy.take(state["port"])
+        # the proxy may still be recording the end of the body (bandwidth's final 0)
+        deadline = time.perf_counter() + 0.05
+        while ex is not None and not ex.done and time.perf_counter() < deadline:
+            await asyncio.sleep(0.002)
     return out
 
 
