@@ -401,7 +401,8 @@ def _calls(api: OpenAPI, op: Operation, *, fault_compat: bool, base_url: str | N
     segments = {}
     for name in re.findall(r"\{([^{}/]+)\}", op.path):
         param = next((p for p in params if p.get("in") == "path" and p["name"] == name), {"schema": {"type": "string"}})
-        segments[name] = _text(_param_value(api, param))
+        # the value lands inside the URL path as is: keep it one encoded segment
+        segments[name] = quote(_text(_param_value(api, param)), safe="-._~!$&'()*+,;=:@")
     query = [(p["name"], _param_value(api, p)) for p in params if p.get("in") == "query" and p.get("required")]
     if query:
         pairs = []
