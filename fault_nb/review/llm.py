@@ -224,7 +224,9 @@ class LLMClient:
         openai = require("openai", "llm")
         import httpx
 
-        kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages}
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
         if max_tokens:
             kwargs["max_tokens"] = max_tokens
         if json_mode:
@@ -247,9 +249,13 @@ class LLMClient:
         except openai.RateLimitError as exc:
             raise _Retryable(f"429 rate limited: {_msg(exc)}", _retry_after(exc.response.headers)) from exc
         except openai.BadRequestError as exc:
-            if json_mode and "response_format" in str(exc).lower() + _msg(exc).lower():
+            text = (str(exc) + _msg(exc)).lower()
+            if json_mode and "response_format" in text:
                 self.json_supported = False  # e.g. an older server: ask for JSON in the prompt only
                 return self._once(messages, False, max_tokens, on_token)
+            if self.temperature is not None and "temperature" in text:
+                self.temperature = None  # reasoning models accept only their default temperature
+                return self._once(messages, json_mode, max_tokens, on_token)
             raise LLMError(f"{self.host}: 400 bad request: {_msg(exc)}") from exc
         except openai.APIStatusError as exc:
             if exc.status_code >= 500 or exc.status_code in (408, 409):

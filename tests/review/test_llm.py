@@ -149,3 +149,11 @@ def test_from_env_nothing_configured_and_presets(monkeypatch):
     monkeypatch.setenv("FAULT_NB_LLM_PROVIDER", "nope")
     with pytest.raises(LLMError, match="Expected one of"):
         llm_from_env()
+
+
+def test_models_that_refuse_temperature(server):
+    server.push({"status": 400, "error": "Unsupported value: 'temperature' does not support 0.0"}, {"content": "ok"})
+    c = client(server, cache=False)
+    assert c.chat(MSG).text == "ok"
+    first, second = server.chat_requests()
+    assert first["body"]["temperature"] == 0.0 and "temperature" not in second["body"]
