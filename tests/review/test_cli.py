@@ -95,3 +95,21 @@ def test_code_review_with_llm_from_environment(orders_src, tmp_path, monkeypatch
                "--endpoint", "stock_stock__sku__get", "--report", str(report), "--offline"])
     assert rc == 0 and len(llm_server.chat_requests()) == 1
     assert "offline rules reviewer (no LLM)" in report.read_text()
+
+
+def test_code_review_offers_a_numbered_list_on_a_tty(orders_src, tmp_path, monkeypatch, capsys):
+    import builtins
+    import sys
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    answers = iter(["9", "2"])
+    monkeypatch.setattr(builtins, "input", lambda prompt="": next(answers))
+    report = tmp_path / "r.md"
+    rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(orders_src),
+               "--report", str(report)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert " 2. stock_stock__sku__get [GET http://127.0.0.1:9090/stock/sku-1]" in out
+    assert "please type a number between 1 and 4" in out
+    assert report.read_text().startswith("# stock_stock__sku__get")

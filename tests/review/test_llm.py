@@ -157,3 +157,13 @@ def test_models_that_refuse_temperature(server):
     assert c.chat(MSG).text == "ok"
     first, second = server.chat_requests()
     assert first["body"]["temperature"] == 0.0 and "temperature" not in second["body"]
+
+
+def test_slow_stream_arrives_token_by_token(server):
+    import time
+
+    server.push({"content": "a slow but complete streamed answer", "pause": 0.03})
+    stamps = []
+    reply = client(server, cache=False, timeout=5).chat(MSG, on_token=lambda t: stamps.append(time.monotonic()))
+    assert reply.text == "a slow but complete streamed answer" and reply.attempts == 1
+    assert len(stamps) >= 5 and stamps[-1] - stamps[0] > 0.1  # tokens came as they were sent
