@@ -41,7 +41,7 @@ from .faults import Bandwidth, Blackhole, Dns, Fault, HttpError, Jitter, Latency
 
 _HEAD_LIMIT = 64 * 1024
 _CHUNK = 64 * 1024
-_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade"}
+_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade", "expect"}
 _MAX_RECORDS = 50_000
 
 
@@ -331,6 +331,10 @@ class ProxyServer:
             out_head.insert(1, f"Host: {ex.url.split('/')[2]}")
         out_head.append("Connection: close")
         data = ("\r\n".join(out_head) + "\r\n\r\n").encode("latin-1")
+        if any(k.lower() == "expect" and v.lower() == "100-continue" for k, v in headers):
+            # curl waits for this before sending a body; the upstream never sees the Expect
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            await writer.drain()
         # request path: the head, then the body as the client sends it
         if not (await req_in.op(len(head)) and await _send(up_writer, data, req_out)):
             return None
@@ -341,6 +345,8 @@ class ProxyServer:
         req_out.end()
         # response path
         rhead = await up_reader.readuntil(b"\r\n\r\n")
+        while rhead[9:10] == b"1" and rhead[9:12] != b"101":  # interim 1xx answers are not the response
+            rhead = await up_reader.readuntil(b"\r\n\r\n")
         if not await resp_in.op(len(rhead)):
             return None
         status_line, rheaders = _parse_head(rhead)

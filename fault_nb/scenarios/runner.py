@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,43 @@ def _check(scenarios: list[dict], source: str) -> None:
                 except ScenarioFormatError as exc:
                     raise ScenarioFormatError(source, [i, "items", j, "context", "faults", n], exc.problem,
                                               expected=exc.expected) from None
+
+
+def _run_sync(make_coro) -> Any:
+    """Run a coroutine to completion, also when this thread already runs a loop (Jupyter).
+
+    In a notebook the kernel's loop is running, so the item runs on a fresh
+    loop in a helper thread; a kernel interrupt cancels it and is re-raised.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coro())
+    box: dict = {}
+    loop = asyncio.new_event_loop()
+
+    def target() -> None:
+        try:
+            box["task"] = loop.create_task(make_coro())
+            box["value"] = loop.run_until_complete(box["task"])
+        except BaseException as exc:  # handed back to the caller's thread
+            box["error"] = exc
+        finally:
+            loop.close()
+
+    worker = threading.Thread(target=target, name="fault-nb-runner", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        if "task" in box:
+            loop.call_soon_threadsafe(box["task"].cancel)
+        worker.join(10)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _duration(seconds: float) -> dict:
@@ -189,7 +227,7 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
             for item in sc["items"]:
                 if bar is not None:
                     bar.set_postfix_str(f"{sc.get('title', '')[:40]}: {(item.get('call') or {}).get('url', '')}")
-                entry["results"].append(asyncio.run(_run_item(item, sc.get("config"), proxy, progress)))
+                entry["results"].append(_run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress)))
                 if bar is not None:
                     bar.update(1)
     except KeyboardInterrupt as exc:

@@ -76,7 +76,7 @@ def test_latency_300ms_shifts_p50_into_300_340(webapp):
 def test_client_side_latency_delays_the_request_path(webapp):
     rows = _rows(_item(webapp.url + "/", webapp.url, [{"type": "latency", "side": "client", "mean": 200.0,
                                                        "stddev": 0.0}]))
-    assert 200.0 <= rows[0]["metrics"]["total_time"] < 260.0
+    assert 200.0 <= rows[0]["metrics"]["total_time"] < 300.0
     assert rows[0]["metrics"]["faults"][0]["applied"][0]["event"]["side"] == "client"
 
 
@@ -112,7 +112,7 @@ def test_blackhole_times_requests_out_at_the_call_timeout(webapp):
     for r in rows:
         m = r["metrics"]
         assert m["timed_out"] is True and m["errored"] is False and m["protocol"] is None
-        assert 300.0 <= m["total_time"] < 380.0
+        assert 300.0 <= m["total_time"] < 450.0
 
 
 def test_bandwidth_cap_sets_the_transfer_time(bytes_app):

@@ -266,3 +266,37 @@ def test_cli_run_parser(webapp, tmp_path):
     data = json.loads((tmp_path / "o.json").read_text())
     assert data["results"][0]["results"][0]["results"][0]["expect"]["got"]["decision"] == "success"
     assert (tmp_path / "o.md").exists()
+
+
+def test_runs_inside_a_running_event_loop_like_a_notebook(webapp):
+    import asyncio
+
+    item = {"call": {"method": "GET", "url": webapp.url + "/"},
+            "context": {"upstreams": [webapp.url], "faults": [{"type": "latency", "mean": 50.0, "stddev": 0.0}]},
+            "expect": {"status": 200}}
+
+    async def in_kernel():  # Jupyter's kernel runs cells while its loop is running
+        return run_scenarios([{"title": "nb", "items": [item]}], progress=False)
+
+    results = asyncio.run(in_kernel())
+    row = results.raw["results"][0]["results"][0]["results"][0]
+    assert row["expect"]["got"]["decision"] == "success" and row["metrics"]["total_time"] >= 50.0
+
+
+def test_expect_100_continue_through_the_reverse_proxy(echo_app):
+    import http.client
+
+    from fault_nb.scenarios.proxy import start_proxy
+
+    with start_proxy([], upstream=echo_app.url) as proxy:
+        conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=5)
+        conn.putrequest("POST", "/echo/x")
+        conn.putheader("Expect", "100-continue")
+        conn.putheader("Content-Length", "5")
+        conn.endheaders()
+        interim = conn.sock.recv(64)
+        assert interim.startswith(b"HTTP/1.1 100")
+        conn.send(b"hello")
+        resp = conn.getresponse()
+        assert resp.status == 200 and b'"body":"hello"' in resp.read()
+        conn.close()
