@@ -300,3 +300,23 @@ def test_expect_100_continue_through_the_reverse_proxy(echo_app):
         resp = conn.getresponse()
         assert resp.status == 200 and b'"body":"hello"' in resp.read()
         conn.close()
+
+
+def test_fault_nb_scenario_run_command(webapp, tmp_path, capsys, results_schema):
+    from fault_nb.cli import main
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"title: cli\nitems:\n- call:\n    method: GET\n    url: {webapp.url}/\n"
+                        f"  context:\n    upstreams: ['{webapp.url}']\n    faults:\n"
+                        f"    - type: httperror\n      status_code: 502\n      probability: 1.0\n"
+                        f"  expect:\n    status: 200\n")
+    out, report = tmp_path / "res.json", tmp_path / "rep.md"
+    assert main(["scenario", "run", "--scenario", str(scenario), "--result", str(out),
+                 "--report", str(report), "--no-progress"]) == 0
+    data = _validate(out, results_schema)
+    assert data["results"][0]["results"][0]["failure_counts"] == 1
+    assert "1 failed expectation" in capsys.readouterr().err
+    assert report.read_text().strip()
+    # a user error is one line and exit status 2, not a traceback
+    assert main(["scenario", "run", "--scenario", str(tmp_path / "missing.yaml"), "--no-progress"]) == 2
+    assert "missing.yaml" in capsys.readouterr().err
