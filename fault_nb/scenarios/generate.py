@@ -41,7 +41,6 @@ scale along).
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any, Iterable
@@ -51,6 +50,7 @@ from ..errors import FaultNbError, OpenAPIError, UnknownEndpointError
 from .model import ScenarioList, validate_scenario
 from .openapi import OpenAPI, Operation, load_openapi
 from .period import parse_duration_strict
+from .samples import compact_json, fault_sample, valid_sample
 from .yamlout import format_f64
 
 __all__ = ["generate_scenarios", "KINDS", "endpoint_filename", "split_by_endpoint"]
@@ -98,43 +98,7 @@ _TEMPLATES = (
 )
 
 
-# ---- compact JSON as serde_json writes it -------------------------------------------
-
-def _json(value: Any, *, sort_keys: bool = False) -> str:
-    if isinstance(value, float):
-        return format_f64(value) if math.isfinite(value) else "null"
-    if isinstance(value, dict):
-        items = sorted(value.items()) if sort_keys else value.items()
-        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + _json(v, sort_keys=sort_keys)
-                              for k, v in items) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_json(v, sort_keys=sort_keys) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
 # ---- fault's body synthesis (compat) ----------------------------------------------
-
-def _compat_value(api: OpenAPI, schema: Any, seen: frozenset = frozenset()) -> Any:
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
-    if ref is not None:
-        if ref in seen:  # fault would recurse forever; we stop with an empty object
-            return {}
-        seen = seen | {ref}
-    schema = api.deref(schema)
-    if not isinstance(schema, dict):
-        return None
-    for key in ("allOf", "oneOf", "anyOf"):
-        if isinstance(schema.get(key), list) and schema[key]:
-            return _compat_value(api, schema[key][0], seen)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = kind[0] if kind else None
-    simple = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [], "null": None}
-    if kind in simple:
-        return simple[kind]
-    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    return {name: _compat_value(api, props[name], seen) for name in sorted(props)}
-
 
 def _compat_body(api: OpenAPI, op: Operation) -> str | None:
     if op.method not in ("POST", "PUT"):
@@ -148,146 +112,20 @@ def _compat_body(api: OpenAPI, op: Operation) -> str | None:
     if not isinstance(media, dict):
         return None
     if "example" in media:
-        return _json(media["example"], sort_keys=True)
+        return compact_json(media["example"], sort_keys=True)
     examples = media.get("examples")
     if isinstance(examples, dict):
         for name in sorted(examples):
             ex = examples[name]
             if isinstance(ex, dict) and "$ref" not in ex and "value" in ex:
-                return _json(ex["value"], sort_keys=True)
+                return compact_json(ex["value"], sort_keys=True)
     schema = media.get("schema")
     if schema is None:
         return None
-    return _json(_compat_value(api, schema), sort_keys=True)
+    return compact_json(fault_sample(api, schema), sort_keys=True)
 
 
-# ---- valid values (improved mode) --------------------------------------------------
-
-_FORMATS = {
-    "date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00",
-    "email": "user@example.com", "idn-email": "user@example.com", "uri": "https://example.com/",
-    "url": "https://example.com/", "iri": "https://example.com/", "uri-reference": "/example",
-    "hostname": "example.com", "idn-hostname": "example.com", "ipv4": "192.0.2.1",
-    "ipv6": "2001:db8::1", "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "byte": "ZXhhbXBsZQ==",
-    "binary": "example", "password": "s3cret-Passw0rd", "duration": "PT1M", "regex": ".*",
-    "json-pointer": "/example",
-}
-
-
-def _merge_all_of(api: OpenAPI, schema: dict, seen: frozenset) -> dict:
-    merged: dict = {k: v for k, v in schema.items() if k != "allOf"}
-    props = dict(merged.get("properties") or {})
-    required = list(merged.get("required") or [])
-    for part in schema.get("allOf") or []:
-        ref = part.get("$ref") if isinstance(part, dict) else None
-        if ref in seen:
-            continue
-        part = api.deref(part)
-        if not isinstance(part, dict):
-            continue
-        if "allOf" in part:
-            part = _merge_all_of(api, part, seen | ({ref} if ref else set()))
-        for k, v in part.items():
-            if k == "properties" and isinstance(v, dict):
-                props.update(v)
-            elif k == "required" and isinstance(v, list):
-                required += [r for r in v if r not in required]
-            else:
-                merged.setdefault(k, v)
-    if props:
-        merged["properties"] = props
-    if required:
-        merged["required"] = required
-    return merged
-
-
-def _number(schema: dict, integer: bool) -> int | float:
-    lo, hi = schema.get("minimum"), schema.get("maximum")
-    ex_lo, ex_hi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    step = 1 if integer else 0.5
-    if ex_lo is True and lo is not None:      # OpenAPI 3.0 boolean form
-        lo, ex_lo = None, lo
-    if ex_hi is True and hi is not None:
-        hi, ex_hi = None, hi
-    low = lo if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None
-    if isinstance(ex_lo, (int, float)) and not isinstance(ex_lo, bool):
-        low = max(low, ex_lo + step) if low is not None else ex_lo + step
-    high = hi if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None
-    if isinstance(ex_hi, (int, float)) and not isinstance(ex_hi, bool):
-        high = min(high, ex_hi - step) if high is not None else ex_hi - step
-    value = 1
-    if low is not None and value < low:
-        value = math.ceil(low) if integer else low
-    if high is not None and value > high:
-        value = math.floor(high) if integer else high
-    mult = schema.get("multipleOf")
-    if isinstance(mult, (int, float)) and not isinstance(mult, bool) and mult > 0:
-        value = math.ceil(value / mult) * mult
-        if high is not None and value > high:
-            value -= mult
-    return int(value) if integer else float(value)
-
-
-def _string(schema: dict) -> str:
-    text = _FORMATS.get(str(schema.get("format", "")).lower(), "example")
-    min_len, max_len = schema.get("minLength"), schema.get("maxLength")
-    if isinstance(min_len, int) and len(text) < min_len:
-        text += "x" * (min_len - len(text))
-    if isinstance(max_len, int) and len(text) > max_len:
-        text = text[:max_len]
-    return text
-
-
-def _valid_value(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth: int = 0) -> Any:
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
-    if ref is not None:
-        if ref in seen:
-            return None
-        seen = seen | {ref}
-    schema = api.deref(schema)
-    if not isinstance(schema, dict) or depth > 12:
-        return None
-    if "allOf" in schema:
-        schema = _merge_all_of(api, schema, seen)
-    if "const" in schema:
-        return schema["const"]
-    if "example" in schema:
-        return schema["example"]
-    if isinstance(schema.get("examples"), list) and schema["examples"]:
-        return schema["examples"][0]
-    if "default" in schema:
-        return schema["default"]
-    if isinstance(schema.get("enum"), list):
-        choices = [v for v in schema["enum"] if v is not None]
-        if choices:
-            return choices[0]
-    for key in ("oneOf", "anyOf"):
-        options = schema.get(key)
-        if isinstance(options, list) and options:
-            non_null = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
-            return _valid_value(api, (non_null or options)[0], seen, depth + 1)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind is None:
-        kind = "object" if "properties" in schema else ("array" if "items" in schema else None)
-    if kind == "string":
-        return _string(schema)
-    if kind in ("integer", "number"):
-        return _number(schema, kind == "integer")
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    if kind == "array":
-        n = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
-        return [_valid_value(api, schema.get("items", {}), seen, depth + 1) for _ in range(n)]
-    if kind == "object":
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-        return {name: _valid_value(api, props.get(name, {"type": "string"}), seen, depth + 1)
-                for name in schema.get("required") or [] if isinstance(name, str)}
-    return None
-
+# ---- improved mode: parameters and bodies ----------------------------------------
 
 def _param_value(api: OpenAPI, param: dict) -> Any:
     if "example" in param:
@@ -303,7 +141,7 @@ def _param_value(api: OpenAPI, param: dict) -> Any:
         for media in (param.get("content") or {}).values():
             schema = (media or {}).get("schema")
             break
-    value = _valid_value(api, schema if schema is not None else {"type": "string"})
+    value = valid_sample(api, schema if schema is not None else {"type": "string"})
     return "1" if value is None else value
 
 
@@ -313,7 +151,7 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return format_f64(value) if value != int(value) else str(int(value))
     if isinstance(value, (dict, list)):
-        return _json(value)
+        return compact_json(value)
     return str(value)
 
 
@@ -337,9 +175,9 @@ def _improved_body(api: OpenAPI, op: Operation) -> tuple[str, str] | None:
                     value, found = ex["value"], True
                     break
         if not found:
-            value = _valid_value(api, media.get("schema", {}))
+            value = valid_sample(api, media.get("schema", {}))
         if media_type in json_types:
-            return media_type, _json(value if value is not None else {})
+            return media_type, compact_json(value if value is not None else {})
         if base == "application/x-www-form-urlencoded" and isinstance(value, dict):
             return media_type, urlencode({k: _text(v) for k, v in value.items()})
         if base.startswith("text/"):

@@ -26,7 +26,6 @@ Unknown keys are ignored like fault ignores them, and also reported in
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import re
 import warnings
@@ -36,6 +35,10 @@ from urllib.parse import urlsplit
 
 from ..errors import ScenarioFormatError
 from . import _yamlread as yr
+from ._readers import (
+    _MISSING, _bool, _choice, _Ctx, _describe, _f64, _fields, _get, _int, _is_null, _list, _mapping,
+    _put, _required, _str, _strmap, _text,
+)
 from .period import parse_duration_strict, parse_period_strict
 
 __all__ = ["load_scenarios", "validate_scenario", "ScenarioList", "ScenarioWarning",
@@ -68,204 +71,6 @@ class ScenarioList(list):
         super().__init__(items)
         self.warnings: list[str] = list(warnings)
         self.sources: list[tuple[str, int]] = list(sources)
-
-
-class _Ctx:
-    def __init__(self, file: str, lenient: bool = False):
-        self.file = file
-        self.lenient = lenient
-        self.warnings: list[str] = []
-        self.python_warnings: list[str] = []
-
-    def fail(self, path, problem, value=None, expected=None):
-        line = _line(value)
-        if line:
-            problem = f"{problem} (line {line})"
-        raise ScenarioFormatError(self.file, list(path), problem, expected=expected)
-
-    def warn(self, path, message, *, loud=True):
-        from ..errors import _json_path
-
-        text = f"{self.file}: {_json_path(list(path))}: {message}"
-        self.warnings.append(text)
-        if loud:
-            self.python_warnings.append(text)
-
-
-_MISSING = object()
-
-
-def _line(value) -> int | None:
-    return getattr(value, "line", None)
-
-
-def _unwrap(value):
-    return value.value if isinstance(value, yr.Scalar) else value
-
-
-def _describe(value) -> str:
-    v = _unwrap(value)
-    if isinstance(value, yr.Scalar) and value.plain and value.raw == "":
-        return "an empty value"
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return f"the boolean {str(v).lower()}"
-    if isinstance(v, (int, float)):
-        return "the number " + (value.raw if isinstance(value, yr.Scalar) else repr(v))
-    if isinstance(v, str):
-        return f"the string {v!r}"
-    if isinstance(v, dict):
-        return "a mapping"
-    if isinstance(v, (list, tuple)):
-        return "a list"
-    return type(v).__name__
-
-
-def _is_null(value) -> bool:
-    return value is _MISSING or _unwrap(value) is None
-
-
-# ---- typed readers ---------------------------------------------------------------
-
-def _mapping(ctx, value, path, what="a mapping") -> dict:
-    if not isinstance(_unwrap(value), dict):
-        ctx.fail(path, f"got {_describe(value)}", value, expected=what)
-    return value
-
-
-def _fields(ctx, m: dict, path, known: tuple[str, ...]) -> None:
-    """fault ignores unknown keys; we do too, but tell the user (typos)."""
-    for key in m:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
-            ctx.warn([*path, key], f"unknown key ignored (fault ignores it too){hint}")
-
-
-def _get(m: dict, key: str):
-    return m.get(key, _MISSING)
-
-
-def _required(ctx, m, key, path):
-    value = _get(m, key)
-    if value is _MISSING:
-        ctx.fail([*path, key], "missing required key", m)
-    if _is_null(value):
-        ctx.fail([*path, key], f"must not be {_describe(value)}", value)
-    return value
-
-
-def _str(ctx, m, key, path, *, required=False, what="a string"):
-    value = _required(ctx, m, key, path) if required else _get(m, key)
-    return _text(ctx, value, [*path, key], what)
-
-
-def _text(ctx, value, path, what="a string"):
-    """A string value; serde_yaml reads any plain scalar as its text (``x-retry: 3`` -> "3")."""
-    if _is_null(value):
-        return None
-    v = _unwrap(value)
-    if isinstance(v, str):
-        return v
-    if isinstance(value, yr.Scalar):
-        return value.raw
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    ctx.fail(path, f"got {_describe(value)}", value, expected=what)
-
-
-def _f64(ctx, m, key, path, *, required=False, minimum=None, maximum=None, what="a number"):
-    value = _required(ctx, m, key, path) if required else _get(m, key)
-    if _is_null(value):
-        return None
-    v = _unwrap(value)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        ctx.fail([*path, key], f"got {_describe(value)}", value, expected=what)
-    v = float(v)
-    if not math.isfinite(v):
-        ctx.fail([*path, key], f"got {_describe(value)}", value, expected=f"a finite number ({what})")
-    _range(ctx, path, key, value, v, minimum, maximum, what)
-    return v
-
-
-def _int(ctx, m, key, path, *, required=False, minimum=0, maximum=2**64 - 1, what="an integer"):
-    value = _required(ctx, m, key, path) if required else _get(m, key)
-    if _is_null(value):
-        return None
-    v = _unwrap(value)
-    if isinstance(v, bool) or not isinstance(v, int):
-        # serde refuses 800.0 for an integer field, and so do we
-        ctx.fail([*path, key], f"got {_describe(value)}", value, expected=what)
-    _range(ctx, path, key, value, v, minimum, maximum, what)
-    return int(v)
-
-
-def _range(ctx, path, key, value, v, minimum, maximum, what):
-    if minimum is not None and v < minimum:
-        ctx.fail([*path, key], f"{v!r} is below {minimum}", value, expected=what)
-    if maximum is not None and v > maximum:
-        ctx.fail([*path, key], f"{v!r} is above {maximum}", value, expected=what)
-
-
-def _bool(ctx, m, key, path, *, required=False):
-    value = _required(ctx, m, key, path) if required else _get(m, key)
-    if _is_null(value):
-        return None
-    v = _unwrap(value)
-    if not isinstance(v, bool):
-        ctx.fail([*path, key], f"got {_describe(value)}", value, expected="true or false")
-    return v
-
-
-def _list(ctx, m, key, path, *, required=False):
-    """A list; an empty plain value (``faults:``) reads as [] like serde_yaml, ``null`` does not."""
-    value = _get(m, key)
-    if required and value is _MISSING and ctx.lenient:
-        return []  # fault omits empty lists when it writes results.json (spec A.5)
-    if isinstance(value, yr.Scalar) and value.plain and value.raw == "":
-        return [] if required else None
-    if value is _MISSING or (not required and _is_null(value)):
-        if required:
-            ctx.fail([*path, key], "missing required key (use [] for none)", m)
-        return None
-    if not isinstance(_unwrap(value), (list, tuple)):
-        ctx.fail([*path, key], f"got {_describe(value)}", value, expected="a list")
-    return list(value)
-
-
-def _strmap(ctx, m, key, path):
-    value = _get(m, key)
-    if _is_null(value):
-        return None
-    _mapping(ctx, value, [*path, key], "a mapping of names to strings")
-    out = {}
-    for k, v in value.items():
-        if isinstance(_unwrap(v), (dict, list, tuple)) or _is_null(v):
-            ctx.fail([*path, key, k], f"got {_describe(v)}", v, expected="a string")
-        out[str(k)] = _str(ctx, value, k, [*path, key])
-    return out
-
-
-def _choice(ctx, m, key, path, choices, *, required=False, fold=False, what=None):
-    text = _str(ctx, m, key, path, required=required)
-    if text is None:
-        return None
-    probe = text.lower() if fold else text
-    if probe not in choices:
-        lowered = {c.lower(): c for c in choices}
-        close = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.6)
-        hint = f"; did you mean {lowered[close[0]]!r}?" if close else ""
-        ctx.fail([*path, key], f"unknown value {text!r}{hint}", _get(m, key),
-                 expected=what or "one of " + ", ".join(choices) + (" (any case)" if fold else ""))
-    return text
-
-
-def _put(out: dict, key: str, value) -> None:
-    if value is not None:
-        out[key] = value
 
 
 # ---- the document ---------------------------------------------------------------

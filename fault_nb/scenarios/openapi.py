@@ -195,11 +195,15 @@ def _parse(text: str, source: str, *, json_first: bool) -> Any:
 
 
 def _str_keys(node: Any) -> Any:
-    # YAML turns `200:` into an int key; OpenAPI keys are strings
+    # YAML turns `200:` into an int key and `2024-01-01` into a date; OpenAPI means strings
+    import datetime
+
     if isinstance(node, dict):
         return {str(k): _str_keys(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_str_keys(v) for v in node]
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return node.isoformat()
     return node
 
 

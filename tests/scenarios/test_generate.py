@@ -13,7 +13,8 @@ import yaml
 from fault_nb.cli import main
 from fault_nb.errors import FaultNbError, OpenAPIError, UnknownEndpointError
 from fault_nb.scenarios import dumps_scenarios_yaml, generate_scenarios, load_scenarios
-from fault_nb.scenarios.generate import KINDS, _valid_value, endpoint_filename
+from fault_nb.scenarios.generate import KINDS, endpoint_filename
+from fault_nb.scenarios.samples import valid_sample
 from fault_nb.scenarios.openapi import OpenAPI, load_openapi
 from fault_nb.scenarios.yamlout import fault_shape
 
@@ -199,7 +200,7 @@ def test_ref_cycles_terminate():
         assert json.loads(s["items"][0]["call"]["body"])["name"] == ("" if compat else "example")
     api = OpenAPI(doc)
     assert api.deref({"$ref": "#/components/schemas/A"}) == {}
-    assert _valid_value(api, {"$ref": "#/components/schemas/A"}) is None
+    assert valid_sample(api, {"$ref": "#/components/schemas/A"}) is None
 
 
 @pytest.mark.parametrize("doc, path, words", [
@@ -319,7 +320,7 @@ def test_load_scale(seed_doc):
 ])
 def test_minimal_valid_values(schema, value):
     jsonschema = pytest.importorskip("jsonschema")
-    got = _valid_value(OpenAPI({"openapi": "3.1.0"}), schema)
+    got = valid_sample(OpenAPI({"openapi": "3.1.0"}), schema)
     assert got == value and type(got) is type(value)
     jsonschema.validate(got, schema)
 
@@ -391,3 +392,22 @@ def test_improved_calls_pass_request_validation_of_the_sample_apps(request, app_
                                 fault_compat=True)
     with_placeholders = [s for s in compat if "{" in s["items"][0]["call"]["url"]]
     assert with_placeholders and any(_send(s) == 422 for s in with_placeholders) == (app_name != "inventory_app")
+
+
+def test_yaml_documents_with_int_keys_and_dates(tmp_path):
+    f = tmp_path / "api.yaml"
+    f.write_text("""openapi: 3.1.0
+paths:
+  /events:
+    post:
+      operationId: add_event
+      requestBody:
+        content:
+          application/json:
+            example: {day: 2024-05-01, n: 2}
+      responses:
+        201: {description: created}
+""")
+    (s,) = generate_scenarios(f, kinds=["latency"])
+    assert s["items"][0]["call"]["body"] == '{"day":"2024-05-01","n":2}'
+    assert s["items"][0]["expect"] == {"status": 201}

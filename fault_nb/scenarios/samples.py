@@ -1,0 +1,185 @@
+"""Example values for OpenAPI schemas: fault's empty placeholders and minimal valid values.
+
+:func:`fault_sample` reproduces fault's body synthesis (every property, empty
+values); :func:`valid_sample` builds the smallest value valid against the
+schema (required properties, enum/const/default/examples, formats, bounds),
+following ``$ref`` with cycle protection. :func:`compact_json` writes JSON the
+way serde_json's compact writer does.
+
+>>> compact_json(valid_sample(OpenAPI({"openapi": "3.1.0"}), {"type": "object", "required": ["n"],
+...     "properties": {"n": {"type": "integer", "minimum": 3}}}))
+'{"n":3}'
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .openapi import OpenAPI
+from .yamlout import format_f64
+
+__all__ = ["compact_json", "fault_sample", "valid_sample"]
+
+
+def compact_json(value: Any, *, sort_keys: bool = False) -> str:
+    """serde_json's compact form (ryu floats, raw non-ASCII), keys sorted on request."""
+    if isinstance(value, float):
+        return format_f64(value) if math.isfinite(value) else "null"
+    if isinstance(value, dict):
+        items = sorted(value.items()) if sort_keys else value.items()
+        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + compact_json(v, sort_keys=sort_keys)
+                              for k, v in items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(compact_json(v, sort_keys=sort_keys) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def fault_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset()) -> Any:
+    """fault's synthesised body: first allOf/oneOf/anyOf, else every property with an empty value."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if ref is not None:
+        if ref in seen:  # fault would recurse forever; we stop with an empty object
+            return {}
+        seen = seen | {ref}
+    schema = api.deref(schema)
+    if not isinstance(schema, dict):
+        return None
+    for key in ("allOf", "oneOf", "anyOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            return fault_sample(api, schema[key][0], seen)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = kind[0] if kind else None
+    simple = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [], "null": None}
+    if kind in simple:
+        return simple[kind]
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    return {name: fault_sample(api, props[name], seen) for name in sorted(props)}
+
+
+_FORMATS = {
+    "date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00",
+    "email": "user@example.com", "idn-email": "user@example.com", "uri": "https://example.com/",
+    "url": "https://example.com/", "iri": "https://example.com/", "uri-reference": "/example",
+    "hostname": "example.com", "idn-hostname": "example.com", "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1", "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "byte": "ZXhhbXBsZQ==",
+    "binary": "example", "password": "s3cret-Passw0rd", "duration": "PT1M", "regex": ".*",
+    "json-pointer": "/example",
+}
+
+
+def _merge_all_of(api: OpenAPI, schema: dict, seen: frozenset) -> dict:
+    merged: dict = {k: v for k, v in schema.items() if k != "allOf"}
+    props = dict(merged.get("properties") or {})
+    required = list(merged.get("required") or [])
+    for part in schema.get("allOf") or []:
+        ref = part.get("$ref") if isinstance(part, dict) else None
+        if ref in seen:
+            continue
+        part = api.deref(part)
+        if not isinstance(part, dict):
+            continue
+        if "allOf" in part:
+            part = _merge_all_of(api, part, seen | ({ref} if ref else set()))
+        for k, v in part.items():
+            if k == "properties" and isinstance(v, dict):
+                props.update(v)
+            elif k == "required" and isinstance(v, list):
+                required += [r for r in v if r not in required]
+            else:
+                merged.setdefault(k, v)
+    if props:
+        merged["properties"] = props
+    if required:
+        merged["required"] = required
+    return merged
+
+
+def _number(schema: dict, integer: bool) -> int | float:
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    ex_lo, ex_hi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    step = 1 if integer else 0.5
+    if ex_lo is True and lo is not None:      # OpenAPI 3.0 boolean form
+        lo, ex_lo = None, lo
+    if ex_hi is True and hi is not None:
+        hi, ex_hi = None, hi
+    low = lo if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None
+    if isinstance(ex_lo, (int, float)) and not isinstance(ex_lo, bool):
+        low = max(low, ex_lo + step) if low is not None else ex_lo + step
+    high = hi if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None
+    if isinstance(ex_hi, (int, float)) and not isinstance(ex_hi, bool):
+        high = min(high, ex_hi - step) if high is not None else ex_hi - step
+    value = 1
+    if low is not None and value < low:
+        value = math.ceil(low) if integer else low
+    if high is not None and value > high:
+        value = math.floor(high) if integer else high
+    mult = schema.get("multipleOf")
+    if isinstance(mult, (int, float)) and not isinstance(mult, bool) and mult > 0:
+        value = math.ceil(value / mult) * mult
+        if high is not None and value > high:
+            value -= mult
+    return int(value) if integer else float(value)
+
+
+def _string(schema: dict) -> str:
+    text = _FORMATS.get(str(schema.get("format", "")).lower(), "example")
+    min_len, max_len = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(min_len, int) and len(text) < min_len:
+        text += "x" * (min_len - len(text))
+    if isinstance(max_len, int) and len(text) > max_len:
+        text = text[:max_len]
+    return text
+
+
+def valid_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth: int = 0) -> Any:
+    """The smallest value valid against ``schema`` that we can build (None when unknown)."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if ref is not None:
+        if ref in seen:
+            return None
+        seen = seen | {ref}
+    schema = api.deref(schema)
+    if not isinstance(schema, dict) or depth > 12:
+        return None
+    if "allOf" in schema:
+        schema = _merge_all_of(api, schema, seen)
+    if "const" in schema:
+        return schema["const"]
+    if "example" in schema:
+        return schema["example"]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
+    if "default" in schema:
+        return schema["default"]
+    if isinstance(schema.get("enum"), list):
+        choices = [v for v in schema["enum"] if v is not None]
+        if choices:
+            return choices[0]
+    for key in ("oneOf", "anyOf"):
+        options = schema.get(key)
+        if isinstance(options, list) and options:
+            non_null = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+            return valid_sample(api, (non_null or options)[0], seen, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in schema else ("array" if "items" in schema else None)
+    if kind == "string":
+        return _string(schema)
+    if kind in ("integer", "number"):
+        return _number(schema, kind == "integer")
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    if kind == "array":
+        n = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
+        return [valid_sample(api, schema.get("items", {}), seen, depth + 1) for _ in range(n)]
+    if kind == "object":
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        return {name: valid_sample(api, props.get(name, {"type": "string"}), seen, depth + 1)
+                for name in schema.get("required") or [] if isinstance(name, str)}
+    return None
