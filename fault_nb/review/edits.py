@@ -25,6 +25,19 @@ from .._io import safe_join
 from ..errors import FaultNbError, UnsafePathError
 
 CONTEXT = 3
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split on ``\\n`` only (as git and patch do; ``str.splitlines`` also
+    splits on form feeds and other separators, which would shift line numbers)."""
+    return _LINE.findall(text)
+
+
+def read_source(path: str | os.PathLike) -> str:
+    """A source file as text with its line endings kept (CRLF files stay CRLF)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read()
 
 
 class EditError(FaultNbError, ValueError):
@@ -84,8 +97,8 @@ def unified_diff(rel: str, before: str, after: str, context: int = CONTEXT) -> s
     -a = 1
     +a = 2
     """
-    a = before.splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
+    a = split_lines(before)
+    b = split_lines(after)
     out: list[str] = []
     for line in difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}", n=context):
         if line.startswith(("---", "+++")):
@@ -111,7 +124,7 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 def parse_patch(diff: str) -> list[tuple[str, list[_Hunk], list[bool]]]:
     """Split a unified diff into ``(path, hunks, eof_flags)`` per file (``b/`` path)."""
     files: list[tuple[str, list[_Hunk], list[bool]]] = []
-    lines = diff.splitlines(keepends=True)
+    lines = split_lines(diff)
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -149,7 +162,7 @@ def parse_patch(diff: str) -> list[tuple[str, list[_Hunk], list[bool]]]:
 
 def apply_patch_text(text: str, hunks: list[_Hunk], *, max_offset: int = 200) -> str:
     """Apply hunks to ``text`` exactly (context must match; small line offsets allowed)."""
-    src = text.splitlines(keepends=True)
+    src = split_lines(text)
     out: list[str] = []
     pos = 0  # next unread line of src
     delta = 0
@@ -224,8 +237,8 @@ def _first_error(node):
 # ---------------------------------------------------------------- composition
 
 def _ops(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
-    a = before.splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
+    a = split_lines(before)
+    b = split_lines(after)
     return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
 
 
@@ -269,7 +282,7 @@ class Workspace:
             if not path.is_file():
                 raise EditError(f"{rel}: no such file in {self.source_dir}")
             try:
-                data = path.read_text(encoding="utf-8")
+                data = read_source(path)
             except UnicodeDecodeError as exc:
                 raise EditError(f"{rel}: not a UTF-8 text file") from exc
             self.pristine[rel] = data
@@ -292,6 +305,8 @@ class Workspace:
             where = f"edit {k} on {rel}" if len(edits) > 1 else rel
             if not edit.find:
                 raise EditError(f"{where}: 'find' is empty; it must be the exact text to replace")
+            if "\r\n" in text and "\r" not in edit.find:  # models write \n; keep the file's CRLF endings
+                edit = Edit(edit.file, edit.find.replace("\n", "\r\n"), edit.replace.replace("\n", "\r\n"))
             count = text.count(edit.find)
             if count == 0:
                 hint = _near_miss(text, edit.find)

@@ -188,7 +188,7 @@ class Review:
         >>> applied = review.apply("app/", only=["s1"])  # doctest: +SKIP
         >>> applied.undo()  # doctest: +SKIP
         """
-        from .edits import PatchError, apply_patch_text, parse_patch
+        from .edits import PatchError, apply_patch_text, parse_patch, read_source
 
         root = Path(source_dir)
         chosen = self.selected(only)
@@ -200,7 +200,7 @@ class Review:
                 if rel not in texts:
                     if not target.is_file():
                         raise ApplyError(f"{s.id}: {rel}: no such file under {root}")
-                    originals[rel] = texts[rel] = target.read_text(encoding="utf-8")
+                    originals[rel] = texts[rel] = read_source(target)
                 try:
                     texts[rel] = apply_patch_text(texts[rel], hunks)
                 except PatchError as exc:

@@ -88,3 +88,22 @@ def test_check_parses():
     assert check_parses("x.py", "def f(:\n") is not None
     assert check_parses("x.py", "def f():\n    pass\n") is None
     assert check_parses("README.md", "anything") is None
+
+
+def test_file_without_final_newline_and_crlf(tmp_path):
+    (tmp_path / "n.py").write_bytes(b"a = 1\nb = 2")
+    (tmp_path / "w.py").write_bytes(b"a = 1\r\nb = 2\r\n")
+    ws = Workspace(tmp_path)
+    one = ws.propose("s1", [Edit("n.py", "b = 2", "b = 3")])
+    two = ws.propose("s2", [Edit("w.py", "a = 1\nb = 2\n", "a = 5\nb = 2\n")])
+    assert one.ok and two.ok
+    assert "\\ No newline at end of file" in one.diff
+    assert git_apply_check(one.diff + two.diff, tmp_path).returncode == 0
+    assert apply_diff(one.diff, {"n.py": "a = 1\nb = 2"})["n.py"] == "a = 1\nb = 3"
+    assert b"a = 5\r\nb = 2\r\n" in apply_diff(two.diff, {"w.py": (tmp_path / "w.py").read_bytes().decode()})["w.py"].encode()
+
+
+def test_form_feed_does_not_split_lines(tmp_path):
+    (tmp_path / "f.py").write_text("x = 1\n\x0c\ny = 2\n")
+    out = Workspace(tmp_path).propose("s1", [Edit("f.py", "y = 2", "y = 3")])
+    assert out.ok and git_apply_check(out.diff, tmp_path).returncode == 0
