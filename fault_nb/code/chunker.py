@@ -17,7 +17,7 @@ from .parsing import captures, parse
 
 MAX_LINES = 80
 MAX_BYTES = 4000
-CHUNKER_VERSION = 3  # bump when chunks or extracted facts change: old manifests are rebuilt
+CHUNKER_VERSION = 4  # bump when chunks or extracted facts change: old manifests are rebuilt
 
 # node type -> kind, per grammar; containers hold methods that become their own chunks
 _DEFS: dict[str, dict[str, str]] = {
@@ -223,13 +223,37 @@ class _Builder:
         # start/end are nodes; the chunk covers whole lines from start's row to end's row
         sb, eb = start.start_byte, end.end_byte
         line_start = self.data.rfind(b"\n", 0, sb) + 1
+        first_line, last_line = start.start_point[0] + 1, end.end_point[0] + 1
+        defines = list(defines if defines is not None else [symbol])
+        if last_line - first_line + 1 > 2 * MAX_LINES or eb - line_start > 2 * MAX_BYTES:
+            # no statement boundary to cut at (a 700-line signature, a huge declaration):
+            # line windows keep every chunk bounded
+            self.windows(line_start, sb, eb, first_line, symbol, kind, parent, parent_sig, part, defines)
+            return
         text = self.data[line_start:eb].decode("utf-8", errors="replace")
         self.chunks.append(Chunk(
-            file=self.rel, lang=self.lang, start_line=start.start_point[0] + 1,
-            end_line=end.end_point[0] + 1, symbol=symbol, kind=kind, text=text, parent=parent,
-            parent_signature=parent_sig, part=part, defines=list(defines or [symbol]),
-            start_byte=sb, end_byte=eb,
+            file=self.rel, lang=self.lang, start_line=first_line, end_line=last_line, symbol=symbol,
+            kind=kind, text=text, parent=parent, parent_signature=parent_sig, part=part,
+            defines=defines, start_byte=sb, end_byte=eb,
         ))
+
+    def windows(self, line_start: int, sb: int, eb: int, first_line: int, symbol: str, kind: str, parent,
+                parent_sig: str, part: int, defines: list[str]) -> None:
+        pos, line, i = line_start, first_line, 0
+        while pos < eb:
+            end, n = pos, 0
+            while end < eb and n < MAX_LINES and (n == 0 or end - pos < MAX_BYTES):
+                nl = self.data.find(b"\n", end, eb)
+                end = eb if nl == -1 else nl + 1
+                n += 1
+            text = self.data[pos:end].decode("utf-8", errors="replace")
+            self.chunks.append(Chunk(
+                file=self.rel, lang=self.lang, start_line=line, end_line=line + n - 1, symbol=symbol,
+                kind=kind, text=text.rstrip("\n") if end == eb else text, parent=parent,
+                parent_signature=parent_sig, part=max(part, 1), defines=defines if i == 0 else [],
+                start_byte=sb if i == 0 else pos, end_byte=min(end, eb),
+            ))
+            pos, line, i = end, line + n, i + 1
 
     def too_big(self, node: Any) -> bool:
         return (node.end_point[0] - node.start_point[0] + 1) > MAX_LINES or \
@@ -300,9 +324,15 @@ class _Builder:
                 if m.type not in ("comment", "line_comment", "block_comment"):
                     pending.append(m)
                 continue
+            self.members(pending, qual, kind, sig)
+            pending = []
             self.definition(m, d[0], d[1], d[2], parent=qual, parent_sig=sig)
-        if pending:
-            self.emit(pending[0], pending[-1], qual, f"{kind}_members", parent=qual, parent_sig=sig)
+        self.members(pending, qual, kind, sig)
+
+    def members(self, nodes: list[Any], qual: str, kind: str, sig: str) -> None:
+        """Class-level statements between methods (attributes, aliases), contiguous runs only."""
+        if nodes:
+            self.emit(nodes[0], nodes[-1], qual, f"{kind}_members", parent=qual, parent_sig=sig)
 
     def sequence(self, nodes: list[Any], parent=None, parent_sig="") -> None:
         pending: list[Any] = []
@@ -356,6 +386,12 @@ def chunk_source(rel: str, grammar: str, data: bytes, *, keep_tree: bool = False
     b = _Builder(rel, grammar, data, canonical_language(grammar))
     b.sequence(list(root.named_children))
     chunks = sorted(b.chunks, key=lambda c: c.start_byte)
+    counters: dict[tuple, int] = {}
+    for c in chunks:  # statement splits and line windows of one symbol: parts 1..n in file order
+        if c.part:
+            key = (c.symbol, c.kind, c.parent)
+            counters[key] = counters.get(key, 0) + 1
+            c.part = counters[key]
     _attach_names(chunks, grammar, root)
     imports = [n for n in root.named_children if n.type in _IMPORT_TYPES.get(grammar, ())]
     if grammar in ("javascript", "typescript", "tsx"):

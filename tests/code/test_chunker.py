@@ -137,3 +137,36 @@ def test_other_languages_are_chunked(rel, grammar, src, expected):
     assert not fc.has_errors
     for c in fc.chunks:
         assert 1 <= c.start_line <= c.end_line <= src.count(b"\n") + 1
+
+
+def test_chunks_stay_bounded_without_statement_boundaries():
+    params = "".join(f"    p{i}: int = {i},\n" for i in range(3 * MAX_LINES))
+    src = f"def wide(\n{params}):\n    return p0\n".encode()
+    fc = chunk_source("wide.py", "python", src)
+    parts = [c for c in fc.chunks if c.symbol == "wide"]
+    assert len(parts) >= 3 and [p.part for p in parts] == list(range(1, len(parts) + 1))
+    assert all(p.end_line - p.start_line + 1 <= MAX_LINES for p in parts)
+    assert parts[0].defines == ["wide"] and parts[1].defines == []
+    assert "".join(p.text if p.text.endswith("\n") else p.text + "\n" for p in parts) == src.decode()
+
+
+def test_class_members_between_methods_are_separate_runs():
+    src = _src('''
+        class C:
+            a = 1
+
+            def m1(self):
+                return 1
+
+            alias = m1
+            b = 2
+
+            def m2(self):
+                return 2
+
+            c = 3
+        ''')
+    fc = chunk_source("c.py", "python", src)
+    got = [(c.symbol, c.kind, c.start_line, c.end_line) for c in fc.chunks]
+    assert got == [("C", "class", 1, 2), ("C.m1", "method", 4, 5), ("C", "class_members", 7, 8),
+                   ("C.m2", "method", 10, 11), ("C", "class_members", 13, 13)]

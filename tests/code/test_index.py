@@ -195,8 +195,11 @@ def test_real_codebase_starlette_is_robust():
     s = index.stats
     assert s["files_indexed"] > 30 and s["chunks"] > 300
     assert s["files_with_syntax_errors"] == 0
+    from fault_nb.code.chunker import MAX_LINES
+
     for c in index.chunks:
         assert 1 <= c.start_line <= c.end_line and c.text.strip()
+        assert c.end_line - c.start_line + 1 <= 2 * MAX_LINES  # bounded, whatever the code looks like
     hits = index.search("CORS middleware allow origins", limit=5)
     assert any("cors" in c.file for c, _ in hits)
     # call graph resolves across modules: Router.url_path_for -> NoMatchFound from the same package
