@@ -68,7 +68,7 @@ def run_scenario_review(args: argparse.Namespace) -> int:
     results = load_results(args.results)
     llm = _llm(args)
     say = (lambda m: print(f"  {m}", file=sys.stderr)) if sys.stderr.isatty() else None
-    sr = review_scenarios(results, role=args.role, llm=llm, on_progress=say)
+    sr = review_scenarios(results, role=args.role, llm=llm, on_progress=say, progress=False)
     out = _write(sr.markdown, args.report)
     print(f"scenario review ({sr.provenance.get('label')}) written to {out}")
     return 0

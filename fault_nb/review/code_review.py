@@ -125,6 +125,9 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
         return reply.text
 
     notes: list[str] = []
+    if handler.get("how") == "unmapped" or not handler.get("file"):
+        notes.append(f"The handler of {operation_id} was not found ({handler.get('reason') or 'unmapped'}); "
+                     "the model only saw the code the search found.")
     say(f"asking {llm.model}")
     answer = ask(messages, f"code-review {operation_id}")
     try:

@@ -214,7 +214,8 @@ def render_report(phases: dict[str, str], label: str) -> str:
 
 
 def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, path: str | Path | None = None,
-                     on_progress: Callable[[str], None] | None = None, cache: Any = None) -> ScenarioReview:
+                     on_progress: Callable[[str], None] | None = None, cache: Any = None,
+                     progress: bool = True) -> ScenarioReview:
     """The seven-phase scenario review; writes ``path`` (e.g. ``scenario-review-report.md``) when given.
 
     >>> sr = review_scenarios(results, role="sre", path="scenario-review-report.md")  # doctest: +SKIP
@@ -236,16 +237,20 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
         except Exception:  # fault's renderer fails on some inputs (spec B.4); the numbers still tell the story
             report_md = "(the scenario report could not be rendered; use the key numbers)"
         numbers = numbers_text(facts)
+        from tqdm.auto import tqdm
+
         phases, previous, tokens = {}, [], [0, 0]
-        for i, (key, title, _, _) in enumerate(PHASES, 1):
-            say(f"phase {i}/7: {title}")
-            reply = llm.chat(scenario_phase_messages(role, key, report_md, numbers, previous), cache=cache,
-                             purpose=f"scenario-review {key}")
-            text = reply.text.strip()
-            phases[key] = text
-            previous.append((title, text))
-            tokens[0] += reply.prompt_tokens
-            tokens[1] += reply.completion_tokens
+        with tqdm(total=len(PHASES), desc="scenario review", unit="phase", disable=not progress) as bar:
+            for i, (key, title, _, _) in enumerate(PHASES, 1):
+                say(f"phase {i}/7: {title}")
+                reply = llm.chat(scenario_phase_messages(role, key, report_md, numbers, previous), cache=cache,
+                                 purpose=f"scenario-review {key}")
+                text = reply.text.strip()
+                phases[key] = text
+                previous.append((title, text))
+                tokens[0] += reply.prompt_tokens
+                tokens[1] += reply.completion_tokens
+                bar.update(1)
         prov = {**llm.provenance(), "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                 "estimated_prompt_tokens": tokens[0], "estimated_completion_tokens": tokens[1],
                 "tokens_are_estimates": True}
