@@ -320,3 +320,34 @@ def test_fault_nb_scenario_run_command(webapp, tmp_path, capsys, results_schema)
     # a user error is one line and exit status 2, not a traceback
     assert main(["scenario", "run", "--scenario", str(tmp_path / "missing.yaml"), "--no-progress"]) == 2
     assert "missing.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_fault_generated_scenarios_run_with_visible_effects(webapp, fixtures_dir, tmp_path, results_schema):
+    """fault's own generated file for the seed app (loads shortened to 1 s)."""
+    import re
+
+    port = webapp.url.rsplit(":", 1)[1]
+    text = (fixtures_dir / "scenarios" / "seed_app_generated.yaml").read_text()
+    text = text.replace("localhost:9090", f"localhost:{port}")
+    # keep it short: the index endpoint only (the first eight documents), loads of 1 s,
+    # except the black-hole one (3 s, so that its 10% window holds a couple of requests)
+    docs = [re.sub(r"duration: \d+s", "duration: 3s" if "black-hole" in d else "duration: 1s", d)
+            for d in text.split("\n---\n")[:8]]
+    scenario = tmp_path / "generated.yaml"
+    scenario.write_text("\n---\n".join(docs))
+    out = tmp_path / "results.json"
+    run_scenarios(scenario, result=out, progress=False)
+    data = _validate(out, results_schema)
+    by_title = {sr["scenario"]["title"]: sr["results"][0] for sr in data["results"]}
+    assert len(by_title) == 8
+    spike = by_title["Single high-latency spike (client ingress)"]["results"][0]
+    assert spike["metrics"]["total_time"] >= 400 and spike["metrics"]["protocol"]["code"] == 200
+    hole = by_title["Full black-hole for 1s"]
+    # the window is 1.35 s - 1.65 s after the schedule start: requests sent into it stall until it closes
+    stalled = [r for r in hole["results"] if r["metrics"]["total_time"] >= 50]
+    assert 1 <= len(stalled) <= 3 and len(hole["results"]) == 18
+    assert all(r["metrics"]["faults"][0]["applied"][0]["event"]["type"] == "blackhole" for r in stalled)
+    errors = by_title["Random 500 errors (5% of calls)"]
+    assert errors["requests_count"] == len(errors["results"]) == 20
+    assert hole["fault_nb"]["load"]["requested_rps"] == 6.0
