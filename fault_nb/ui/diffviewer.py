@@ -38,7 +38,42 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def suggestion_data(suggestion: Any, position: int = 0) -> dict[str, Any]:
+def _pct(value: Any) -> str:
+    try:
+        return f"{float(value):.0%}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def evidence_lines(review: Any) -> dict[str, str]:
+    """``{"E1": "E1: latency, 7 requests, p95 820 ms, …", "S1": …}`` from a Review's evidence.
+
+    Suggestions cite evidence by id; the viewer shows the line instead of the bare id.
+
+    >>> evidence_lines({"evidence": {"rows": [{"id": "E1", "fault": "latency", "requests": 3, "p95_ms": 812.0}]}})["E1"]
+    'E1: latency, 3 requests, p95 812.0 ms, errors ?, 5xx ?'
+    """
+    ev = _get(review, "evidence") or {}
+    if not isinstance(ev, dict):
+        return {}
+    out: dict[str, str] = {}
+    for row in ev.get("rows") or []:
+        if isinstance(row, dict) and row.get("id"):
+            text = (f"{row['id']}: {row.get('fault', '?')}, {row.get('requests', '?')} requests, "
+                    f"p95 {row.get('p95_ms', '?')} ms, errors {_pct(row.get('error_rate'))}, "
+                    f"5xx {_pct(row.get('http_5xx_rate'))}")
+            if row.get("failed_expectations"):
+                text += f", {row['failed_expectations']} failed expectation(s)"
+            out[str(row["id"])] = text
+    for slo in ev.get("slo") or []:
+        if isinstance(slo, dict) and slo.get("id"):
+            verdict = "pass" if slo.get("pass") else "FAIL"
+            out[str(slo["id"])] = (f"{slo['id']}: {slo.get('scenario', '')}: {slo.get('slo', '')} "
+                                   f"{verdict} ({slo.get('margin', '')})")
+    return out
+
+
+def suggestion_data(suggestion: Any, position: int = 0, evidence: dict[str, str] | None = None) -> dict[str, Any]:
     """The plain, JSON-safe dict the front-end renders for one suggestion.
 
     >>> suggestion_data({"id": "s1", "title": "Add a timeout", "diff": "--- a/app.py"})["title"]
@@ -50,7 +85,7 @@ def suggestion_data(suggestion: Any, position: int = 0) -> dict[str, Any]:
         "title": _text(_get(suggestion, "title")),
         "rationale": _text(_get(suggestion, "rationale")),
         "category": _text(_get(suggestion, "category")),
-        "evidence": _list(_get(suggestion, "evidence")),
+        "evidence": [(evidence or {}).get(e, e) for e in _list(_get(suggestion, "evidence"))],
         "file": _text(_get(suggestion, "file")),
         "diff": _text(_get(suggestion, "diff")),
         "status": _text(_get(suggestion, "status") or "verified"),
@@ -104,7 +139,8 @@ class DiffViewer(anywidget.AnyWidget):
         """Show another review (or nothing with ``None``)."""
         self.review = review
         items = list(_get(review, "suggestions", None) or []) if review is not None else []
-        data = [suggestion_data(s, i) for i, s in enumerate(items)]
+        lines = evidence_lines(review) if review is not None else {}
+        data = [suggestion_data(s, i, lines) for i, s in enumerate(items)]
         self.header = provenance_label(review) if review is not None else ""
         method = _text(_get(review, "method")) if review is not None else ""
         url = _text(_get(review, "url")) if review is not None else ""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ._common import error_box, note, widgets_module, with_fallback
-from .diffviewer import DiffViewer
+from .diffviewer import DiffViewer, evidence_lines
 from .picker import EndpointPicker
 
 _w = widgets_module()
@@ -83,6 +83,10 @@ class ReviewPanel(_w.VBox):
         self.undo_button = _w.Button(description="Undo apply", icon="undo", disabled=True)
         self.output = _w.HTML()
 
+        for button, name in ((self.review_button, "review"), (self.export_md_button, "export-md"),
+                             (self.export_pdf_button, "export-pdf"), (self.apply_button, "apply"),
+                             (self.undo_button, "undo")):
+            button.add_class(f"fnb-{name}")  # stable hooks for browser tests and custom CSS
         self.review_button.on_click(lambda _b: self.run_review())
         self.export_md_button.on_click(lambda _b: self.export_markdown())
         self.export_pdf_button.on_click(lambda _b: self.export_pdf())
@@ -200,12 +204,13 @@ class ReviewPanel(_w.VBox):
         if not has:
             self.summary.value = ""
             return
-        evidence = getattr(review, "evidence", None) or []
-        if isinstance(evidence, (str, dict)):
-            evidence = [evidence]
-        items = "".join(f"<li>{html.escape(_evidence_text(e))}</li>" for e in list(evidence)[:8])
-        self.summary.value = f"<details><summary>Evidence from the run</summary><ul>{items}</ul></details>" \
-            if items else ""
+        lines = list(evidence_lines(review).values())
+        if not lines:
+            evidence = getattr(review, "evidence", None) or []
+            lines = [_evidence_text(e) for e in ([evidence] if isinstance(evidence, (str, dict)) else evidence)]
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:12])
+        self.summary.value = (f"<details><summary>Evidence from the run ({len(lines)})</summary><ul>{items}</ul>"
+                              "</details>") if items else ""
 
     def _done_text(self, review) -> str:
         sugg = list(getattr(review, "suggestions", None) or [])

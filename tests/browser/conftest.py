@@ -78,6 +78,10 @@ def _root(tmp_path_factory, shared) -> tuple[Path, dict]:
            "JUPYTERLAB_SETTINGS_DIR": str(base / "lab-settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(base / "lab-workspaces"), "NO_PROXY": "127.0.0.1,localhost"}
     env.pop("JUPYTER_TOKEN", None)
+    # no "get notified about Jupyter news?" toast over the screenshots
+    news = base / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false"}')
     return root, env
 
 

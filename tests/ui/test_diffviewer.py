@@ -81,3 +81,17 @@ def test_asset_falls_back_to_wheel_copy(tmp_path, monkeypatch):
 
     monkeypatch.setattr(_common, "_PKG", tmp_path / "fault_nb")
     assert asset("diffviewer.js") == tmp_path / "fault_nb" / "_static" / "diffviewer.js"
+
+
+def test_evidence_ids_become_readable_lines():
+    review = make_review(evidence={
+        "rows": [{"id": "E1", "fault": "latency", "requests": 7, "p95_ms": 820.0, "error_rate": 0.0,
+                  "http_5xx_rate": 0.25, "failed_expectations": 2}],
+        "slo": [{"id": "S1", "scenario": "Full black-hole", "slo": "P95 < 300ms", "pass": False,
+                 "margin": "Above by 12ms"}]})
+    review.suggestions[0].evidence = ["E1", "S1", "free text"]
+    viewer = DiffViewer(review)
+    assert viewer.suggestions[0]["evidence"] == [
+        "E1: latency, 7 requests, p95 820.0 ms, errors 0%, 5xx 25%, 2 failed expectation(s)",
+        "S1: Full black-hole: P95 < 300ms FAIL (Above by 12ms)",
+        "free text"]
