@@ -5,20 +5,27 @@
 >>> print(dumps_scenarios_yaml(scenarios))              # doctest: +SKIP
 
 Each scenario is a dict in the JSON shape results.json embeds (spec A.4).
-The runner (and its proxy) is imported on first use.
+Names are imported on first use, so building the CLI parser (which imports
+``fault_nb.scenarios.cli``) does not load YAML, the generator or the runner.
 """
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .generate import generate_scenarios
-from .model import ScenarioList, ScenarioWarning, load_scenarios, validate_scenario
-from .yamlout import dumps_scenarios_yaml, fault_shape, write_scenarios
+# public name -> submodule that defines it
+_LAZY: dict[str, str] = {
+    "load_scenarios": "model",
+    "validate_scenario": "model",
+    "ScenarioList": "model",
+    "ScenarioWarning": "model",
+    "dumps_scenarios_yaml": "yamlout",
+    "write_scenarios": "yamlout",
+    "fault_shape": "yamlout",
+    "generate_scenarios": "generate",
+}
 
-__all__ = [
-    "load_scenarios", "validate_scenario", "dumps_scenarios_yaml", "write_scenarios",
-    "generate_scenarios", "run_scenarios", "ScenarioList", "ScenarioWarning", "fault_shape",
-]
+__all__ = sorted([*_LAZY, "run_scenarios"])
 
 
 def run_scenarios(path_or_scenarios: Any, **kwargs: Any):
@@ -31,3 +38,22 @@ def run_scenarios(path_or_scenarios: Any, **kwargs: Any):
     from .runner import run_scenarios as _run
 
     return _run(path_or_scenarios, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fault_nb.scenarios' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .generate import generate_scenarios
+    from .model import ScenarioList, ScenarioWarning, load_scenarios, validate_scenario
+    from .yamlout import dumps_scenarios_yaml, fault_shape, write_scenarios

@@ -327,6 +327,9 @@ def dumps_scenarios_yaml(scenarios: Any) -> str:
     """Scenario dicts as fault's serde_yaml multi-document text (spec C.7).
 
     Accepts one dict or a list of them (e.g. from :func:`load_scenarios`).
+    Plain dicts are normalised first as fault would re-print them (member
+    order, ``800`` → ``800.0``, SLO ``type`` → ``slo_type``, periods), so the
+    text is what fault writes for the same scenarios.
 
     >>> print(dumps_scenarios_yaml([{"title": "a", "items": []}, {"title": "b", "items": []}]), end="")
     title: a
@@ -335,8 +338,13 @@ def dumps_scenarios_yaml(scenarios: Any) -> str:
     title: b
     items: []
     """
+    from .model import ScenarioList, load_scenarios
+
     if isinstance(scenarios, dict):
         scenarios = [scenarios]
+    if not isinstance(scenarios, ScenarioList):
+        # lenient: also what fault itself writes into results.json (omitted empty lists)
+        scenarios = load_scenarios(list(scenarios), lenient=True)
     return "---\n".join(dumps_yaml(fault_shape(s)) for s in scenarios)
 
 

@@ -388,3 +388,31 @@ items:
 def test_a_single_word_is_taken_as_a_missing_path():
     with pytest.raises(ScenarioFormatError, match=r"^scenarios_dir: \$: no such file or directory"):
         load_scenarios("scenarios_dir")
+
+
+def test_dumps_normalises_plain_dicts_like_fault():
+    doc = {"items": [{"expect": {"status": 200}, "context": {
+        "faults": [{"mean": 800, "type": "latency"}], "upstreams": ["h:1"],
+        "slo": [{"threshold": 300, "objective": 95, "title": "p95", "type": "latency"}]},
+        "call": {"url": "http://h:1/", "method": "GET"}}], "title": "t"}
+    assert dumps_scenarios_yaml(doc) == """title: t
+items:
+- call:
+    method: GET
+    url: http://h:1/
+  context:
+    upstreams:
+    - h:1
+    faults:
+    - type: latency
+      mean: 800.0
+    slo:
+    - slo_type: latency
+      title: p95
+      objective: 95.0
+      threshold: 300.0
+  expect:
+    status: 200
+"""
+    with pytest.raises(ScenarioFormatError, match=r"<memory>: \$\[0\]\.items\[0\]\.context\.faults\[0\]\.type"):
+        dumps_scenarios_yaml([_with(f"{F0}.type", "nope")])
