@@ -33,6 +33,7 @@ _PY_ASSIGN = "(assignment left: (identifier) @var right: (call function: (_) @fn
 _PY_DECORATED = ("(decorated_definition (decorator (call function: (attribute object: (_) @obj "
                  "attribute: (identifier) @meth) arguments: (argument_list) @args)) "
                  "definition: (function_definition name: (identifier) @name)) @def")
+_PY_CONST = "(assignment left: (identifier) @name right: (string) @value)"
 _PY_CALL = "(call function: (attribute object: (_) @obj attribute: (identifier) @meth) arguments: (argument_list) @args)"
 _JS_DECL = "(variable_declarator name: (identifier) @var value: (call_expression function: (_) @fn arguments: (arguments) @args))"
 _JS_CALL = ("(call_expression function: (member_expression object: (_) @obj property: (property_identifier) @meth) "
@@ -104,8 +105,8 @@ def _python_facts(root: Any) -> dict:
             continue
         pos, kw = _py_args(m["args"][0])
         kind = _PY_OBJECTS[fn]
-        prefix = py_string(kw.get("url_prefix" if kind == "flask_blueprint" else "prefix")) or ""
-        objects[_t(m["var"][0])] = {"kind": kind, "prefix": prefix}
+        node = kw.get("url_prefix" if kind == "flask_blueprint" else "prefix")
+        objects[_t(m["var"][0])] = {"kind": kind, "prefix": py_string(node) or "", "prefix_expr": _expr(node)}
     for m in _matches("python", _PY_DECORATED, root):
         meth = _t(m["meth"][0])
         pos, kw = _py_args(m["args"][0])
@@ -129,8 +130,9 @@ def _python_facts(root: Any) -> dict:
         meth = _t(m["meth"][0])
         pos, kw = _py_args(m["args"][0])
         if meth in ("include_router", "register_blueprint") and pos:
-            key = "prefix" if meth == "include_router" else "url_prefix"
-            includes.append({"parent": _t(m["obj"][0]), "child": _t(pos[0]), "prefix": py_string(kw.get(key))})
+            node = kw.get("prefix" if meth == "include_router" else "url_prefix")
+            includes.append({"parent": _t(m["obj"][0]), "child": _t(pos[0]), "prefix": py_string(node),
+                             "prefix_expr": _expr(node)})
         elif meth in ("add_api_route", "add_url_rule") and pos:
             path = py_string(pos[0])
             view = kw.get("endpoint") if meth == "add_api_route" else kw.get("view_func")
@@ -144,7 +146,19 @@ def _python_facts(root: Any) -> dict:
                 "start_line": 0, "end_line": 0, "operation_id": py_string(kw.get("operation_id")),
                 "name": py_string(kw.get("name")), "hint": "fastapi" if meth == "add_api_route" else "flask",
             })
-    return {"objects": objects, "routes": routes, "includes": includes}
+    constants: dict[str, str] = {}
+    for m in _matches("python", _PY_CONST, root):
+        value = py_string(m["value"][0])
+        if value is not None and value.startswith("/") and len(value) < 200:
+            constants.setdefault(_t(m["name"][0]), value)
+    return {"objects": objects, "routes": routes, "includes": includes, "constants": constants}
+
+
+def _expr(node: Any) -> str | None:
+    """The source of a non-literal argument (``settings.API_V1_STR``), to resolve later."""
+    if node is None or py_string(node) is not None:
+        return None
+    return _t(node) if node.type in ("identifier", "attribute") else None
 
 
 def _express_facts(root: Any, grammar: str) -> dict:
@@ -288,24 +302,58 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                     return resolve(target, attr, depth + 1)
         return None
 
-    parents: dict[tuple[str, str], list[tuple[tuple[str, str], str | None]]] = {}
+    by_name: dict[str, set[str]] = {}
+    for f in files.values():
+        for name, value in ((f.get("routes") or {}).get("constants") or {}).items():
+            by_name.setdefault(name, set()).add(value)
+
+    def constant(rel: str, expr: str | None) -> tuple[str | None, str]:
+        """Value of a prefix given as a name (``API_PREFIX``, ``settings.API_V1_STR``) and a note."""
+        if not expr:
+            return None, ""
+        f = files.get(rel) or {}
+        consts = (f.get("routes") or {}).get("constants") or {}
+        imports, lang = f.get("imports") or {}, f.get("lang")
+        if expr in consts:
+            return consts[expr], ""
+        if expr in imports:
+            target, name = table.resolve_import(imports[expr], lang)
+            value = (((files.get(target) or {}).get("routes") or {}).get("constants") or {}).get(name or "")
+            if value is not None:
+                return value, ""
+        values = by_name.get(expr.rsplit(".", 1)[-1], set())
+        if len(values) == 1:
+            value = next(iter(values))
+            return value, f"prefix {expr} taken as {value!r} (the only string constant of that name)"
+        return None, f"prefix {expr} is not a literal; paths may lack it"
+
+    parents: dict[tuple[str, str], list[tuple[tuple[str, str], str | None, str]]] = {}
     for rel, f in files.items():
+        for var, obj in ((f.get("routes") or {}).get("objects") or {}).items():
+            if obj.get("prefix_expr"):
+                value, note = constant(rel, obj["prefix_expr"])
+                obj = objects[(rel, var)] = {**obj, "prefix": value or "", "note": note}
         for inc in (f.get("routes") or {}).get("includes", []):
             p, c = resolve(rel, inc["parent"]), resolve(rel, inc["child"])
             if p is not None and c is not None and p != c:
-                parents.setdefault(c, []).append((p, inc["prefix"]))
+                pre, note = inc["prefix"], ""
+                if pre is None and inc.get("prefix_expr"):
+                    pre, note = constant(rel, inc["prefix_expr"])
+                parents.setdefault(c, []).append((p, pre, note))
 
     def prefixes(key: tuple[str, str], seen: frozenset) -> list[tuple[str, str]]:
         obj = objects[key]
         own = obj.get("prefix") or ""
-        ups = [(p, pre) for p, pre in parents.get(key, []) if p not in seen]
+        own_note = obj.get("note") or ""
+        ups = [(p, pre, n) for p, pre, n in parents.get(key, []) if p not in seen]
         if not ups:
             note = "" if obj["kind"].endswith("_app") else \
                 f"{obj['kind'].split('_')[1]} {key[1]!r} is not included in any app found; its path may lack a prefix"
-            return [(own, note)]
+            return [(own, "; ".join(filter(None, [own_note, note])))]
         out = []
-        for p, pre in ups:
+        for p, pre, inc_note in ups:
             for base, note in prefixes(p, seen | {key}):
+                note = "; ".join(filter(None, [note, inc_note, own_note]))
                 if obj["kind"] == "flask_blueprint" and pre is not None:
                     out.append((base + pre, note))  # register_blueprint(url_prefix=) replaces the bp's own
                 else:

@@ -311,3 +311,53 @@ def test_express_router_across_files(tmp_path):
     assert "controllers/users.js lines 3-6: findUser (function; handler)" in prompt
     assert "```javascript" in prompt
     index.close()
+
+
+def test_fastapi_prefixes_from_settings_and_constants(tmp_path):
+    """The full-stack FastAPI template style: prefix=settings.API_V1_STR, api_router of routers."""
+    src = _tree(tmp_path / "tpl", {
+        "app/core/config.py": '''
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                API_V1_STR: str = "/api/v1"
+                PROJECT_NAME: str = "demo"
+
+            settings = Settings()
+            ''',
+        "app/api/main.py": '''
+            from fastapi import APIRouter
+            from app.api.routes import items
+            from app.api.routes.consts import ITEMS_PREFIX
+
+            api_router = APIRouter()
+            api_router.include_router(items.router, prefix=ITEMS_PREFIX, tags=["items"])
+            ''',
+        "app/api/routes/consts.py": 'ITEMS_PREFIX = "/items"\n',
+        "app/api/routes/items.py": '''
+            from fastapi import APIRouter
+            router = APIRouter()
+
+            @router.get("/{id}")
+            def read_item(id: int):
+                return {}
+            ''',
+        "app/main.py": '''
+            from fastapi import FastAPI
+            from app.api.main import api_router
+            from app.core.config import settings
+
+            app = FastAPI()
+            app.include_router(api_router, prefix=settings.API_V1_STR)
+            app.include_router(api_router, prefix=settings.UNKNOWN_PREFIX)
+            ''',
+    })
+    index = index_source(src, progress=False)
+    by_path = {r.path: r for r in index.routes}
+    assert set(by_path) == {"/api/v1/items/{id}", "/items/{id}"}
+    assert by_path["/api/v1/items/{id}"].operation_id == "read_item_api_v1_items__id__get"
+    assert "settings.API_V1_STR taken as '/api/v1'" in by_path["/api/v1/items/{id}"].note
+    assert "settings.UNKNOWN_PREFIX is not a literal" in by_path["/items/{id}"].note
+    m = index.handler_for("read_item_api_v1_items__id__get")
+    assert (m.how, m.path, m.file) == ("route", "/api/v1/items/{id}", "app/api/routes/items.py")
+    index.close()
