@@ -216,3 +216,28 @@ def test_server_side_egress_blackhole_stalls_until_its_window_ends(webapp):
         assert proxy.log[-1].applied == [{"type": "blackhole", "side": "server", "direction": "egress"}]
         r, ms = _timed_get(webapp.url + "/", proxies={"http": proxy.url})  # window over
         assert ms < 100 and proxy.log[-1].applied == []
+
+
+def test_request_bodies_chunked_and_client_side_bandwidth(tmp_path_factory):
+    import http.client
+    from pathlib import Path
+
+    from fault_nb.apps import serve_app
+
+    here = Path(__file__).resolve().parent
+    with serve_app(here, app="bytes_app:app", workdir=tmp_path_factory.mktemp("chunked")) as app:
+        # 20 kB request body at 40 kB/s on the request path: about 0.5 s
+        faults = [{"type": "bandwidth", "rate": 40, "unit": "KBps", "side": "client"}]
+        with start_proxy(faults, upstream=app.url) as proxy:
+            t = time.perf_counter()
+            r = requests.post(proxy.url + "/echo/up", data=b"y" * 20_000, timeout=10)
+            ms = (time.perf_counter() - t) * 1000
+            assert r.status_code == 200 and len(r.json()["body"]) == 20_000
+            assert 20_000 / 40_000 * 1000 * 0.85 <= ms <= 20_000 / 40_000 * 1000 * 1.5
+            assert {e["side"] for e in proxy.log[-1].applied} == {"client"}
+            proxy.set_faults([])
+            conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=5)
+            conn.request("POST", "/echo/chunks", body=iter([b"abc", b"defg"]), encode_chunked=True)
+            resp = conn.getresponse()
+            assert resp.status == 200 and b'"body":"abcdefg"' in resp.read()
+            conn.close()
