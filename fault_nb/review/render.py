@@ -95,7 +95,8 @@ _CSS = """
 <style>
 .fnb-review{font-family:var(--jp-ui-font-family,system-ui,sans-serif);color:inherit}
 .fnb-review .fnb-label{display:inline-block;padding:1px 6px;border-radius:4px;border:1px solid currentColor;opacity:.8;font-size:85%}
-.fnb-review table{border-collapse:collapse;margin:.4em 0}
+.fnb-review table{border-collapse:collapse;margin:.4em 0;color:inherit;font-size:inherit}
+.fnb-review code{background:rgba(127,127,127,.15);padding:0 3px;border-radius:3px;color:inherit}
 .fnb-review td,.fnb-review th{border:1px solid rgba(127,127,127,.4);padding:2px 6px;text-align:left}
 .fnb-review pre.fnb-diff{padding:6px;border:1px solid rgba(127,127,127,.4);border-radius:4px;overflow:auto;line-height:1.35;background:rgba(127,127,127,.06)}
 .fnb-review .fnb-add{background:rgba(46,160,67,.18);color:inherit;display:block}
@@ -126,6 +127,14 @@ def diff_html(diff: str) -> str:
     return '<pre class="fnb-diff">' + "".join(spans) + "</pre>"
 
 
+_TICKS = re.compile(r"`([^`\n]+)`")
+
+
+def _rich(text: Any) -> str:
+    """Escaped text with Markdown `code` spans shown as <code> (escaping first keeps it safe)."""
+    return _TICKS.sub(r"<code>\1</code>", html.escape(str(text or "")))
+
+
 def review_html(r) -> str:
     e = html.escape
     p = r.provenance or {}
@@ -133,6 +142,10 @@ def review_html(r) -> str:
              f"<h3>{e(r.operation_id)}: <code>{e(r.method)} {e(r.url)}</code></h3>"]
     if p.get("reviewer") == "rules":
         parts.append(f'<p><span class="fnb-label">{e(p.get("label", "offline rules reviewer (no LLM)"))}</span></p>')
+    hd = r.handler or {}
+    if hd.get("file"):
+        parts.append(f"<p>Handler <code>{e(str(hd.get('function', '?')))}</code> in <code>{e(str(hd['file']))}</code> "
+                     f"lines {e(str(hd.get('start_line', '?')))}-{e(str(hd.get('end_line', '?')))}</p>")
     rows = r.evidence.get("rows") or []
     if rows:
         parts.append("<table><tr><th>id</th><th>fault</th><th>req</th><th>p50 ms</th><th>p95 ms</th>"
@@ -147,20 +160,20 @@ def review_html(r) -> str:
             parts.append(f'<p class="fnb-miss">{e(slo["id"])}: SLO {e(str(slo["slo"]))} missed under '
                          f'{e(str(slo["fault"]))} ({e(str(slo["margin"]))})</p>')
     for s in r.verified:
-        parts.append(f"<h4>{e(s.id)}. {e(s.title)} <small>[{e(s.category)}]</small></h4>")
+        parts.append(f"<h4>{e(s.id)}. {_rich(s.title)} <small>[{e(s.category)}]</small></h4>")
         meta = f"<code>{e(s.file)}</code>; evidence: {e(', '.join(s.evidence) or 'none cited')}"
         if s.dependencies:
             meta += f"; apply after {e(', '.join(s.dependencies))}"
-        parts.append(f"<p>{meta}</p><p>{e(s.rationale)}</p>")
+        parts.append(f"<p>{meta}</p><p>{_rich(s.rationale)}</p>")
         parts.append(diff_html(s.diff))
     if r.rejected:
         parts.append("<h4>Rejected (no diff shown)</h4><ul>")
         for s in r.rejected:
-            parts.append(f"<li><b>{e(s.title)}</b> (<code>{e(s.file)}</code>): {e(s.error)}</li>")
+            parts.append(f"<li><b>{_rich(s.title)}</b> (<code>{e(s.file)}</code>): {e(s.error)}</li>")
         parts.append("</ul>")
     if not r.verified and not r.rejected:
         parts.append("<p>No verified change to suggest.</p>")
     for note in r.notes:
-        parts.append(f"<p><i>{e(note)}</i></p>")
+        parts.append(f"<p><i>{_rich(note)}</i></p>")
     parts.append(f"<p><small>{e(provenance_line(p))}</small></p></div>")
     return "".join(parts)
