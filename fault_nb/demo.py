@@ -29,7 +29,7 @@ def find_shared(start: str | os.PathLike | None = None) -> Path:
 
     ``$FAULT_NB_SHARED`` wins; otherwise walk up from ``start`` (the current
     directory) and then from this checkout looking for ``shared/`` beside or
-    above it.
+    above it; last, the copy in ``binder/shared`` (Binder clones the repo alone).
 
     >>> find_shared()  # doctest: +SKIP
     PosixPath('/work/shared')
@@ -40,11 +40,14 @@ def find_shared(start: str | os.PathLike | None = None) -> Path:
         if not path.is_dir():
             raise FaultNbError(f"FAULT_NB_SHARED={env}: not a directory")
         return path
-    for origin in (Path(start or os.getcwd()).resolve(), REPO):
-        for parent in (origin, *origin.parents):
-            candidate = parent / "shared"
-            if (candidate / "apps").is_dir() and (candidate / "fixtures").is_dir():
-                return candidate
+    origins = (Path(start or os.getcwd()).resolve(), REPO)
+    # a real shared/ anywhere above wins over the copy binder/ ships for Binder
+    for name in ("shared", "binder/shared"):
+        for origin in origins:
+            for parent in (origin, *origin.parents):
+                candidate = parent / name
+                if (candidate / "apps").is_dir() and (candidate / "fixtures").is_dir():
+                    return candidate
     raise FaultNbError(
         f"cannot find the shared/ folder (apps/ and fixtures/) above {Path(start or os.getcwd()).resolve()} "
         "or beside the fault_nb checkout; set FAULT_NB_SHARED=/path/to/shared")
