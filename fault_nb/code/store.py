@@ -21,6 +21,7 @@ Two measured limits of embedded (local-mode) qdrant are worked around here:
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -29,6 +30,11 @@ from ..errors import CodeIndexError, require
 SPARSE = "sparse"
 DENSE = "dense"
 FAST_SPARSE_MIN_POINTS = 2000
+
+# embedded clients shared inside this process: re-running `index = index_source(...)` in a
+# notebook must not collide with the index object of the previous run on the same folder
+_SHARED: dict[str, list] = {}  # resolved path -> [client, users]
+_SHARED_LOCK = threading.Lock()
 
 
 class VectorStore:
@@ -49,6 +55,7 @@ class VectorStore:
         self._api_key = api_key
         self.collection = collection
         self._client = client
+        self._owns_client = client is None  # a client the caller built stays the caller's to close
         self.batch_size = batch_size
         self._sparse_cache: Any = None
         self.fast_sparse_min_points = FAST_SPARSE_MIN_POINTS
@@ -73,18 +80,27 @@ class VectorStore:
                 self._client = qc.QdrantClient(url=self.url, api_key=self._api_key)
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
-                try:
-                    self._client = qc.QdrantClient(path=str(self.path))
-                except Exception as exc:  # portalocker / RuntimeError: held by another process
-                    if "already accessed" in str(exc) or "lock" in str(exc).lower() \
-                            or type(exc).__name__.endswith("LockException"):
-                        raise CodeIndexError(
-                            f"the code index at {self.path} is in use by another Python process "
-                            "(an open notebook or kernel?). Close it (CodeIndex.close() or restart that "
-                            "kernel), or pass another cache_dir= to index_source."
-                        ) from exc
-                    raise
+                key = str(self.path.resolve())
+                with _SHARED_LOCK:
+                    entry = _SHARED.get(key)
+                    if entry is None:
+                        entry = _SHARED[key] = [self._open_local(qc), 0]
+                    entry[1] += 1
+                    self._client, self._shared_key = entry[0], key
         return self._client
+
+    def _open_local(self, qc: Any) -> Any:
+        try:
+            return qc.QdrantClient(path=str(self.path))
+        except Exception as exc:  # portalocker / RuntimeError: held by another process
+            if "already accessed" in str(exc) or "lock" in str(exc).lower() \
+                    or type(exc).__name__.endswith("LockException"):
+                raise CodeIndexError(
+                    f"the code index at {self.path} is in use by another Python process "
+                    "(an open notebook or kernel?). Close it (CodeIndex.close() or restart that "
+                    "kernel), or pass another cache_dir= to index_source."
+                ) from exc
+            raise
 
     def exists(self) -> bool:
         return bool(self.client.collection_exists(self.collection))
@@ -207,21 +223,37 @@ class VectorStore:
         if coll is None:
             return None
         try:
-            if self._sparse_cache is None:
-                if len(coll.ids_inv) < self.fast_sparse_min_points:
-                    return None
+            if len(coll.ids_inv) < self.fast_sparse_min_points:
+                return None
+            # another VectorStore may share this client and write: rebuild when the collection changed
+            state = (id(coll), len(coll.ids_inv), int(coll.deleted.sum()))
+            if self._sparse_cache is None or self._sparse_cache.state != state:
                 self._sparse_cache = _SparseIndex(coll.sparse_vectors[SPARSE], coll.deleted, coll.ids_inv)
+                self._sparse_cache.state = state
             return self._sparse_cache.top(sparse, limit)
         except (AttributeError, KeyError, TypeError):  # internals changed: use qdrant's own path
             self._sparse_cache = None
             return None
 
     def close(self) -> None:
-        if self._client is not None:
-            try:
-                self._client.close()
-            finally:
-                self._client = None
+        """Release the client; an embedded one closes when its last user in this process lets go."""
+        client, self._client = self._client, None
+        self._sparse_cache = None
+        key, self._shared_key = getattr(self, "_shared_key", None), None
+        if client is None:
+            return
+        if not self._owns_client:
+            self._client = client
+            return
+        if key is not None:
+            with _SHARED_LOCK:
+                entry = _SHARED.get(key)
+                if entry is not None and entry[0] is client:
+                    entry[1] -= 1
+                    if entry[1] > 0:
+                        return
+                    del _SHARED[key]
+        client.close()
 
 
 class _SparseIndex:

@@ -390,3 +390,37 @@ def test_empty_tree_and_outline(tmp_path, shared):
     with pytest.raises(CodeIndexError, match="not in the index"):
         index.outline("nope.py")
     index.close()
+
+
+def test_rerunning_a_notebook_cell_reuses_the_open_store(tmp_path, shared):
+    src = _copy_app(tmp_path, shared)
+    first = index_source(src, progress=False)
+    assert first.search("obsolete_function", limit=1)[0][0].file == "old.py"
+    (src / "old.py").write_text("def renamed_wombat():\n    return 1\n")
+    second = index_source(src, progress=False)  # same folder, same process, first not closed
+    assert second.stats["files_changed"] == 1
+    assert second.search("renamed_wombat", limit=1)[0][0].symbol == "renamed_wombat"
+    first.close()
+    assert second.search("renamed_wombat", limit=1)[0][0].symbol == "renamed_wombat"  # still open
+    second.close()
+    with pytest.raises(CodeIndexError, match="in use by another Python process"):
+        from qdrant_client import QdrantClient
+
+        holder = QdrantClient(path=str(second.store.path))  # released: a new owner can take it
+        try:
+            index_source(src, progress=False).search("x")
+        finally:
+            holder.close()
+
+
+def test_in_memory_qdrant_client_as_store(shared):
+    from qdrant_client import QdrantClient
+
+    index = index_source(shared / "apps" / "webapp", store=QdrantClient(location=":memory:"), progress=False)
+    assert index.search("read user", limit=3)
+    again = index_source(shared / "apps" / "webapp", store=QdrantClient(location=":memory:"), progress=False)
+    assert again.stats["chunks_embedded"] == 0  # unchanged files: the manifest is reused...
+    assert again.search("read user", limit=3)  # ...and the empty store is refilled on first use
+    assert again.store.count() == again.stats["chunks"]
+    index.close()
+    again.close()
