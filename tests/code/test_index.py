@@ -424,3 +424,26 @@ def test_in_memory_qdrant_client_as_store(shared):
     assert again.store.count() == again.stats["chunks"]
     index.close()
     again.close()
+
+
+def test_fast_sparse_with_dense_fuses_like_qdrant(tmp_path):
+    """Big embedded collection + dense embedder: numpy sparse leg + qdrant dense leg, qdrant's RRF."""
+    import starlette
+
+    from pathlib import Path
+
+    from fault_nb.code.embed import sparse_vector
+
+    index = index_source(Path(starlette.__file__).parent, embedder=HashEmbedder(), progress=False,
+                         cache_dir=tmp_path / "idx")
+    store = index.store
+    for q in ("CORS middleware allow origins", "websocket receive json", "StaticFiles directory check"):
+        dense = _hash_vec(q)
+        store.fast_sparse_min_points = 10**9
+        slow = store.query(sparse_vector(q), dense, limit=6, candidates=20)
+        store.fast_sparse_min_points = 0
+        fast = store.query(sparse_vector(q), dense, limit=6, candidates=20)
+        assert len(fast) == len(slow) == 6
+        assert fast[0] == slow[0] or fast[0][1] == pytest.approx(slow[0][1])
+        assert len({p for p, _ in fast} & {p for p, _ in slow}) >= 5  # equal up to sparse-score ties
+    index.close()
