@@ -115,6 +115,8 @@ def _text(ctx, value, path, what="a string"):
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
+    if isinstance(v, float) and math.isfinite(v):
+        return repr(v)
     ctx.fail(path, f"got {_describe(value)}", value, expected=what)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from typing import Any, Iterable
 
 from ._yamlread import digits_but_not_number, resolve_plain
@@ -338,13 +339,16 @@ def dumps_scenarios_yaml(scenarios: Any) -> str:
     title: b
     items: []
     """
-    from .model import ScenarioList, load_scenarios
+    from .model import ScenarioList, ScenarioWarning, load_scenarios
 
     if isinstance(scenarios, dict):
         scenarios = [scenarios]
     if not isinstance(scenarios, ScenarioList):
-        # lenient: also what fault itself writes into results.json (omitted empty lists)
-        scenarios = load_scenarios(list(scenarios), lenient=True)
+        # lenient: also what fault itself writes into results.json (omitted empty lists);
+        # quiet: load_scenarios / write_scenarios are where unknown keys get reported
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScenarioWarning)
+            scenarios = load_scenarios(list(scenarios), lenient=True)
     return "---\n".join(dumps_yaml(fault_shape(s)) for s in scenarios)
 
 

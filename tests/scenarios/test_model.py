@@ -416,3 +416,72 @@ items:
 """
     with pytest.raises(ScenarioFormatError, match=r"<memory>: \$\[0\]\.items\[0\]\.context\.faults\[0\]\.type"):
         dumps_scenarios_yaml([_with(f"{F0}.type", "nope")])
+
+
+_ODD_VALUES = (None, "", "x", "GE T", -1, 0, 1.5, 2**70, float("nan"), True, [], {}, [1, [2]],
+               {"type": "latency"}, "start:10%", "http://h", "*", "Bps")
+
+
+def _leaves(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*path, i))
+
+
+def test_fuzzed_documents_load_or_raise_a_clear_error(fixtures_dir):
+    """Any value anywhere: either a valid scenario or a ScenarioFormatError, never a traceback."""
+    import random
+
+    rng = random.Random(20261126)
+    base = json.loads(json.dumps(load_scenarios(fixtures_dir / "scenarios" / "seed_app.yaml")))
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(600):
+        doc = copy.deepcopy(rng.choice(base))
+        for _ in range(rng.randint(1, 3)):
+            paths = [p for p in _leaves(doc) if p]
+            *parents, last = rng.choice(paths)
+            node = doc
+            for p in parents:
+                node = node[p]
+            if rng.random() < 0.2 and isinstance(node, dict):
+                del node[last]
+            else:
+                node[last] = copy.deepcopy(rng.choice(_ODD_VALUES))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ScenarioWarning)
+                (s,) = load_scenarios([doc])
+            dumps_scenarios_yaml([s])
+            outcomes["ok"] += 1
+        except ScenarioFormatError as exc:
+            assert str(exc).startswith("<memory>: $[0]")
+            outcomes["error"] += 1
+    assert outcomes["ok"] > 30 and outcomes["error"] > 300, outcomes
+
+
+def test_fuzzed_yaml_text_loads_or_raises_a_clear_error(fixtures_dir):
+    import random
+
+    rng = random.Random(7)
+    text = (fixtures_dir / "scenarios" / "seed_app.yaml").read_text()
+    for _ in range(300):
+        chars = list(text)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(chars))
+            op = rng.random()
+            if op < 0.4:
+                del chars[i]
+            elif op < 0.8:
+                chars.insert(i, rng.choice(":-{}[]'\"#&*!|>%@` \n\t\x00é"))
+            else:
+                chars[i] = rng.choice("aZ09 \n")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ScenarioWarning)
+                load_scenarios("".join(chars))
+        except ScenarioFormatError as exc:
+            assert str(exc).startswith("<text>: $[")
