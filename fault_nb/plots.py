@@ -104,24 +104,27 @@ def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = 
     return fig
 
 
+MAX_WINDOWS = 60  # more shaded spans than this are merged: plotly slows down with thousands of shapes
+
+
 def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
     """Shaded spans: one per item with faults; load periods narrow it to the fault's period."""
+    import pandas as pd
+
     from .results.markdown import parse_duration, period_fractions
 
-    keys = [c for c in ("scenario_idx", "item_idx") if c in runs.columns]
-    if len(keys) < 2 or "fault_types" not in runs.columns or not len(runs):
+    needed = ("scenario_idx", "item_idx", "fault_types")
+    if any(c not in runs.columns for c in needed) or not len(runs):
         return []
+    end = runs[x] + pd.to_timedelta(runs[y].fillna(0.0), unit="ms")
+    spans = (pd.DataFrame({"si": runs["scenario_idx"], "ii": runs["item_idx"], "t0": runs[x], "t1": end,
+                           "faults": runs["fault_types"]})
+             .groupby(["si", "ii"], sort=True).agg(t0=("t0", "min"), t1=("t1", "max"), faults=("faults", "first")))
     out = []
-    for (si, ii), df in runs.groupby(keys, sort=True):
-        faults = df["fault_types"].iloc[0]
+    for (si, ii), t0, t1, faults in zip(spans.index, spans["t0"], spans["t1"], spans["faults"]):
         if not isinstance(faults, (tuple, list)) or not faults:
             continue
-        t0 = df[x].min()
-        lat = df[y].fillna(0.0) if y in df.columns else 0.0
-        import pandas as pd
-
-        t1 = (df[x] + pd.to_timedelta(lat, unit="ms")).max()
-        spans = [(t0, t1, "+".join(faults))]
+        item_spans = [(t0, t1, "+".join(str(f) for f in faults))]
         if results is not None:
             item = results.raw["results"][si]["scenario"]["items"][ii]
             strat = item["context"].get("strategy") or {}
@@ -129,14 +132,35 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
             if strat.get("mode") == "load" and any(f.get("period") for f in configured):
                 secs = parse_duration(str(strat.get("duration", ""))) or 0.0
                 origin = t0 - pd.Timedelta(milliseconds=100)  # the schedule starts 100 ms before the clients
-                spans = []
+                item_spans = []
                 for f in configured:
                     frac = period_fractions(f.get("period"), secs) or (0.0, 1.0)
-                    spans.append((origin + pd.Timedelta(seconds=frac[0] * secs),
-                                  origin + pd.Timedelta(seconds=frac[1] * secs), str(f.get("type"))))
-        for a, b, label in spans:
-            out.append({"x0": a, "x1": b, "label": label, "scenario_idx": int(si), "item_idx": int(ii)})
+                    item_spans.append((origin + pd.Timedelta(seconds=frac[0] * secs),
+                                       origin + pd.Timedelta(seconds=frac[1] * secs), str(f.get("type"))))
+        for a, b, label in item_spans:
+            out.append({"x0": a, "x1": b, "label": label, "name": f"{int(si)}.{int(ii)} {label}",
+                        "scenario_idx": int(si)})
+    if len(out) > MAX_WINDOWS:
+        out = _merge_windows(out, same_label=True)
+    if len(out) > MAX_WINDOWS:
+        out = _merge_windows(out, same_label=False)
     return out
+
+
+def _merge_windows(windows: list[dict], *, same_label: bool) -> list[dict]:
+    """Join consecutive spans of one scenario (with the same label when ``same_label``)."""
+    merged: list[dict] = []
+    for w in sorted(windows, key=lambda w: (w["scenario_idx"], w["x0"])):
+        last = merged[-1] if merged else None
+        if last is not None and last["scenario_idx"] == w["scenario_idx"] and (
+                not same_label or last["label"] == w["label"]):
+            last["x1"] = max(last["x1"], w["x1"])
+            if w["label"] not in last["label"].split(", "):
+                last["label"] += ", " + w["label"]
+            last["name"] = f"scenario {w['scenario_idx']}: {last['label']}"
+        else:
+            merged.append(dict(w, name=f"scenario {w['scenario_idx']}: {w['label']}"))
+    return merged
 
 
 def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_time_ms",
@@ -146,7 +170,8 @@ def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_
 
     Each item that ran with faults gets a shaded span over its requests; pass
     ``results=`` to narrow load items to the fault periods they were configured
-    with (fractions of the load duration, as fault schedules them).
+    with (fractions of the load duration, as fault schedules them). Past
+    ``MAX_WINDOWS`` spans, consecutive spans of a scenario are merged.
     Errored and timed-out requests are drawn as crosses.
 
     >>> fig = latency_timeline(results.runs, results=results)  # doctest: +SKIP
@@ -168,11 +193,17 @@ def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_
             hovertemplate="%{x}<br>%{y:.2f} ms<extra>" + name.replace("<", "&lt;") + "</extra>",
         ))
     palette = ["rgba(230,57,70,0.12)", "rgba(244,162,97,0.15)", "rgba(69,123,157,0.12)"]
-    for i, w in enumerate(_windows(runs, results, x, y)):
-        fig.add_vrect(x0=w["x0"], x1=w["x1"], fillcolor=palette[i % len(palette)], line_width=0, layer="below",
-                      annotation_text=w["label"], annotation_position="top left",
-                      name=f"{w['scenario_idx']}.{w['item_idx']} {w['label']}")
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=f"{y}", legend_title="endpoint")
+    windows = _windows(runs, results, x, y)
+    shapes, notes = [], []
+    for i, w in enumerate(windows):
+        # built as plain dicts and set once: add_vrect per span is quadratic in the span count
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": w["x0"], "x1": w["x1"], "y0": 0,
+                       "y1": 1, "fillcolor": palette[i % len(palette)], "line": {"width": 0}, "layer": "below",
+                       "name": w["name"]})
+        notes.append({"x": w["x0"], "y": 1, "xref": "x", "yref": "paper", "text": w["label"],
+                      "showarrow": False, "xanchor": "left", "yanchor": "top", "font": {"size": 10}})
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=f"{y}", legend_title="endpoint",
+                      shapes=shapes, annotations=notes)
     return fig
 
 
