@@ -304,6 +304,12 @@ class _Validator:
             self.bad(parts, v, what)
         return v
 
+    def count(self, v, parts):
+        if type(v) is not int or v < 0:
+            self.int_(v, parts, "a non-negative integer")
+            self.bad(parts, v, "a non-negative integer")
+        return v
+
     def num(self, v, parts, nullable=False):
         t = type(v)
         if t is float:
@@ -474,12 +480,14 @@ class _Validator:
         tgt = self.dict_(self.req(ir, "target", p, "an object with address"), p + ("target",))
         self.str_(self.req(tgt, "address", p + ("target",), "a string"), p + ("target", "address"))
         rows = self.list_(self.req(ir, "results", p, "an array of requests"), p + ("results",))
-        self.int_(self.req(ir, "requests_count", p, "an integer"), p + ("requests_count",))
-        self.int_(self.req(ir, "failure_counts", p, "an integer"), p + ("failure_counts",))
+        self.count(self.req(ir, "requests_count", p, "an integer"), p + ("requests_count",))
+        self.count(self.req(ir, "failure_counts", p, "an integer"), p + ("failure_counts",))
         tt = self.dict_(self.req(ir, "total_time", p, '{"secs", "nanos"}'), p + ("total_time",),
                         'an object {"secs": int, "nanos": int}')
-        self.int_(self.req(tt, "secs", p + ("total_time",), "an integer"), p + ("total_time", "secs"))
-        self.int_(self.req(tt, "nanos", p + ("total_time",), "an integer"), p + ("total_time", "nanos"))
+        self.count(self.req(tt, "secs", p + ("total_time",), "an integer"), p + ("total_time", "secs"))
+        nanos = self.count(self.req(tt, "nanos", p + ("total_time",), "an integer"), p + ("total_time", "nanos"))
+        if nanos > 999_999_999:
+            self.bad(p + ("total_time", "nanos"), nanos, "an integer from 0 to 999999999")
         if ir.get("resources") is not None:
             self.list_(ir["resources"], p + ("resources",))
         for ri, row in enumerate(rows):
@@ -527,7 +535,7 @@ class _Validator:
             if g.get("response_time") is not None:
                 self.num(g["response_time"], p + ("got", "response_time"))
             d = g.get("decision")
-            if d is not None and type(d) is not str:
+            if d is not None and d != "success" and d != "failure":
                 self.bad(p + ("got", "decision"), d, '"success", "failure" or null')
 
     def metrics(self, m, p):
@@ -560,8 +568,10 @@ class _Validator:
             self.bad(p + ("dns",), dns, "an array")
         for i, d in enumerate(dns):
             dp = p + ("dns", i)
-            self.dict_(d, dp)
+            self.dict_(d, dp, 'an object {"host", "duration", "resolved"}')
+            self.str_(self.req(d, "host", dp, "a host name"), dp + ("host",))
             self.num(self.req(d, "duration", dp, "a number (ms)"), dp + ("duration",))
+            self.bool_(self.req(d, "resolved", dp, "true or false"), dp + ("resolved",))
         mf = m["faults"]
         if type(mf) is not list:
             self.bad(p + ("faults",), mf, "an array")
@@ -569,6 +579,7 @@ class _Validator:
             fp = p + ("faults", i)
             if type(f) is not dict:
                 self.bad(fp, f, 'an object {"url", "applied"}')
+            self.str_(self.req(f, "url", fp, "the upstream URL"), fp + ("url",))
             applied = f.get("applied")
             if applied is None:
                 continue

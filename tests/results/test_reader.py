@@ -241,3 +241,22 @@ def test_json_parse_error_never_leaks(tmp_path):
     path.write_text("[" * 100_000, encoding="utf-8")
     with pytest.raises(ResultsFormatError):
         load_results(path)
+
+
+@pytest.mark.parametrize("where, value, expected", [
+    (["results", 0, "results", 0, "total_time", "nanos"], 1_000_000_000, "0 to 999999999"),
+    (["results", 0, "results", 0, "requests_count"], -1, "non-negative integer"),
+    (ROW + ["metrics", "dns", 0, "resolved"], "yes", "true or false"),
+    (ROW + ["expect", "got", "decision"], "maybe", '"success", "failure" or null'),
+    (ROW + ["metrics", "faults", 0, "url"], None, "a string"),
+    (ROW + ["faults", 0, "type"], 3, "a string"),
+    (["results", 0, "scenario", "items", 1, "call", "headers", "content-type"], 1, "a string"),
+    (["results", 3, "scenario", "items", 0, "context", "strategy", "clients"], 2.0, "integer"),
+    (["results", 3, "scenario", "items", 0, "context", "slo", 0, "threshold"], "300", "a number"),
+])
+def test_field_checks(write_json, seed_data, where, value, expected):
+    target = seed_data
+    for part in where[:-1]:
+        target = target[part]
+    target[where[-1]] = value
+    _assert_error(write_json(seed_data), _path(where), expected)
