@@ -24,7 +24,7 @@ __all__ = ["run_rules", "findings_scope", "rank_results", "evidence_weight", "Fi
 
 # ---------------------------------------------------------------- driver
 
-_ORDER = ("client-timeout-none", "http-timeout", "fetch-timeout", "commit-no-rollback", "sync-work-in-async-handler",
+_ORDER = ("client-timeout-none", "http-timeout", "fetch-timeout", "dependency-error", "commit-no-rollback", "sync-work-in-async-handler",
           "blocking-db-in-async",
           "blocking-call-in-async", "broad-except", "retry-no-backoff", "unbounded-pool")
 
@@ -141,7 +141,9 @@ def rank_results(results: list[RuleResult], evidence: dict) -> list[tuple[RuleRe
     """Order by evidence-weighted score, keeping every dependency before its dependents."""
     scored = {}
     for r in results:
-        w, ids = evidence_weight(r.finding.category, evidence)
+        # error mapping answers failing requests, whatever its category says
+        basis = "transaction" if r.finding.kind == "dependency-error" else r.finding.category
+        w, ids = evidence_weight(basis, evidence)
         scored[r.sid] = (r, r.finding.weight * (1 + w), ids)
     remaining = dict(scored)
     out = []

@@ -43,7 +43,8 @@ class Checker:
     def run(self) -> list[Finding]:
         out: list[Finding] = []
         for fn in self.scope():
-            for check in (self.client_timeout, self.http_timeout, self.commit_rollback, self.sync_handler,
+            for check in (self.client_timeout, self.http_timeout, self.dependency_errors, self.commit_rollback,
+                          self.sync_handler,
                           self.blocking_db, self.blocking_calls, self.broad_except, self.retry_backoff):
                 try:
                     out.extend(check(fn))
@@ -120,6 +121,69 @@ class Checker:
                 f"`timeout=None` disables httpx's default 5s timeout: every call through this client can wait forever "
                 f"on a slow dependency. Bound it ({t}s total, short connect).", [edit], 3.5))
         return out
+
+    # -- dependency failures
+    def dependency_errors(self, fn: Any) -> list[Finding]:
+        """A FastAPI handler whose outbound HTTP call can raise straight through as a 500."""
+        imports = "\n".join(self.src.t(n) for n in self.src.tree.root_node.children
+                              if n.type in ("import_statement", "import_from_statement"))
+        if re.search(r"from fastapi(\.exceptions)? import [^\n]*\bHTTPException\b", imports):
+            exc_name = "HTTPException"
+        elif re.search(r"^import fastapi\b", imports, re.M):
+            exc_name = "fastapi.HTTPException"
+        else:
+            return []
+        for node in _walk(fn.child_by_field_name("body")):
+            lib = None
+            if node.type == "call":
+                name = _call_name(self.src, node)
+                if name in HTTP_CALLS and name.split(".")[0] in ("requests", "httpx"):
+                    lib = name.split(".")[0]
+            elif node.type == "with_statement":
+                clause = next((c for c in node.children if c.type == "with_clause"), None)
+                if clause is not None and re.search(r"\bhttpx\.(Async)?Client\(", self.src.t(clause)):
+                    lib = "httpx"
+            if lib is None:
+                continue
+            stmt = node if node.type == "with_statement" else _statement_of(node)
+            if stmt.type in ("function_definition", "decorated_definition", "class_definition") or \
+                    self._caught(stmt):
+                continue
+            timeout_exc, base_exc = (("requests.Timeout", "requests.RequestException") if lib == "requests"
+                                     else ("httpx.TimeoutException", "httpx.HTTPError"))
+            ind = self.src.indent(stmt)
+            start = self.src.line_start(stmt)
+            _, end = self.src.span(stmt)
+            moved = self.src.text[start:end]
+            new = (f"{ind}try:\n{_reindent(moved, '    ')}\n"
+                   f"{ind}except {timeout_exc} as exc:\n"
+                   f"{ind}    raise {exc_name}(status_code=504, detail=\"upstream timed out\") from exc\n"
+                   f"{ind}except {base_exc} as exc:\n"
+                   f"{ind}    raise {exc_name}(status_code=502, detail=\"upstream unavailable\") from exc")
+            name = _fn_name(self.src, fn)
+            return [self._finding(
+                fn, stmt, "dependency-error", "other",
+                f"Answer 504/502 when the upstream call in `{name}` times out or fails",
+                f"When the dependency times out or refuses the connection, `{name}` lets the {lib} exception escape "
+                "and the client gets an opaque 500. Map a timeout to 504 and other transport failures to 502, so "
+                "callers (and their retry policies) can tell a slow dependency from a bug.",
+                [_edit(self.src, start, end, new)], 2.0)]
+        return []
+
+    def _caught(self, stmt: Any) -> bool:
+        p = stmt.parent
+        while p is not None and p.type != "function_definition":
+            if p.type == "try_statement":
+                for clause in p.named_children:
+                    if clause.type != "except_clause":
+                        continue
+                    head = self.src.t(clause).split(":", 1)[0]
+                    if head.strip() == "except" or re.search(
+                            r"\b(Exception|BaseException|RequestException|HTTPError|Timeout|TimeoutException|"
+                            r"ConnectionError|TransportError|OSError)\b", head):
+                        return True
+            p = p.parent
+        return False
 
     # -- transactions
     def commit_rollback(self, fn: Any) -> list[Finding]:

@@ -19,6 +19,7 @@ GOOD = textwrap.dedent('''
 
     import httpx
     import requests
+    from fastapi import HTTPException
     from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker
 
@@ -28,12 +29,18 @@ GOOD = textwrap.dedent('''
 
 
     def stock(sku):
-        return requests.get(f"http://inv/items/{sku}", timeout=2.0).json()
+        try:
+            return requests.get(f"http://inv/items/{sku}", timeout=2.0).json()
+        except requests.RequestException as exc:
+            raise HTTPException(status_code=502, detail="inventory unavailable") from exc
 
 
     async def create(order):
-        async with httpx.AsyncClient(timeout=httpx.Timeout(3.0)) as client:
-            await client.post("http://inv/reservations", json=order)
+        try:
+            async with httpx.AsyncClient(timeout=httpx.Timeout(3.0)) as client:
+                await client.post("http://inv/reservations", json=order)
+        except httpx.HTTPError as exc:
+            raise HTTPException(status_code=502, detail="inventory unavailable") from exc
 
         def work():
             db = SessionLocal()
@@ -108,6 +115,7 @@ def test_orders_app_findings_and_their_diffs_apply(orders_src, tmp_path, shared)
     assert all(r.ok for r in results), [r.error for r in results]
     kinds = _kinds(results)
     assert kinds.count("http-timeout") == 2  # stock and read_order: requests.get without timeout
+    assert kinds.count("dependency-error") == 3  # each inventory call can surface as a bare 500
     assert "client-timeout-none" in kinds  # httpx.AsyncClient(timeout=None)
     assert "blocking-db-in-async" in kinds  # sync session work inside async def create_order
     assert "commit-no-rollback" in kinds
@@ -179,8 +187,11 @@ def test_review_endpoint_offline_is_labelled_and_ranked(orders_results, orders_i
 
 def test_stock_review_only_sees_its_handler(orders_results, orders_index):
     review = review_endpoint(orders_results, orders_index, "stock_stock__sku__get")
-    assert [s.category for s in review.verified] == ["timeout"]
-    assert review.verified[0].line == 54
+    assert [s.category for s in review.verified] == ["timeout", "other"]
+    timeout, mapping = review.verified
+    assert timeout.line == 54 and mapping.dependencies == [timeout.id]
+    assert "except requests.Timeout as exc:" in mapping.diff and "status_code=504" in mapping.diff
+    assert mapping.evidence  # answers the failing (packet loss) requests
 
 
 def test_health_is_clean(orders_results, orders_index):
