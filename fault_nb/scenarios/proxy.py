@@ -15,7 +15,8 @@ Each client connection carries one request (the proxy answers with
 ``Connection: close``), so events can be attributed to the client's local
 port, which is how the runner fills ``metrics.faults`` and ``metrics.dns``.
 Fault semantics (side, direction, periods) are described in
-:mod:`fault_nb.scenarios.faults`. A fault's ``period`` is evaluated when a
+:mod:`fault_nb.scenarios.faults`; :mod:`fault_nb.scenarios.hooks` applies them
+to each read and write. A fault's ``period`` is evaluated when a
 request arrives, relative to the last :meth:`ProxyHandle.set_faults` (the item
 start); a blackhole also ends its stall when its window closes.
 
@@ -33,14 +34,14 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import ScenarioRunError
-from .faults import Bandwidth, Blackhole, Dns, Fault, HttpError, Jitter, Latency, PacketLoss, build_faults
+from .faults import Dns, Fault, HttpError, build_faults
+from .hooks import Exchange, Stage, pump, send_through
 
 _HEAD_LIMIT = 64 * 1024
-_CHUNK = 64 * 1024
 _HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade", "expect"}
 _MAX_RECORDS = 50_000
 
@@ -50,91 +51,6 @@ class _Config:
     faults: list[Fault]
     upstreams: frozenset[str] | None  # None: every target gets the faults
     t0: float
-
-
-@dataclass
-class Exchange:
-    """What the proxy did to one client connection (one request)."""
-
-    url: str
-    applied: list[dict] = field(default_factory=list)
-    dns: list[dict] = field(default_factory=list)
-    passthrough: bool = False
-    jitter_ms: float = 0.0
-    status: int | None = None
-    start: float = field(default_factory=time.monotonic)
-    done: bool = False  # the proxy has finished with this connection (all events recorded)
-
-    def metrics_faults(self) -> list[dict]:
-        """``metrics.faults`` as fault writes it (spec A.3)."""
-        return [{"url": self.url, "applied": [{"event": e} for e in self.applied] or None}]
-
-
-class _Stage:
-    """The faults acting on one hook (reads or writes of one side)."""
-
-    def __init__(self, faults: list[Fault], label: str, ex: Exchange, rng: random.Random,
-                 cfg: _Config, alive):
-        self.faults, self.label, self.ex, self.rng, self.cfg, self.alive = faults, label, ex, rng, cfg, alive
-        self._latency_done: set[int] = set()
-        self._blackholed: set[int] = set()
-        self._chains = {id(f): f.chain(rng) for f in faults if isinstance(f, PacketLoss)}
-        self._pace = {id(f): 0.0 for f in faults if isinstance(f, Bandwidth)}
-        rates = [f.bytes_per_second for f in faults if isinstance(f, Bandwidth)]
-        # small pieces under a bandwidth cap keep the flow smooth (about 20 per second)
-        self.piece = min(_CHUNK, max(256, min(rates) // 20)) if rates else _CHUNK
-
-    def _event(self, f: Fault, **extra) -> None:
-        e = {"type": extra.pop("type", f.type)}
-        if e["type"] == "packetloss":
-            e["state"] = extra.pop("state")
-        if e["type"] == "blackhole":
-            e.update(side=f.side, direction=self.label)
-        else:
-            e.update(direction=self.label, side=f.side)
-        e.update(extra)
-        self.ex.applied.append(e)
-
-    async def op(self, nbytes: int) -> bool:
-        """Apply the faults to one operation of ``nbytes``; False means drop (truncate)."""
-        for f in self.faults:
-            if isinstance(f, Latency):
-                if f.per_op or id(f) not in self._latency_done:
-                    self._latency_done.add(id(f))
-                    delay = f.sample_ms(self.rng)
-                    self._event(f, delay=delay)
-                    await asyncio.sleep(delay / 1000.0)
-            elif isinstance(f, Jitter):
-                delay = f.sample_ms(self.rng)
-                if delay:
-                    self.ex.jitter_ms += delay
-                    await asyncio.sleep(delay / 1000.0)
-            elif isinstance(f, Blackhole):
-                if id(f) not in self._blackholed:
-                    self._blackholed.add(id(f))
-                    self._event(f)
-                while f.active(time.monotonic() - self.cfg.t0):
-                    if not self.alive():
-                        return False
-                    await asyncio.sleep(0.02)
-            elif isinstance(f, PacketLoss):
-                chain = self._chains[id(f)]
-                if chain.drop():
-                    self._event(f, state=chain.state_name)
-                    return False
-            elif isinstance(f, Bandwidth):
-                now = time.monotonic()
-                due = max(self._pace[id(f)], now) + nbytes / f.bytes_per_second
-                self._pace[id(f)] = due
-                self._event(f, bps=nbytes)
-                if due > now:
-                    await asyncio.sleep(due - now)
-        return True
-
-    def end(self) -> None:
-        for f in self.faults:
-            if isinstance(f, Bandwidth):
-                self._event(f, bps=0)
 
 
 def _is_ip(host: str) -> bool:
@@ -299,91 +215,23 @@ class ProxyServer:
                 await writer.drain()
             return None  # forward mode: the client sees the refused connection as a transport error
 
-        def stages(read_side: str, write_side: str) -> tuple[_Stage, _Stage]:
+        def stages(read_side: str, write_side: str) -> tuple[Stage, Stage]:
             r = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == read_side and f.hooks()[0]]
             w = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == write_side and f.hooks()[1]]
-            return (_Stage(r, "ingress", ex, rng, cfg, alive), _Stage(w, "egress", ex, rng, cfg, alive))
+            return (Stage(r, "ingress", ex, rng, cfg.t0, alive), Stage(w, "egress", ex, rng, cfg.t0, alive))
 
         if tunnel:
             writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             await writer.drain()
             c_in, s_out = stages("client", "server")
             s_in, c_out = stages("server", "client")
-            await asyncio.gather(_pump(reader, up_writer, c_in, s_out), _pump(up_reader, writer, s_in, c_out))
+            await asyncio.gather(pump(reader, up_writer, c_in, s_out), pump(up_reader, writer, s_in, c_out))
             return None
 
         req_in, req_out = stages("client", "client")
         resp_in, resp_out = stages("server", "server")
-        out_head = [f"{method} {path} HTTP/1.1"]
-        has_host = False
-        length, chunked = 0, False
-        for k, v in headers:
-            lk = k.lower()
-            if lk in _HOP_HEADERS:
-                continue
-            has_host |= lk == "host"
-            if lk == "content-length":
-                length = int(v)
-            if lk == "transfer-encoding" and "chunked" in v.lower():
-                chunked = True
-            out_head.append(f"{k}: {v}")
-        if not has_host:
-            out_head.insert(1, f"Host: {ex.url.split('/')[2]}")
-        out_head.append("Connection: close")
-        data = ("\r\n".join(out_head) + "\r\n\r\n").encode("latin-1")
-        if any(k.lower() == "expect" and v.lower() == "100-continue" for k, v in headers):
-            # curl waits for this before sending a body; the upstream never sees the Expect
-            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            await writer.drain()
-        # request path: the head, then the body as the client sends it
-        if not (await req_in.op(len(head)) and await _send(up_writer, data, req_out)):
-            return None
-        async for piece in _request_body(reader, length, chunked, req_in.piece):
-            if not (await req_in.op(len(piece)) and await _send(up_writer, piece, req_out)):
-                return None
-        req_in.end()
-        req_out.end()
-        # response path
-        rhead = await up_reader.readuntil(b"\r\n\r\n")
-        while rhead[9:10] == b"1" and rhead[9:12] != b"101":  # interim 1xx answers are not the response
-            rhead = await up_reader.readuntil(b"\r\n\r\n")
-        if not await resp_in.op(len(rhead)):
-            return None
-        status_line, rheaders = _parse_head(rhead)
-        parts = status_line.split(" ", 2)
-        ex.status = int(parts[1])
-        replace_body = None
-        for f in active:
-            if isinstance(f, HttpError) and rng.random() < f.probability:
-                ex.status = f.status_code
-                parts = [parts[0], str(f.status_code), _reason(f.status_code)]
-                ex.applied.append({"type": "httpresponsefault", "direction": "ingress", "side": "server",
-                                   "status_code": f.status_code, "response_body": f.body})
-                if f.body is not None:
-                    replace_body = f.body.encode()
-        lines = [" ".join(parts)]
-        for k, v in rheaders:
-            lk = k.lower()
-            if lk in _HOP_HEADERS or (replace_body is not None and lk in ("content-length", "transfer-encoding")):
-                continue
-            lines.append(f"{k}: {v}")
-        if replace_body is not None:
-            lines.append(f"content-length: {len(replace_body)}")
-        lines.append("connection: close")
-        out = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        if replace_body is not None:
-            out += replace_body
-        if not await _send(writer, out, resp_out):
-            return None
-        if replace_body is None:
-            while True:
-                chunk = await up_reader.read(resp_in.piece)
-                if not chunk:
-                    break
-                if not (await resp_in.op(len(chunk)) and await _send(writer, chunk, resp_out)):
-                    return None
-        resp_in.end()
-        resp_out.end()
+        if await _forward_request(reader, writer, up_writer, head, method, path, headers, ex, req_in, req_out):
+            await _forward_response(up_reader, writer, ex, active, rng, resp_in, resp_out)
         return None
 
     async def _connect(self, host: str, port: int, ex: Exchange, *, record_dns: bool):
@@ -408,30 +256,84 @@ class ProxyServer:
         raise last
 
 
-async def _send(writer: asyncio.StreamWriter, data: bytes, stage: _Stage) -> bool:
-    for i in range(0, len(data), stage.piece):
-        piece = data[i:i + stage.piece]
-        if not await stage.op(len(piece)):
-            return False
-        writer.write(piece)
+async def _forward_request(reader, writer, up_writer, head: bytes, method: str, path: str,
+                           headers: list[tuple[str, str]], ex: Exchange, req_in: Stage, req_out: Stage) -> bool:
+    """Send the request head and body upstream through the request-path stages; False if dropped."""
+    out_head = [f"{method} {path} HTTP/1.1"]
+    has_host = False
+    length, chunked = 0, False
+    for k, v in headers:
+        lk = k.lower()
+        if lk in _HOP_HEADERS:
+            continue
+        has_host |= lk == "host"
+        if lk == "content-length":
+            length = int(v)
+        if lk == "transfer-encoding" and "chunked" in v.lower():
+            chunked = True
+        out_head.append(f"{k}: {v}")
+    if not has_host:
+        out_head.insert(1, f"Host: {ex.url.split('/')[2]}")
+    out_head.append("Connection: close")
+    data = ("\r\n".join(out_head) + "\r\n\r\n").encode("latin-1")
+    if any(k.lower() == "expect" and v.lower() == "100-continue" for k, v in headers):
+        # curl waits for this before sending a body; the upstream never sees the Expect
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         await writer.drain()
+    # request path: the head, then the body as the client sends it
+    if not (await req_in.op(len(head)) and await send_through(up_writer, data, req_out)):
+        return False
+    async for piece in _request_body(reader, length, chunked, req_in.piece):
+        if not (await req_in.op(len(piece)) and await send_through(up_writer, piece, req_out)):
+            return False
+    req_in.end()
+    req_out.end()
     return True
 
 
-async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, read: _Stage, write: _Stage) -> None:
-    try:
+async def _forward_response(up_reader, writer, ex: Exchange, active: list[Fault], rng: random.Random,
+                            resp_in: Stage, resp_out: Stage) -> None:
+    """Relay the upstream response through the response-path stages (and the http errors)."""
+    rhead = await up_reader.readuntil(b"\r\n\r\n")
+    while rhead[9:10] == b"1" and rhead[9:12] != b"101":  # interim 1xx answers are not the response
+        rhead = await up_reader.readuntil(b"\r\n\r\n")
+    if not await resp_in.op(len(rhead)):
+        return
+    status_line, rheaders = _parse_head(rhead)
+    parts = status_line.split(" ", 2)
+    ex.status = int(parts[1])
+    replace_body = None
+    for f in active:
+        if isinstance(f, HttpError) and rng.random() < f.probability:
+            ex.status = f.status_code
+            parts = [parts[0], str(f.status_code), _reason(f.status_code)]
+            ex.applied.append({"type": "httpresponsefault", "direction": "ingress", "side": "server",
+                               "status_code": f.status_code, "response_body": f.body})
+            if f.body is not None:
+                replace_body = f.body.encode()
+    lines = [" ".join(parts)]
+    for k, v in rheaders:
+        lk = k.lower()
+        if lk in _HOP_HEADERS or (replace_body is not None and lk in ("content-length", "transfer-encoding")):
+            continue
+        lines.append(f"{k}: {v}")
+    if replace_body is not None:
+        lines.append(f"content-length: {len(replace_body)}")
+    lines.append("connection: close")
+    out = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    if replace_body is not None:
+        out += replace_body
+    if not await send_through(writer, out, resp_out):
+        return
+    if replace_body is None:
         while True:
-            data = await src.read(read.piece)
-            if not data:
+            chunk = await up_reader.read(resp_in.piece)
+            if not chunk:
                 break
-            if not (await read.op(len(data)) and await _send(dst, data, write)):
-                break
-        read.end()
-        write.end()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        dst.close()
+            if not (await resp_in.op(len(chunk)) and await send_through(writer, chunk, resp_out)):
+                return
+    resp_in.end()
+    resp_out.end()
 
 
 async def _request_body(reader: asyncio.StreamReader, length: int, chunked: bool, piece: int):

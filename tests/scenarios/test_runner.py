@@ -56,6 +56,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_seed_fixture_scenarios_run_against_the_real_app(webapp, fixtures_dir, tmp_path, results_schema):
     port = webapp.url.rsplit(":", 1)[1]
     text = (fixtures_dir / "scenarios" / "seed_app.yaml").read_text()
