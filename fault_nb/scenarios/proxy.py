@@ -450,6 +450,15 @@ class ProxyHandle:
         state = "running" if self.running else "stopped"
         return f"<ProxyHandle {self.url} {state}, {len(self.server._cfg.faults)} fault(s)>"
 
+    def _repr_html_(self) -> str:
+        import html
+
+        state = "running" if self.running else "stopped"
+        target = self.server.upstream[2] if self.server.upstream else "forward proxy"
+        faults = ", ".join(html.escape(f.type) for f in self.server._cfg.faults) or "no faults"
+        return (f"<code>{html.escape(self.url)}</code> &rarr; <code>{html.escape(target)}</code> "
+                f"({state}; {faults}; {len(self.server.log)} request(s) seen)")
+
 
 def start_proxy(faults: list | None = None, *, upstream: str | None = None,
                 upstreams: list[str] | None = None, host: str = "127.0.0.1", port: int | None = None,

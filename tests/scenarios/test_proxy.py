@@ -241,3 +241,12 @@ def test_request_bodies_chunked_and_client_side_bandwidth(tmp_path_factory):
             resp = conn.getresponse()
             assert resp.status == 200 and b'"body":"abcdefg"' in resp.read()
             conn.close()
+
+
+def test_handle_renders_in_a_notebook(inventory_app):
+    with start_proxy([{"type": "jitter", "amplitude": 5.0, "frequency": 1.0}], upstream=inventory_app.url) as p:
+        requests.get(p.url + "/items/sku-1", timeout=5)
+        html = p._repr_html_()
+        assert p.url in html and "jitter" in html and "running" in html and "1 request(s)" in html
+        assert "running" in repr(p)
+    assert "stopped" in p._repr_html_()
