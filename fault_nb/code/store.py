@@ -90,8 +90,13 @@ class VectorStore:
         return self._client
 
     def _open_local(self, qc: Any) -> Any:
+        import warnings
+
+        _register_atexit()
         try:
-            return qc.QdrantClient(path=str(self.path))
+            with warnings.catch_warnings():  # the >20,000 points advice: see _write
+                warnings.filterwarnings("ignore", message="Local mode is not recommended")
+                return qc.QdrantClient(path=str(self.path))
         except Exception as exc:  # portalocker / RuntimeError: held by another process
             if "already accessed" in str(exc) or "lock" in str(exc).lower() \
                     or type(exc).__name__.endswith("LockException"):
@@ -254,6 +259,29 @@ class VectorStore:
                         return
                     del _SHARED[key]
         client.close()
+
+
+_ATEXIT = []
+
+
+def _register_atexit() -> None:
+    # close embedded clients before interpreter teardown, where qdrant's __del__ fails noisily
+    if not _ATEXIT:
+        import atexit
+
+        atexit.register(_close_all)
+        _ATEXIT.append(True)
+
+
+def _close_all() -> None:
+    with _SHARED_LOCK:
+        entries = list(_SHARED.values())
+        _SHARED.clear()
+    for client, _ in entries:
+        try:
+            client.close()
+        except Exception:  # interpreter shutdown: nothing useful left to report
+            pass
 
 
 class _SparseIndex:
