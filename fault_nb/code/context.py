@@ -95,8 +95,11 @@ class EndpointContext:
     def __str__(self) -> str:
         return self.to_prompt()
 
-    def _repr_markdown_(self) -> str:
-        return self.to_prompt()
+    def _repr_html_(self) -> str:
+        # source text is untrusted: shown escaped, never as live markdown/HTML
+        import html
+
+        return f"<pre style='white-space:pre-wrap'>{html.escape(self.to_prompt())}</pre>"
 
 
 def _render(c: ContextChunk) -> str:
@@ -105,7 +108,8 @@ def _render(c: ContextChunk) -> str:
     grammar = language_for_path(c.file)
     fence = _FENCE.get(canonical_language(grammar) if grammar else "", "")
     span = f"line {c.start_line}" if c.start_line == c.end_line else f"lines {c.start_line}-{c.end_line}"
-    ticks = "````" if "```" in c.text else "```"
+    longest = max((len(m) for m in re.findall(r"`+", c.text)), default=0)
+    ticks = "`" * max(3, longest + 1)  # a fence the code itself cannot close
     return f"### {c.file} {span}: {c.symbol} ({c.kind}; {c.reason})\n{ticks}{fence}\n{c.text.rstrip()}\n{ticks}"
 
 

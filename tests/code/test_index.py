@@ -447,3 +447,16 @@ def test_fast_sparse_with_dense_fuses_like_qdrant(tmp_path):
         assert fast[0] == slow[0] or fast[0][1] == pytest.approx(slow[0][1])
         assert len({p for p, _ in fast} & {p for p, _ in slow}) >= 5  # equal up to sparse-score ties
     index.close()
+
+
+def test_prompt_fences_and_html_are_safe(tmp_path):
+    (tmp_path / "app.py").write_text(
+        'from fastapi import FastAPI\napp = FastAPI()\n\n@app.get("/x")\ndef x():\n'
+        '    """```` not a fence end\n    <script>alert(1)</script>"""\n    return 1\n')
+    index = index_source(tmp_path, progress=False)
+    ctx = index.context_for("x_x_get")
+    prompt = ctx.to_prompt()
+    assert "`````python\n" in prompt  # longer than any backtick run in the code
+    html = ctx._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    index.close()
