@@ -148,3 +148,16 @@ def test_llm_label(results, index, tmp_path):
 
     panel = ReviewPanel(results, index, llm=FakeClient(), out_dir=tmp_path)
     assert "LLM reviewer: qwen2.5-coder (ollama)" in panel.header.value
+
+
+def test_export_pdf(results, index, tmp_path):
+    import shutil
+
+    panel = ReviewPanel(results, index, out_dir=tmp_path)
+    panel.run_review(TARGET)
+    path = panel.export_pdf()
+    if shutil.which("pandoc") is None:  # the panel says what is missing instead of raising
+        assert path is None and "pandoc" in panel.error.value
+        return
+    assert path == tmp_path / "code-review-report.pdf"
+    assert path.read_bytes().startswith(b"%PDF") and panel.error.value == ""
