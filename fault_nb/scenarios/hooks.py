@@ -83,10 +83,12 @@ class Stage:
                 if id(f) not in self._blackholed:
                     self._blackholed.add(id(f))
                     self._event(f)
-                while f.active(time.monotonic() - self.t0):
+                # stall until the window closes (exactly) or the client gives up (within 50 ms)
+                while f.active(elapsed := time.monotonic() - self.t0):
                     if not self.alive():
                         return False
-                    await asyncio.sleep(0.02)
+                    end = f.window[1] if f.window is not None else None
+                    await asyncio.sleep(0.05 if end is None else min(0.05, max(end - elapsed, 0.0005)))
             elif isinstance(f, PacketLoss):
                 chain = self._chains[id(f)]
                 if chain.drop():
