@@ -81,12 +81,14 @@ def fault_style_prompt(index, results, opid: str, source_dir: Path) -> str:
 
 
 def our_prompt(index, results, opid: str) -> str:
+    from fault_nb.review.code_review import _static_hints
     from fault_nb.review.evidence import collect_evidence, evidence_prompt
     from fault_nb.review.prompts import code_review_messages
 
     ev = collect_evidence(results, opid)
     msgs = code_review_messages(evidence_text=evidence_prompt(ev), context_text=index.context_for(opid).to_prompt(),
-                                method=ev["method"], url=ev["url"], operation_id=opid, idempotent=ev["idempotent"])
+                                method=ev["method"], url=ev["url"], operation_id=opid, idempotent=ev["idempotent"],
+                                hints=_static_hints(index, opid))
     return "\n".join(m["content"] for m in msgs)
 
 

@@ -108,11 +108,12 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
         match = index.handler_for(operation_id)
         ctx = index.context_for(operation_id, budget_tokens=budget_tokens)
         context_text = ctx.to_prompt()
+        hints = _static_hints(index, operation_id)
     handler = {k: getattr(match, k, None) for k in ("file", "function", "start_line", "end_line", "how",
                                                     "framework", "reason", "score")}
     messages = code_review_messages(evidence_text=evidence_prompt(evidence), context_text=context_text,
                                     method=evidence["method"], url=evidence["url"], operation_id=operation_id,
-                                    idempotent=evidence["idempotent"], advices=advices)
+                                    idempotent=evidence["idempotent"], advices=advices, hints=hints)
     usage = {"prompt": 0, "completion": 0, "calls": 0, "cache_hits": 0, "masked": []}
 
     def ask(msgs: list[dict], purpose: str) -> str:
@@ -195,6 +196,18 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             "masked": usage["masked"], "context_tokens": estimate_tokens(context_text)}
     return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions, prov, handler,
                   notes, str(index.source_dir))
+
+
+def _static_hints(index: Any, operation_id: str) -> list[str]:
+    """What the offline checks found in the handler's scope: leads for the model, not conclusions."""
+    from .rules import findings_scope, run_rules
+
+    try:
+        scope, _ = findings_scope(index, operation_id)
+        found = run_rules(index.source_dir, scope)
+    except Exception:  # hints are optional; the review must not fail because a check did
+        return []
+    return [f"{r.finding.file}:{r.finding.line} in {r.finding.function}: {r.finding.title}" for r in found]
 
 
 def _propose(ws: Workspace, sid: str, item: dict) -> tuple[Suggestion, bool]:

@@ -31,7 +31,8 @@ Return {"suggestions": []} if nothing should change.""" % {"categories": ", ".jo
 
 
 def code_review_messages(*, evidence_text: str, context_text: str, method: str, url: str, operation_id: str,
-                         idempotent: bool, advices: str | None = None, advices_budget: int = 1500) -> list[dict]:
+                         idempotent: bool, advices: str | None = None, advices_budget: int = 1500,
+                         hints: list[str] | None = None) -> list[dict]:
     """The chat messages asking for structured edits for one endpoint."""
     parts = [f"Endpoint under review: {method} {url} (operationId: {operation_id}).",
              "It is idempotent: retries are safe if bounded." if idempotent else
@@ -40,6 +41,9 @@ def code_review_messages(*, evidence_text: str, context_text: str, method: str, 
              "", "## Scenario evidence", evidence_text]
     if advices:
         parts += ["", "## Scenario review (context from an earlier analysis)", _clip(advices, advices_budget)]
+    if hints:
+        parts += ["", "## Static checks (leads from an offline analyser; confirm against the code)"]
+        parts += [f"- {h}" for h in hints[:12]]
     parts += ["", "## Code (the handler first, then what it calls)", context_text, "",
               "Return the JSON object now."]
     return [{"role": "system", "content": CODE_SYSTEM}, {"role": "user", "content": "\n".join(parts)}]

@@ -47,6 +47,7 @@ def test_good_edits_become_verified_diffs_and_prompt_carries_code_and_evidence(
     assert "def stock(sku: str) -> dict:" in prompt  # the handler's code
     assert "E1:" in prompt and "latency" in prompt and "SLO 'P95 < 800ms'" in prompt  # its evidence
     assert "It is idempotent" in prompt
+    assert "## Static checks" in prompt and "app.py:54 in stock: Bound `requests.get`" in prompt
     p = review.provenance
     assert p["reviewer"] == "llm" and p["model"] == "test-model" and p["base_url_host"] == "127.0.0.1"
     assert p["estimated_prompt_tokens"] > 100 and p["tokens_are_estimates"] is True
