@@ -186,3 +186,21 @@ def test_review_pdf(llm_server, llm, orders_results, orders_index, tmp_path):
     llm_server.push(answer(sug()))
     review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
     assert review.to_pdf(tmp_path / "review.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_overlapping_model_edits_compose(llm_server, llm, orders_results, orders_index, orders_src):
+    second = sug(find=GOOD_REPLACE, sid="map-errors", title="Map errors",
+                 replace="    try:\n" + "    " + GOOD_REPLACE + "    except requests.RequestException as exc:\n"
+                         "        raise HTTPException(status_code=502, detail='inventory down') from exc\n")
+    llm_server.push(answer(sug(), second))
+    review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
+    first, then = review.suggestions
+    assert first.status == then.status == "verified"
+    assert then.dependencies == [first.id]  # it edits what the first one wrote
+    assert git_apply_check(review.combined_diff(), orders_src).returncode == 0
+    assert [s.id for s in review.selected(["s2"])] == ["s1", "s2"]  # dependencies come along
+    applied = review.apply(orders_src, only=["s2"])
+    text = (orders_src / "app.py").read_text()
+    assert "timeout=2.0" in text and "status_code=502" in text
+    compile(text, "app.py", "exec")
+    applied.undo()
