@@ -51,18 +51,31 @@ def _f(x: Any, digits: int) -> str:
     return s.replace("nan", "NaN")
 
 
-def human_duration(ms: float) -> str:
-    """fault's Total Time text, from whole milliseconds.
+_HUMAN_UNITS = (  # chrono-humanize's precise periods (a month is 30 days, a year 365)
+    (365 * 86_400_000, "year"), (30 * 86_400_000, "month"), (7 * 86_400_000, "week"),
+    (86_400_000, "day"), (3_600_000, "hour"), (60_000, "minute"), (1000, "second"),
+)
 
-    >>> [human_duration(v) for v in (464.9, 10179.0, 0.2)]
-    ['464 ms', '10 seconds and 179 ms', '0 seconds']
+
+def human_duration(ms: float) -> str:
+    """fault's Total Time text: chrono-humanize, precise, from whole milliseconds.
+
+    >>> [human_duration(v) for v in (464.9, 1968.0, 10179.0, 61500.0, 0.2)]
+    ['464 ms', '1 second and 968 ms', '10 seconds and 179 ms', '1 minute, 1 second and 500 ms', '0 seconds']
     """
-    whole = int(ms) if math.isfinite(ms) and ms > 0 else 0
-    secs, rem = divmod(whole, 1000)
-    if secs == 0:
-        return f"{rem} ms" if rem else "0 seconds"
-    text = f"{secs} second" + ("" if secs == 1 else "s")
-    return f"{text} and {rem} ms" if rem else text
+    rest = abs(int(ms)) if math.isfinite(ms) else 0
+    parts = []
+    for size, name in _HUMAN_UNITS:
+        n, rest = divmod(rest, size)
+        if n:
+            parts.append(f"{n} {name}" + ("" if n == 1 else "s"))
+    if rest:
+        parts.append(f"{rest} ms")
+    if not parts:
+        return "0 seconds"
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def display_time_us(us: int) -> str:
@@ -165,50 +178,68 @@ def parse_duration(text: str) -> float | None:
     return total
 
 
+def _time_spec(value: str, total: float) -> float | None:
+    """One ``start``/``duration`` value as a fraction of ``total`` seconds (fault's as_fraction)."""
+    value = value.strip()
+    if value.endswith("%"):
+        try:
+            frac = float(value[:-1]) / 100.0
+        except ValueError:
+            return None
+    else:
+        secs = parse_duration(value)
+        if secs is None:
+            return None
+        frac = secs / total if total > 0 else 0.0
+    if total <= 0:
+        return 0.0
+    return min(max(frac, 0.0), 1.0)
+
+
 def period_fractions(period: str | None, load_seconds: float | None) -> tuple[float, float] | None:
     """(start, end) of a fault period as fractions of the load duration; None = always on.
 
-    Invalid text is ignored like fault does (the fault is then always on).
+    Only the first period counts; text fault cannot parse is ignored like fault
+    does (the fault is then always on).
 
     >>> period_fractions("start:10%,duration:15%", 3.0)
     (0.1, 0.25)
     """
     if not period:
         return None
-    first = period.split(";")[0]
-    start, dur = 0.0, None
-    for part in first.split(","):
-        key, sep, value = part.partition(":")
-        key, value = key.strip(), value.strip()
-        if not sep or key not in ("start", "duration"):
-            return None
-        if value.endswith("%"):
-            try:
-                frac = float(value[:-1]) / 100.0
-            except ValueError:
+    total = load_seconds or 0.0
+    for part in period.split(";"):
+        if not part.strip():
+            continue
+        start, dur = 0.0, None
+        for kv in part.split(","):
+            kv = kv.strip()
+            if not kv:
+                continue
+            key, _, value = kv.partition(":")
+            if key not in ("start", "duration"):
                 return None
-        else:
-            secs = parse_duration(value)
-            if secs is None or not load_seconds:
+            frac = _time_spec(value, total)
+            if frac is None:
                 return None
-            frac = secs / load_seconds
-        if key == "start":
-            start = frac
-        else:
-            dur = frac
-    end = 1.0 if dur is None else start + dur
-    return start, end
+            if key == "start":
+                start = frac
+            else:
+                dur = frac
+        end = start + (1.0 - start if dur is None else dur)
+        return start, min(max(end, 0.0), 1.0)
+    return None
 
 
 def timeline(period: str | None, load_seconds: float | None) -> str:
-    """The 10-cell bar of a load fault: ``0% `.xx.......` 100%``."""
-    span = period_fractions(period, load_seconds)
-    if span is None:
-        cells = "x" * 10
-    else:
-        lo = int(math.floor(span[0] * 10 + 0.5))
-        hi = int(math.floor(span[1] * 10 + 0.5))
-        cells = "".join("x" if lo <= i < hi else "." for i in range(10))
+    """The 10-cell bar of a load fault: a cell is on when its left edge is in the period.
+
+    >>> timeline("start:40%,duration:20%", 2.0)
+    '0% `....xx....` 100%'
+    """
+    span = period_fractions(period, load_seconds) or (0.0, 1.0)
+    chunk = 1.0 / 10
+    cells = "".join("x" if span[0] <= i * chunk < span[1] else "." for i in range(10))
     return f"0% `{cells}` 100%"
 
 
@@ -220,13 +251,13 @@ def _call_section(call: dict) -> list[str]:
     out.append(f"- Method: `{call['method']}`")
     timeout = call.get("timeout")
     out.append(f"- Timeout: {timeout}ms" if timeout is not None else "- Timeout: -")
-    headers = call.get("headers") or {}
-    if headers:
-        out.append("- Headers:")
-        for k, v in headers.items():
-            out.append(f"  - {k}: {'xxxxxx' if k.lower() == 'authorization' else v}")
-    else:
+    headers = call.get("headers")
+    if headers is None:
         out.append("- Headers: -")
+    else:  # fault prints an empty map as an empty line
+        out.append("- Headers:")
+        out.append("\n".join(f"  - {k}: {'xxxxxx' if k.lower() == 'authorization' else v}"
+                             for k, v in headers.items()))
     out.append(f"- Body?: {'Yes' if call.get('body') is not None else 'No'}")
     out.append("")
     return out
@@ -242,15 +273,20 @@ def _strategy_text(strategy: dict) -> str:
 
 
 def _faults_section(faults: list[dict], strategy: dict) -> list[str]:
-    if not faults:
-        return ["**Faults Applied**: none", ""]
     if strategy.get("mode") == "load":
+        if not faults:
+            return ["**Faults Applied**:", "none"]
+        out = ["**Faults Applied**:", ""]
         secs = parse_duration(str(strategy.get("duration", "")))
-        out = ["**Faults Applied**:", "", "| Type | Timeline | Description |", "|------|----------|-------------|"]
-        for f in faults:
-            kind = _KIND.get(f.get("type"), str(f.get("type")))
-            out.append(f"| {kind} | {timeline(f.get('period'), secs)} | {describe_fault(f)} |")
-        return out + ["", ""]
+        if secs is not None:  # fault leaves the table out when the duration does not parse
+            out += ["| Type | Timeline | Description |", "|------|----------|-------------|"]
+            for f in faults:
+                kind = _KIND.get(f.get("type"), str(f.get("type")))
+                out.append(f"| {kind} | {timeline(f.get('period'), secs)} | {describe_fault(f)} |")
+            out.append("")
+        return out + [""]
+    if not faults:
+        return ["**Faults Applied**:", "none"]
     return ["**Faults Applied**:"] + [f"- {describe_fault(f)}" for f in faults] + [""]
 
 
@@ -309,8 +345,10 @@ def _item(item: dict) -> list[str]:
                 f"{rust_f64(row['threshold'])}{row['unit']} | {row['margin_text']} | "
                 f"{row['calls_over_threshold']} ({_f(pct if pct is not None else math.nan, 1)}%) |")
         out.append("")
-    if item.get("resources"):
-        out += ["**Platform Resources**:", "", "```yaml", dumps_yaml(item["resources"]).rstrip("\n"), "```", ""]
+    if item.get("resources") is not None:
+        out += ["**Platform Resources**",
+                "Below are the platform resources gathered during execution for that endpoint.", "",
+                "```yaml", dumps_yaml(item["resources"]).rstrip("\n"), "```"]
     return out
 
 
@@ -318,11 +356,11 @@ def render_markdown(report: dict) -> str:
     """report.md text for a Report dict (spec F).
 
     >>> render_markdown({"start_time": 0, "end_time": None, "scenario_summaries": []})
-    '# Scenarios Report\\n\\nStart: 1970-01-01 00:00:00 UTC\\n\\n\\n\\n'
+    '# Scenarios Report\\n\\nStart: 1970-01-01 00:00:00 UTC\\n\\n\\n'
     """
     out = ["# Scenarios Report", "", f"Start: {display_time_us(report['start_time'])}", ""]
     end = report.get("end_time")
-    out += [f"End: {display_rfc3339(end)}", ""] if end else ["", ""]
+    out += [f"End: {display_rfc3339(end)}", ""] if end else [""]
     for scen in report["scenario_summaries"]:
         out += [f"## Scenario: {scen['title']}  (items: {scen['item_count']})", ""]
         if scen.get("description"):

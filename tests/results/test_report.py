@@ -70,14 +70,19 @@ def test_markdown_of_edge_cases_never_panics(fixtures_dir):
     assert "End: 2025-06-16 10:02:48.903311407 UTC" in md
     assert "- Authorization: xxxxxx" in md and "Bearer" not in md
     assert "| P99 < 1% errors | \u274c | 99% < 1% | Above by NaN | 0 (NaN%) |" in md
-    assert "**Platform Resources**:" in md and "```yaml" in md
+    assert ("**Platform Resources**\nBelow are the platform resources gathered during execution for that "
+            "endpoint.\n\n```yaml\n- id: svc/shop/payments\n") in md
+    assert "```\n### \U0001f3af `DELETE`" in md
+    # fault's "none" has no blank line after it
+    assert "**Faults Applied**:\nnone\n**Run Overview**:" in md
+    assert "**Faults Applied**:\nnone\n**Expectation**: \n" in md
     # the unbuildable request has no latency sample: '-' instead of fault's panic
     assert "| 1 | 0 (0.0%) | 0.00 | 0.00 | - | 0 | 0 seconds |" in md
 
 
 def test_markdown_without_end_time():
     md = render_markdown({"start_time": 1750068000000000, "end_time": None, "scenario_summaries": []})
-    assert md == "# Scenarios Report\n\nStart: 2025-06-16 10:00:00 UTC\n\n\n\n"
+    assert md == "# Scenarios Report\n\nStart: 2025-06-16 10:00:00 UTC\n\n\n"
 
 
 def test_r6_percentile_rule():
@@ -146,5 +151,33 @@ def test_timeline_and_periods():
     assert timeline(None, 2.0) == "0% `xxxxxxxxxx` 100%"
     assert timeline("start:1s,duration:2s", 10.0) == "0% `.xx.......` 100%"
     assert timeline("start:30s%", 10.0) == "0% `xxxxxxxxxx` 100%"  # fault drops what it cannot parse
+    assert timeline("start:15%,duration:10%", 1.0) == "0% `..x.......` 100%"  # a cell counts by its left edge
+    assert timeline("start:5s,duration:20s", 10.0) == "0% `.....xxxxx` 100%"  # clamped to the run
+    assert timeline("start:90%", 10.0) == "0% `.........x` 100%"
+    assert timeline("start:1s", 0.0) == "0% `xxxxxxxxxx` 100%"  # a zero-length run: fractions are 0
     assert period_fractions("start:0s,duration:50%;start:60%", 4.0) == (0.0, 0.5)
     assert period_fractions("start:50%", 4.0) == (0.5, 1.0)
+
+
+def test_markdown_call_headers_and_load_without_faults():
+    item = {"call": {"method": "GET", "url": "http://x/", "headers": {}}, "context": {
+        "upstreams": [], "faults": [], "strategy": {"mode": "load", "duration": "1s", "clients": 1, "rps": 1}}}
+    row = {"start": 1_000_000, "expect": None, "faults": [], "errors": [], "metrics": {
+        "dns": [], "protocol": None, "ttfb": 0.0, "total_time": 61500.0, "faults": [], "errored": True,
+        "timed_out": False}}
+    ir = {"target": {"address": "http://x/"}, "results": [row], "requests_count": 1, "failure_counts": 0,
+          "total_time": {"secs": 3723, "nanos": 4_000_000}}
+    data = {"start": 0, "end": 1, "results": [{"scenario": {"title": "t", "items": [item]}, "results": [ir]}]}
+    md = render_markdown(build_report(data, end_time=None))
+    assert "- Headers:\n\n- Body?: No" in md  # an empty map prints an empty line, as in fault
+    assert "**Strategy**: load for 1s with 1 clients @ 1 RPS\n\n**Faults Applied**:\nnone\n**Run Overview**" in md
+    assert "| 1 | 1 (100.0%) | 61500.00 | 61500.00 | 61500.00 | 0 | 1 hour, 2 minutes, 3 seconds and 4 ms |" in md
+
+
+def test_load_fault_table_without_parsable_duration():
+    faults = [{"type": "latency", "mean": 1.0}]
+    from fault_nb.results.markdown import _faults_section
+
+    assert _faults_section(faults, {"mode": "load", "duration": "soon"}) == ["**Faults Applied**:", "", ""]
+    lines = _faults_section(faults, {"mode": "load", "duration": "2s"})
+    assert lines[2:4] == ["| Type | Timeline | Description |", "|------|----------|-------------|"]
