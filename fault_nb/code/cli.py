@@ -28,9 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from .._defaults import defaults
     from . import index_source
 
-    index = index_source(args.source_dir, args.source_lang, endpoints=args.endpoints,
+    # dense vectors only when FAULT_NB_EMBED_BASE_URL / FAULT_NB_EMBED_MODEL say so (the edge builds them)
+    embedder = defaults(llm=None).embedder
+    index = index_source(args.source_dir, args.source_lang, endpoints=args.endpoints, embedder=embedder,
                          cache_dir=args.cache_dir, progress=not args.json and sys.stderr.isatty())
     try:
         matches = [index.handler_for(opid) for opid, _, _ in index.endpoints]
@@ -40,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         print(f"{index.source_dir} ({index.lang or 'no source files'})")
         s = index.stats
+        if s["dense"]:
+            print(f"  dense vectors: {s['dense']}")
         print(f"  {s['files_indexed']} files ({s['files_changed']} changed, {s['files_deleted']} deleted), "
               f"{s['chunks']} chunks, {s['routes']} routes, {s['lines']} lines in {s['seconds']} s")
         if s["skipped"]:

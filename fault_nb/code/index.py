@@ -158,6 +158,7 @@ class CodeIndex:
             "languages": dict(by_bytes.most_common()),
             "lines": sum(e.get("lines", 0) for e in new_files.values()),
             "store": repr(self.store),
+            "dense": embedder_name,
             "seconds": round(time.perf_counter() - t0, 3),
         }
         return self

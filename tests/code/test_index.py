@@ -250,7 +250,7 @@ class _EmbeddingsServer:
         self.thread.join(5)
 
 
-def test_openai_embedder_against_a_local_server_and_hybrid_search(shared, monkeypatch):
+def test_openai_embedder_against_a_local_server_and_hybrid_search(shared, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
     with _EmbeddingsServer() as srv:
         emb = OpenAIEmbedder(srv.url, "tiny-embed", batch_size=4)
@@ -274,6 +274,13 @@ def test_openai_embedder_against_a_local_server_and_hybrid_search(shared, monkey
 
         with pytest.raises(CodeIndexError, match="HTTP 500"):
             OpenAIEmbedder(srv.url, "broken").embed(["x"])
+
+        # the CLI builds the dense embedder from the environment (fault_nb.defaults())
+        monkeypatch.setenv("FAULT_NB_EMBED_BASE_URL", srv.url)
+        monkeypatch.setenv("FAULT_NB_EMBED_MODEL", "tiny-embed")
+        before = len(srv.requests)
+        assert _cli(["index", "--source-dir", str(shared / "apps" / "orders"), "--json"]) == 0
+        assert len(srv.requests) > before and srv.requests[-1]["model"] == "tiny-embed"
     with pytest.raises(CodeIndexError, match="unreachable"):
         OpenAIEmbedder(srv.url, "tiny-embed", timeout=2).embed(["x"])
 
