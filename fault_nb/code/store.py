@@ -108,7 +108,17 @@ class VectorStore:
             raise
 
     def exists(self) -> bool:
-        return bool(self.client.collection_exists(self.collection))
+        try:
+            return bool(self.client.collection_exists(self.collection))
+        except CodeIndexError:
+            raise
+        except Exception as exc:  # a server that is down or refuses us: say which and how to fix
+            if not self.url:
+                raise
+            raise CodeIndexError(
+                f"qdrant server at {self.url} (QDRANT_URL) cannot be used: {type(exc).__name__}: {exc}. "
+                "Start it, fix QDRANT_URL/QDRANT_API_KEY, or unset QDRANT_URL for the embedded store."
+            ) from exc
 
     def dense_size(self) -> int | None:
         info = self.client.get_collection(self.collection)

@@ -467,3 +467,17 @@ def test_prompt_fences_and_html_are_safe(tmp_path):
     html = ctx._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;" in html
     index.close()
+
+
+def test_qdrant_url_selects_a_server_and_fails_clearly(monkeypatch, shared, tmp_path):
+    from fault_nb.apps import free_port
+    from fault_nb.code.store import VectorStore
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    monkeypatch.setenv("QDRANT_URL", url)
+    monkeypatch.setenv("QDRANT_API_KEY", "k")
+    store = VectorStore.from_env(tmp_path / "unused", "c")
+    assert store.url == url and store.path is None
+    with pytest.raises(CodeIndexError, match=r"qdrant server at http://127\.0\.0\.1:\d+ \(QDRANT_URL\)"):
+        index_source(shared / "apps" / "webapp", progress=False)
+    assert not (tmp_path / "unused").exists()
