@@ -23,6 +23,12 @@ MAX_BYTES = 1 << 30
 MAX_ALIAS_NODES = 100_000
 
 
+_I64 = 1 << 63
+# pandas keeps timestamps as int64 nanoseconds: years 1677 to 2262
+_MAX_US = _I64 // 1000 - 1
+_MAX_S = _MAX_US // 1_000_000
+
+
 class _NonFinite:
     """Stand-in for a NaN/Infinity literal so the error can name its JSON path."""
 
@@ -302,10 +308,12 @@ class _Validator:
             if isinstance(v, float) and what.startswith("an integer"):
                 self.bad(parts, v, what + " (fault rejects floats here)")
             self.bad(parts, v, what)
+        if not -_I64 <= v < _I64:
+            _fail(self.file, parts, f"{v} is out of range", "a 64-bit integer")
         return v
 
     def count(self, v, parts):
-        if type(v) is not int or v < 0:
+        if type(v) is not int or not 0 <= v < _I64:
             self.int_(v, parts, "a non-negative integer")
             self.bad(parts, v, "a non-negative integer")
         return v
@@ -345,9 +353,10 @@ class _Validator:
         if type(data) is not dict:
             _fail(self.file, (), f"top level is {_describe(data)}",
                   "an object with start, end and results (fault's ScenariosResults)")
-        self.int_(self.req(data, "start", (), "integer Unix seconds"), ("start",),
-                  "an integer (Unix seconds)")
-        self.int_(self.req(data, "end", (), "integer Unix seconds"), ("end",), "an integer (Unix seconds)")
+        for key in ("start", "end"):
+            v = self.int_(self.req(data, key, (), "integer Unix seconds"), (key,), "an integer (Unix seconds)")
+            if not -_MAX_S <= v <= _MAX_S:
+                _fail(self.file, (key,), f"{v} is out of range", "Unix seconds between the years 1677 and 2262")
         results = self.list_(self.req(data, "results", (), "an array of scenario results"), ("results",))
         for si, sr in enumerate(results):
             self.scenario_result(sr, ("results", si))
@@ -497,8 +506,10 @@ class _Validator:
         if type(row) is not dict:
             self.bad(p, row, "an object (one request)")
         start = self.req(row, "start", p, "integer Unix microseconds")
-        if type(start) is not int:
+        if type(start) is not int or not -_MAX_US <= start <= _MAX_US:
             self.int_(start, p + ("start",), "an integer (Unix microseconds)")
+            _fail(self.file, p + ("start",), f"{start} is out of range",
+                  "Unix microseconds between the years 1677 and 2262")
         exp = row.get("expect")
         if exp is not None:
             self.expectation(exp, p + ("expect",))

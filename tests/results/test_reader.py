@@ -260,3 +260,17 @@ def test_field_checks(write_json, seed_data, where, value, expected):
         target = target[part]
     target[where[-1]] = value
     _assert_error(write_json(seed_data), _path(where), expected)
+
+
+@pytest.mark.parametrize("where, value", [
+    (["start"], 10**13),
+    (ROW + ["start"], 2**63),
+    (ROW + ["metrics", "protocol", "body_length"], 2**64 - 1),
+    (["results", 0, "results", 0, "requests_count"], 2**70),
+])
+def test_out_of_range_integers(write_json, seed_data, where, value):
+    target = seed_data
+    for part in where[:-1]:
+        target = target[part]
+    target[where[-1]] = value
+    _assert_error(write_json(seed_data), _path(where), "out of range")
