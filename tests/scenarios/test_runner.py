@@ -352,3 +352,16 @@ def test_fault_generated_scenarios_run_with_visible_effects(webapp, fixtures_dir
     errors = by_title["Random 500 errors (5% of calls)"]
     assert errors["requests_count"] == len(errors["results"]) == 20
     assert hole["fault_nb"]["load"]["requested_rps"] == 6.0
+
+
+def test_results_yaml_output(webapp, tmp_path):
+    from fault_nb.results import load_results
+
+    item = {"call": {"method": "GET", "url": webapp.url + "/"}, "context": {"upstreams": [], "faults": []},
+            "expect": {"status": 200}}
+    out = tmp_path / "results.yaml"
+    results = run_scenarios([{"title": "yaml", "items": [item]}], result=out, progress=False)
+    assert not out.read_text().lstrip().startswith("{")
+    again = load_results(out)
+    assert again.raw["results"][0]["results"][0]["results"][0]["metrics"]["protocol"]["code"] == 200
+    assert again.raw["results"] == results.raw["results"]
