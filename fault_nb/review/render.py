@@ -36,6 +36,9 @@ def provenance_line(p: dict) -> str:
                   f"{p.get('estimated_completion_tokens', 0)} completion")
         if p.get("cache_hits"):
             tokens += f" ({p['cache_hits']} call(s) from cache)"
+    if p.get("masked"):
+        kinds = sorted({m.get("kind", "?") for m in p["masked"]})
+        tokens += f"; {len(p['masked'])} secret(s) masked before sending ({', '.join(kinds)})"
     return f"Reviewed by {who}; {p.get('created', '')}{tokens}."
 
 

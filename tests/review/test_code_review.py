@@ -110,12 +110,13 @@ def test_secrets_in_source_never_reach_the_model(llm_server, llm, orders_results
     index = make_index(orders_src, orders_results, tmp_path)
     try:
         llm_server.push(answer())
-        review_endpoint(orders_results, index, STOCK, llm=llm)
+        review = review_endpoint(orders_results, index, STOCK, llm=llm)
     finally:
         index.close()
     sent = json.dumps(llm_server.chat_requests()[0]["body"], ensure_ascii=False)
     assert "hunter2pass" not in sent and "«masked:url-password»" in sent
     assert llm.cache.ledger()[-1]["masked"][0]["kind"] == "url-password"
+    assert "1 secret(s) masked before sending (url-password)" in review.to_markdown()
 
 
 def test_streaming_tokens_and_progress(llm_server, llm, orders_results, orders_index):
