@@ -85,6 +85,15 @@ class CallGraph:
                 if hits:
                     return hits, f"imported from {target}"
         else:
+            cls = chunk.var_types.get(head)
+            if cls is not None:  # repo = UserRepo(db); repo.get(...) -> UserRepo.get
+                owner, how = self.resolve(chunk, cls, allow_by_name=False)
+                for i in owner:
+                    c = self.chunks[i]
+                    if c.kind == "class":
+                        hits = self.lookup(c.file, f"{c.symbol}.{parts[1]}")
+                        if hits:
+                            return hits, f"method of {cls} ({how})"
             # Class.method in this file, or module.attr / Class.method via an import
             hits = self.lookup(f, f"{head}.{parts[1]}")
             if hits:

@@ -17,7 +17,7 @@ from .parsing import captures, parse
 
 MAX_LINES = 80
 MAX_BYTES = 4000
-CHUNKER_VERSION = 5  # bump when chunks or extracted facts change: old manifests are rebuilt
+CHUNKER_VERSION = 6  # bump when chunks or extracted facts change: old manifests are rebuilt
 
 # node type -> kind, per grammar; containers hold methods that become their own chunks
 _DEFS: dict[str, dict[str, str]] = {
@@ -62,6 +62,13 @@ _CALL_QUERIES = {
     "java": "(method_invocation) @call (object_creation_expression type: (_) @call)",
 }
 _CALL_QUERIES["typescript"] = _CALL_QUERIES["tsx"] = _CALL_QUERIES["javascript"]
+# Python: variables whose class is visible in the code (constructor call or annotation)
+_PY_VAR_TYPES = (
+    "(assignment left: (identifier) @var right: (call function: [(identifier) (attribute)] @cls))"
+    " (assignment left: (identifier) @var type: (type [(identifier) (attribute)] @cls))"
+    " (typed_parameter (identifier) @var type: (type [(identifier) (attribute)] @cls))"
+    " (typed_default_parameter name: (identifier) @var type: (type [(identifier) (attribute)] @cls))"
+)
 _IMPORT_TYPES = {
     "python": {"import_statement", "import_from_statement", "future_import_statement"},
     "javascript": {"import_statement"},
@@ -90,6 +97,8 @@ class Chunk:
     defines: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    # local name -> class it holds (``repo = UserRepo(db)``, ``repo: UserRepo``), for ``repo.get()``
+    var_types: dict[str, str] = field(default_factory=dict)
     start_byte: int = 0
     end_byte: int = 0
 
@@ -298,8 +307,6 @@ class _Builder:
 
     def container(self, outer: Any, inner: Any, kind: str, name: str, parent, parent_sig) -> None:
         body = _body(inner)
-        if kind == "class" and body is None and inner.type in ("lexical_declaration", "variable_declaration"):
-            body = None
         members = list(body.named_children) if body is not None else []
         sig = _text(inner).split("\n", 1)[0].strip()
         qual = f"{parent}.{name}" if parent else name
@@ -440,6 +447,18 @@ def _attach_names(chunks: list[Chunk], grammar: str, root: Any) -> None:
         r = refs.get(id(c), set())
         c.references = sorted(r - set(c.defines))
         c.calls = calls.get(id(c), [])
+    if grammar == "python":
+        from tree_sitter import QueryCursor
+
+        from .parsing import query
+
+        for _, m in QueryCursor(query(grammar, _PY_VAR_TYPES)).matches(root):
+            var, cls = m["var"][0], m["cls"][0]
+            c = owner(var.start_byte)
+            name = cls.text.decode("utf-8", errors="replace")
+            # a class by convention starts upper-case; `x = make()` tells nothing
+            if c is not None and name.rsplit(".", 1)[-1][:1].isupper():
+                c.var_types.setdefault(var.text.decode("utf-8", errors="replace"), name)
 
 
 def _call_name(node: Any, grammar: str) -> str:
