@@ -218,7 +218,8 @@ class LLMClient:
                 if exc.retry_after is not None:
                     delay = max(delay, min(exc.retry_after, 60.0))
                 self._sleep(delay)
-        raise LLMError(f"{self.host}: gave up after {self.max_retries + 1} attempts: {last}")
+        hint = f" (is an OpenAI-compatible server running at {self.base_url}?)" if "connection" in last else ""
+        raise LLMError(f"{self.host}: gave up after {self.max_retries + 1} attempts: {last}{hint}")
 
     def _once(self, messages, json_mode, max_tokens, on_token) -> str:
         openai = require("openai", "llm")
