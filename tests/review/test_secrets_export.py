@@ -74,3 +74,17 @@ def test_dotenv_block_in_a_prompt_is_masked_whole():
     (msg,), found = mask_messages([{"role": "user", "content": prompt}])
     assert "db.internal" not in msg["content"] and "x = 1" in msg["content"]
     assert [f.kind for f in found] == ["env-file", "env-file"] and found[0].location.endswith(":.env")
+
+
+def test_pdf_export_without_weasyprint_is_a_clear_error(tmp_path, monkeypatch):
+    import fault_nb.export as export
+
+    monkeypatch.setattr(export, "_weasyprint_cmd", lambda: None)
+    with pytest.raises(ExportError, match=r"pip install 'fault-nb\[pdf\]'"):
+        export.markdown_to_pdf("# x", tmp_path / "r.pdf")
+
+
+def test_export_report_picks_the_format(tmp_path):
+    from fault_nb.export import export_report
+
+    assert export_report("# md\n", tmp_path / "a.md").read_text() == "# md\n"
