@@ -135,7 +135,7 @@ def run_code_review(args: argparse.Namespace) -> int:
         if close:
             close()
     who = reviews[0].provenance.get("label") or f"LLM {reviews[0].provenance.get('model')}"
-    title = f"Code review ({who})" if len(reviews) > 1 else None
+    title = f"Code review: {who}" if len(reviews) > 1 else None
     out = _write(reviews_markdown(reviews, title=title), args.report)
     if args.json:
         print(json.dumps({"report": out, "reviews": [r.to_dict() for r in reviews]}, indent=2, default=str))
