@@ -309,6 +309,10 @@ class Workspace:
                 edit = Edit(edit.file, edit.find.replace("\n", "\r\n"), edit.replace.replace("\n", "\r\n"))
             count = text.count(edit.find)
             if count == 0:
+                loose = _match_ignoring_indent(text, edit)
+                if loose is not None:
+                    edit, count = loose, 1
+            if count == 0:
                 hint = _near_miss(text, edit.find)
                 raise EditError(f"{where}: the 'find' text does not occur in the file{hint}")
             if count > 1:
@@ -377,6 +381,45 @@ class Workspace:
         """One diff of every accepted edit, against the pristine files."""
         return "".join(unified_diff(rel, self.pristine[rel], self.current[rel])
                        for rel in sorted(self.current) if self.current[rel] != self.pristine[rel])
+
+
+def _match_ignoring_indent(text: str, edit: Edit) -> Edit | None:
+    """The edit re-anchored when ``find`` matches exactly one place once indentation is ignored.
+
+    Models often drop or change the leading whitespace of the lines they copy; the
+    lines themselves must still match exactly, and ``replace`` is re-indented by the
+    same amount (the parse check still guards the result).
+    """
+    want = edit.find.split("\n")
+    if want and want[-1] == "":
+        want = want[:-1]
+    want_s = [w.strip() for w in want]
+    if not any(want_s):
+        return None
+    lines = text.split("\n")
+    hits = [i for i in range(len(lines) - len(want) + 1)
+            if all(lines[i + k].strip() == want_s[k] for k in range(len(want)))]
+    if len(hits) != 1:
+        return None
+    i = hits[0]
+    k0 = next(k for k, w in enumerate(want_s) if w)
+    have_ind = re.match(r"[ \t]*", lines[i + k0]).group(0)
+    want_ind = re.match(r"[ \t]*", want[k0]).group(0)
+
+    def shift(line: str) -> str:
+        if not line.strip():
+            return line
+        if have_ind.startswith(want_ind):
+            return have_ind[len(want_ind):] + line
+        if want_ind.startswith(have_ind) and line.startswith(want_ind[len(have_ind):]):
+            return line[len(want_ind) - len(have_ind):]
+        return line
+
+    found = "\n".join(lines[i:i + len(want)]) + ("\n" if edit.find.endswith("\n") else "")
+    if text.count(found) != 1:
+        return None
+    replace = "\n".join(shift(ln) for ln in edit.replace.split("\n"))
+    return Edit(edit.file, found, replace)
 
 
 def _near_miss(text: str, find: str) -> str:

@@ -107,3 +107,14 @@ def test_form_feed_does_not_split_lines(tmp_path):
     (tmp_path / "f.py").write_text("x = 1\n\x0c\ny = 2\n")
     out = Workspace(tmp_path).propose("s1", [Edit("f.py", "y = 2", "y = 3")])
     assert out.ok and git_apply_check(out.diff, tmp_path).returncode == 0
+
+
+def test_find_with_lost_indentation_is_reanchored(src):
+    ws = Workspace(src)
+    out = ws.propose("s1", [Edit("m.py", "x = 2\nreturn x\n", "x = 3\nreturn x + 1\n")])
+    assert out.ok, out.error
+    assert "+    x = 3\n+    return x + 1\n" in out.diff
+    # ambiguous once indentation is ignored: still refused
+    (src / "d.py").write_text("def a():\n    y = 1\n\n\ndef b():\n        y = 1\n")
+    bad = ws.propose("s2", [Edit("d.py", "y = 1", "y = 2")])
+    assert not bad.ok and "occurs 2 times" in bad.error
