@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -245,30 +246,57 @@ def load_data(path: str | os.PathLike) -> dict:
     fmt = sniff_format(p, text)
     if fmt == "json":
         data, nonfinite = parse_json(text, str(p))
+        # serde_json rejects an escaped lone surrogate; only then is the slow check needed
+        surrogates = _SURROGATE_ESCAPE.search(text) is not None
     else:
-        data, nonfinite = parse_yaml(text, str(p)), False
+        data, nonfinite, surrogates = parse_yaml(text, str(p)), False, False
     del text
     validate(data, str(p), nonfinite=nonfinite)
+    if surrogates:
+        where = _find(data, [], _has_lone_surrogate)
+        if where is not None:
+            _fail(str(p), where, "string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)",
+                  "valid Unicode text")
     return data
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def _find_nonfinite(o: Any, parts: list) -> list | None:
-    if isinstance(o, _NonFinite):
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(o: Any) -> bool:
+    if not isinstance(o, str):
+        return False
+    try:
+        o.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _find(o: Any, parts: list, bad) -> list | None:
+    """JSON path of the first value (or key) for which ``bad`` is true."""
+    if bad(o):
         return parts
     if isinstance(o, dict):
         for k, v in o.items():
-            found = _find_nonfinite(v, parts + [k])
+            if bad(k):
+                return parts + [k.encode("utf-8", "backslashreplace").decode("ascii")]
+            found = _find(v, parts + [k], bad)
             if found is not None:
                 return found
     elif isinstance(o, list):
         for i, v in enumerate(o):
-            found = _find_nonfinite(v, parts + [i])
+            found = _find(v, parts + [i], bad)
             if found is not None:
                 return found
     return None
+
+
+def _find_nonfinite(o: Any, parts: list) -> list | None:
+    return _find(o, parts, lambda v: isinstance(v, _NonFinite))
 
 
 def validate(data: Any, file: str = "<memory>", *, nonfinite: bool = False) -> None:

@@ -274,3 +274,12 @@ def test_out_of_range_integers(write_json, seed_data, where, value):
         target = target[part]
     target[where[-1]] = value
     _assert_error(write_json(seed_data), _path(where), "out of range")
+
+
+def test_lone_surrogate_rejected(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text('{"start": 1, "end": 2, "results": [], "note": "a\\ud800b", "ok": "\\ud83c\\udfaf"}',
+                    encoding="utf-8")
+    _assert_error(path, "$.note", "lone UTF-16 surrogate")
+    path.write_text('{"start": 1, "end": 2, "results": [], "ok": "\\ud83c\\udfaf"}', encoding="utf-8")
+    assert load_results(path).raw["ok"] == "\U0001f3af"
