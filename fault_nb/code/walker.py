@@ -147,6 +147,7 @@ def walk_sources(root: Path, grammars: set[str] | None = None,
     """
     stats = stats if stats is not None else WalkStats()
     root = Path(root)
+    real_root = root.resolve()
     gi = GitIgnore()
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -180,6 +181,12 @@ def walk_sources(root: Path, grammars: set[str] | None = None,
             except OSError:
                 stats.skipped["unreadable"] += 1
                 continue
+            if entry.is_symlink() and (is_dir or entry.is_file()):
+                # what the index holds may be sent to an LLM: never follow a link out of the tree
+                target = Path(os.path.realpath(entry.path))
+                if target != real_root and real_root not in target.parents:
+                    stats.skipped["symlink outside source dir"] += 1
+                    continue
             if is_dir:
                 if entry.name.startswith("."):
                     stats.skipped["hidden"] += 1

@@ -62,15 +62,21 @@ def test_walk_skips_and_counts_reasons(tmp_path):
     }
 
 
-def test_walk_language_filter_and_symlink_loop(tmp_path):
-    _write(tmp_path, "a/app.py", "X = 1\n")
-    _write(tmp_path, "a/app.js", "const x = 1;\n")
-    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a", target_is_directory=True)
+def test_walk_language_filter_and_symlinks(tmp_path):
+    root = tmp_path / "root"
+    _write(root, "a/app.py", "X = 1\n")
+    _write(root, "a/app.js", "const x = 1;\n")
+    _write(tmp_path, "outside/secret.py", "TOKEN = 'x'\n")
+    (root / "a" / "loop").symlink_to(root / "a", target_is_directory=True)
+    (root / "a" / "link.py").symlink_to(root / "a" / "app.py")  # inside the tree: followed
+    (root / "out.py").symlink_to(tmp_path / "outside" / "secret.py")
+    (root / "outdir").symlink_to(tmp_path / "outside", target_is_directory=True)
     stats = WalkStats()
-    files = [f.rel for f in walk_sources(tmp_path, {"python"}, stats)]
-    assert files == ["a/app.py"]
+    files = [f.rel for f in walk_sources(root, {"python"}, stats)]
+    assert files == ["a/app.py", "a/link.py"]
     assert stats.skipped["other language"] == 1
     assert stats.skipped["symlink loop"] == 1
+    assert stats.skipped["symlink outside source dir"] == 2
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file; the dangling-symlink case covers root")
