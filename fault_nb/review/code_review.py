@@ -187,6 +187,10 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             [ids.get(str(d), str(d)) for d in s.dependencies if ids.get(str(d), str(d)) != s.id]))
         s.dependencies = [d for d in s.dependencies if any(o.id == d and o.status == "verified"
                                                            for o in suggestions)]
+    # diffs apply in list order: verified ones in the order they were applied to the workspace
+    # (a repaired suggestion may sit on top of a later one), then the rejected ones
+    order = {sid: n for n, sid in enumerate(ws.order)}
+    suggestions.sort(key=lambda s: (s.status != "verified", order.get(s.id, 0)))
     if not raw:
         notes.append("The model proposed no change.")
     say("done")

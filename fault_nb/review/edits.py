@@ -275,6 +275,7 @@ class Workspace:
         self.pristine: dict[str, str] = {}
         self.current: dict[str, str] = {}
         self.history: dict[str, list[_Applied]] = {}
+        self.order: list[str] = []  # suggestion ids in the order they were accepted
 
     def text(self, rel: str) -> str:
         if rel not in self.current:
@@ -360,6 +361,7 @@ class Workspace:
             moved.append(_Applied(sid, [(j1, max(j2, j1 + 1)) for tag, _, _, j1, j2 in ops if tag != "equal"]))
             self.history[rel] = moved
             self.current[rel] = after
+        self.order.append(sid)
         return Outcome(True, diff="".join(diffs), files=list(staged), dependencies=deps)
 
     def _standalone_ok(self, rel: str, after: str) -> bool:

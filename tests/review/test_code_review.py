@@ -205,3 +205,16 @@ def test_overlapping_model_edits_compose(llm_server, llm, orders_results, orders
     assert "timeout=2.0" in text and "status_code=502" in text
     compile(text, "app.py", "exec")
     applied.undo()
+
+
+def test_repaired_suggestion_is_ordered_after_what_it_sits_on(llm_server, llm, orders_results, orders_index,
+                                                              orders_src):
+    # s1 fails first; s2 (a timeout) is applied; the repaired s1 then edits the line s2 wrote
+    wrapped = ("    try:\n    " + GOOD_REPLACE + "    except requests.RequestException as exc:\n"
+               "        raise HTTPException(status_code=502, detail='down') from exc\n")
+    broken = sug(find="    response = requests.get(nothing)\n", replace=wrapped, sid="wrap", title="Wrap")
+    llm_server.push(answer(broken, sug()), answer(sug(find=GOOD_REPLACE, replace=wrapped, sid="wrap", title="Wrap")))
+    review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
+    assert [(s.id, s.status) for s in review.suggestions] == [("s2", "verified"), ("s1", "verified")]
+    assert review.suggestions[1].dependencies == ["s2"] and review.suggestions[1].repaired
+    assert git_apply_check(review.combined_diff(), orders_src).returncode == 0
