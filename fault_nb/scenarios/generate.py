@@ -46,9 +46,9 @@ import re
 from typing import Any, Iterable
 from urllib.parse import quote, urlencode, urlsplit
 
-from ..errors import FaultNbError, OpenAPIError, UnknownEndpointError
+from ..errors import FaultNbError, OpenAPIError, ScenarioFormatError, UnknownEndpointError
 from .model import ScenarioList, validate_scenario
-from .openapi import OpenAPI, Operation, load_openapi
+from .openapi import OpenAPI, Operation, as_dict, load_openapi
 from .period import parse_duration_strict
 from .samples import compact_json, fault_sample, valid_sample
 from .yamlout import format_f64
@@ -108,7 +108,7 @@ def _compat_body(api: OpenAPI, op: Operation) -> str | None:
         body = api.deref(body, prefix="#/components/requestBodies/")
     if not isinstance(body, dict):
         return None
-    media = (body.get("content") or {}).get("application/json")
+    media = as_dict(body.get("content")).get("application/json")
     if not isinstance(media, dict):
         return None
     if "example" in media:
@@ -128,7 +128,7 @@ def _compat_body(api: OpenAPI, op: Operation) -> str | None:
 # ---- improved mode: parameters and bodies ----------------------------------------
 
 def _param_value(api: OpenAPI, param: dict) -> Any:
-    if "example" in param:
+    if "example" in param and param["example"] is not None:
         return param["example"]
     examples = param.get("examples")
     if isinstance(examples, dict):
@@ -138,8 +138,8 @@ def _param_value(api: OpenAPI, param: dict) -> Any:
                 return ex["value"]
     schema = param.get("schema")
     if schema is None:
-        for media in (param.get("content") or {}).values():
-            schema = (media or {}).get("schema")
+        for media in as_dict(param.get("content")).values():
+            schema = as_dict(media).get("schema")
             break
     value = valid_sample(api, schema if schema is not None else {"type": "string"})
     return "1" if value is None else value
@@ -159,11 +159,11 @@ def _improved_body(api: OpenAPI, op: Operation) -> tuple[str, str] | None:
     body = api.deref(op.operation.get("requestBody"))
     if not isinstance(body, dict) or not isinstance(body.get("content"), dict):
         return None
-    content = body["content"]
+    content = {str(k): v for k, v in body["content"].items()}
     json_types = [m for m in content if m.split(";")[0].strip().lower() == "application/json"] + \
                  [m for m in content if re.search(r"[/+]json\b", m.lower()) and m.lower() != "application/json"]
     for media_type in json_types + [m for m in content if m not in json_types]:
-        media = api.deref(content[media_type]) or {}
+        media = as_dict(api.deref(content[media_type]))
         base = media_type.split(";")[0].strip().lower()
         value, found = None, False
         if "example" in media:
@@ -186,7 +186,7 @@ def _improved_body(api: OpenAPI, op: Operation) -> tuple[str, str] | None:
 
 
 def _expected_status(op: Operation) -> int:
-    codes = [str(c) for c in (op.operation.get("responses") or {})]
+    codes = [str(c) for c in as_dict(op.operation.get("responses"))]
     ok = sorted(int(c) for c in codes if c.isdigit() and 200 <= int(c) < 300)
     return ok[0] if ok else 200
 
@@ -199,7 +199,10 @@ def _derived_id(op: Operation) -> str:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # reported by the URL check of the scenario
+        return url
     if not parts.scheme or not parts.netloc:
         return url.rstrip("/")
     return f"{parts.scheme}://{parts.netloc}"
@@ -324,7 +327,12 @@ def generate_scenarios(spec: Any, *, operations: Iterable[str] | None = None, ki
             scenario: dict = {"title": title, "description": description, "items": [item]}
             if config is not None:
                 scenario["config"] = config
-            out.append(validate_scenario(scenario, file=api.source, index=len(out)))
+            try:
+                out.append(validate_scenario(scenario, file=api.source, index=len(out)))
+            except ScenarioFormatError as exc:  # say which part of the document led there
+                raise OpenAPIError(api.source, op.pointer, f"the generated {op.label} call is not usable: "
+                                   f"{exc.path[len(f'$[{len(out)}]'):].lstrip('.')}: {exc.problem}",
+                                   expected=exc.expected) from None
             out.sources.append((api.source, len(out) - 1))
     return out
 

@@ -32,6 +32,15 @@ METHOD_ORDER = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 _VAR = re.compile(r"\{([^{}]+)\}")
 
 
+def as_dict(value: Any) -> dict:
+    """``value`` if it is a mapping, else {} (documents in the wild are messy)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 @dataclass
 class Operation:
     """One operation of the document (path item merged with the operation)."""
@@ -138,15 +147,15 @@ class OpenAPI:
         """Path-item and operation parameters merged (the operation wins per name+in)."""
         merged: dict[tuple, dict] = {}
         for source in (op.path_item.get("parameters"), op.operation.get("parameters")):
-            for p in source or []:
+            for p in as_list(source):
                 p = self.deref(p)
                 if isinstance(p, dict) and isinstance(p.get("name"), str):
-                    merged[(p["name"], p.get("in"))] = p
+                    merged[(p["name"], str(p.get("in")))] = p
         return list(merged.values())
 
     def servers(self, op: Operation | None = None) -> list[str]:
         """Server URLs (operation, then path item, then root), variables expanded with their defaults,
-        relative URLs resolved against the document's URL."""
+        relative URLs resolved against the document's URL (``http://localhost`` for files)."""
         servers = None
         for holder in ((op.operation, op.path_item) if op else ()) + (self.doc,):
             if isinstance(holder.get("servers"), list) and holder["servers"]:
@@ -156,16 +165,19 @@ class OpenAPI:
         for s in servers or []:
             if not isinstance(s, dict) or not isinstance(s.get("url"), str):
                 continue
-            variables = s.get("variables") or {}
+            variables = as_dict(s.get("variables"))
 
             def expand(m, variables=variables):
-                var = variables.get(m.group(1)) or {}
+                var = variables.get(m.group(1))
                 default = var.get("default") if isinstance(var, dict) else None
                 return str(default) if default is not None else m.group(0)
 
             url = _VAR.sub(expand, s["url"])
-            if not urlsplit(url).scheme:
-                url = urljoin(self.url, url) if self.url else url
+            try:
+                if not urlsplit(url).scheme:  # relative: against the spec URL (or localhost, like fault)
+                    url = urljoin(self.url or "http://localhost", url)
+            except ValueError:  # e.g. a bad IPv6 literal: leave it to the URL check
+                pass
             out.append(url)
         return out
 

@@ -16,10 +16,15 @@ import json
 import math
 from typing import Any
 
-from .openapi import OpenAPI
+from .openapi import OpenAPI, as_dict, as_list
 from .yamlout import format_f64
 
 __all__ = ["compact_json", "fault_sample", "valid_sample"]
+
+
+def _ref_of(schema: Any) -> str | None:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    return ref if isinstance(ref, str) else None
 
 
 def compact_json(value: Any, *, sort_keys: bool = False) -> str:
@@ -37,7 +42,7 @@ def compact_json(value: Any, *, sort_keys: bool = False) -> str:
 
 def fault_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset()) -> Any:
     """fault's synthesised body: first allOf/oneOf/anyOf, else every property with an empty value."""
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    ref = _ref_of(schema)
     if ref is not None:
         if ref in seen:  # fault would recurse forever; we stop with an empty object
             return {}
@@ -52,11 +57,13 @@ def fault_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset()) -> An
     if isinstance(kind, list):
         kind = kind[0] if kind else None
     simple = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [], "null": None}
-    if kind in simple:
+    if isinstance(kind, str) and kind in simple:
         return simple[kind]
-    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    props = as_dict(schema.get("properties"))
     return {name: fault_sample(api, props[name], seen) for name in sorted(props)}
 
+
+_CAP = 64  # largest minItems we honour (minLength: 64x that)
 
 _FORMATS = {
     "date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00",
@@ -71,10 +78,10 @@ _FORMATS = {
 
 def _merge_all_of(api: OpenAPI, schema: dict, seen: frozenset) -> dict:
     merged: dict = {k: v for k, v in schema.items() if k != "allOf"}
-    props = dict(merged.get("properties") or {})
-    required = list(merged.get("required") or [])
-    for part in schema.get("allOf") or []:
-        ref = part.get("$ref") if isinstance(part, dict) else None
+    props = dict(as_dict(merged.get("properties")))
+    required = [r for r in as_list(merged.get("required")) if isinstance(r, str)]
+    for part in as_list(schema.get("allOf")):
+        ref = _ref_of(part)
         if ref in seen:
             continue
         part = api.deref(part)
@@ -86,7 +93,7 @@ def _merge_all_of(api: OpenAPI, schema: dict, seen: frozenset) -> dict:
             if k == "properties" and isinstance(v, dict):
                 props.update(v)
             elif k == "required" and isinstance(v, list):
-                required += [r for r in v if r not in required]
+                required += [r for r in v if isinstance(r, str) and r not in required]
             else:
                 merged.setdefault(k, v)
     if props:
@@ -127,7 +134,7 @@ def _string(schema: dict) -> str:
     text = _FORMATS.get(str(schema.get("format", "")).lower(), "example")
     min_len, max_len = schema.get("minLength"), schema.get("maxLength")
     if isinstance(min_len, int) and len(text) < min_len:
-        text += "x" * (min_len - len(text))
+        text += "x" * (min(min_len, _CAP * 64) - len(text))
     if isinstance(max_len, int) and len(text) > max_len:
         text = text[:max_len]
     return text
@@ -135,7 +142,7 @@ def _string(schema: dict) -> str:
 
 def valid_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth: int = 0) -> Any:
     """The smallest value valid against ``schema`` that we can build (None when unknown)."""
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    ref = _ref_of(schema)
     if ref is not None:
         if ref in seen:
             return None
@@ -165,7 +172,7 @@ def valid_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
-    if kind is None:
+    if not isinstance(kind, str):
         kind = "object" if "properties" in schema else ("array" if "items" in schema else None)
     if kind == "string":
         return _string(schema)
@@ -177,9 +184,10 @@ def valid_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth
         return None
     if kind == "array":
         n = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
-        return [valid_sample(api, schema.get("items", {}), seen, depth + 1) for _ in range(n)]
+        # a body is a sample, not a stress test: cap absurd minimums
+        return [valid_sample(api, schema.get("items", {}), seen, depth + 1) for _ in range(min(max(n, 0), _CAP))]
     if kind == "object":
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        props = as_dict(schema.get("properties"))
         return {name: valid_sample(api, props.get(name, {"type": "string"}), seen, depth + 1)
-                for name in schema.get("required") or [] if isinstance(name, str)}
+                for name in as_list(schema.get("required")) if isinstance(name, str)}
     return None

@@ -411,3 +411,36 @@ paths:
     (s,) = generate_scenarios(f, kinds=["latency"])
     assert s["items"][0]["call"]["body"] == '{"day":"2024-05-01","n":2}'
     assert s["items"][0]["expect"] == {"status": 201}
+
+
+_ODD = (None, "", "x", -1, 0, 1.5, True, [], {}, [1, [2]], {"$ref": "#/nowhere"}, {"$ref": "#/components"},
+        {"type": "object"}, {"type": ["string", "null"]}, "{id}", "#/components/schemas/Item")
+
+
+def test_fuzzed_openapi_documents_generate_or_raise_a_clear_error(seed_doc):
+    """Any value anywhere in the document: scenarios, or a FaultNbError — never a traceback."""
+    import random
+
+    from test_model import _leaves  # noqa: PLC0415 - shared helper
+
+    rng = random.Random(42)
+    bases = [seed_doc, OPENAPI_30]
+    ok = 0
+    for _ in range(400):
+        doc = copy.deepcopy(rng.choice(bases))
+        for _ in range(rng.randint(1, 3)):
+            paths = [p for p in _leaves(doc) if p and p[0] != "openapi"]
+            *parents, last = rng.choice(paths)
+            node = doc
+            for p in parents:
+                node = node[p]
+            node[last] = copy.deepcopy(rng.choice(_ODD))
+        for compat in (False, True):
+            try:
+                scenarios = generate_scenarios(doc, kinds=["latency", "pulses"], fault_compat=compat,
+                                               base_url=None if rng.random() < 0.5 else "http://h:1")
+                dumps_scenarios_yaml(scenarios)
+                ok += 1
+            except FaultNbError:
+                pass
+    assert ok > 200
