@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 
 from fault_nb.code.walker import GitIgnore, WalkStats, walk_sources
 
@@ -79,13 +78,21 @@ def test_walk_language_filter_and_symlinks(tmp_path):
     assert stats.skipped["symlink outside source dir"] == 2
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file; the dangling-symlink case covers root")
-def test_walk_unreadable_file(tmp_path):
-    p = _write(tmp_path, "secret.py", "X = 1\n")
-    p.chmod(0)
+def test_walk_unreadable_file(tmp_path, monkeypatch):
+    """A file that cannot be opened (permissions; root can read anything, so open() is made to fail)."""
+    import builtins
+
+    from fault_nb.code import walker
+
+    _write(tmp_path, "ok.py", "X = 1\n")
+    secret = _write(tmp_path, "secret.py", "X = 2\n")
+
+    def guarded_open(path, *a, **kw):
+        if os.fspath(path) == str(secret):
+            raise PermissionError(13, "Permission denied", str(path))
+        return builtins.open(path, *a, **kw)
+
+    monkeypatch.setattr(walker, "open", guarded_open, raising=False)
     stats = WalkStats()
-    try:
-        assert list(walk_sources(tmp_path, None, stats)) == []
-    finally:
-        p.chmod(0o644)
+    assert [f.rel for f in walk_sources(tmp_path, None, stats)] == ["ok.py"]
     assert stats.skipped["unreadable"] == 1
