@@ -30,6 +30,9 @@ _MITIGATION = {
     "httperror": ("retries with backoff for idempotent calls and a circuit breaker", "retry"),
     "dns": ("connection reuse (pooling) and a resolver timeout", "pooling"),
 }
+# fault type in results -> scenario kind of `fault-nb scenario generate --kind`
+_KIND = {"latency": "latency", "packetloss": "packet-loss", "jitter": "jitter", "bandwidth": "bandwidth",
+         "httperror": "http-error", "blackhole": "blackhole"}
 _RISK = {
     "timeout": "a timeout set below the real p99 turns slow successes into errors: size it from measurements",
     "retry": "retries multiply load on a struggling dependency and duplicate non-idempotent writes",
@@ -73,7 +76,15 @@ def _facts(results: Any) -> dict:
                              "slo": str(row.get("title", "")), "threshold": row.get("threshold"),
                              "unit": str(row.get("unit", "")), "measured": row.get("measured"),
                              "margin": str(row.get("margin_text", ""))})
+    spec_url = None
+    if len(runs):
+        from urllib.parse import urlparse
+
+        u = urlparse(str(runs["url"].iloc[0]))
+        if u.scheme and u.netloc:
+            spec_url = f"{u.scheme}://{u.netloc}/openapi.json"
     return {"requests": int(len(runs)), "endpoints": ep_rows, "faults": faults, "breaches": breaches,
+            "spec_url": spec_url,
             "slo_total": int(len(slo)), "errors": int(runs["errored"].fillna(False).astype(bool).sum()),
             "timeouts": int(runs["timed_out"].fillna(False).astype(bool).sum()),
             "failed": int((runs["decision"].astype(str).str.lower() == "failure").sum())}
@@ -176,11 +187,23 @@ def _offline_phases(facts: dict, role: str) -> dict[str, str]:
     if not recs:
         k.append("| none | - | - |")
     p["risks"] = "\n".join(k)
-    n = ["## Next steps", "", "```bash"]
-    n.append("fault-nb agent code-review --results results.json --source-dir . --all")
-    for e in eps[:2]:
-        n.append(f"# stress {e['endpoint']} further (e.g. latency mean 1500ms, then packet loss) and re-run:")
-    n += ["fault-nb scenario run --scenario scenario.yaml --result results.json", "```"]
+    tried = {part for f in facts["faults"] for part in f["fault"].split("+")}
+    hurt_kinds = [_KIND.get(f["fault"].split("+")[0]) for f in hurting]
+    untried = [k for ft, k in _KIND.items() if ft not in tried]
+    kinds = list(dict.fromkeys([k for k in hurt_kinds if k] + untried))[:4] or ["latency", "blackhole"]
+    n = ["## Next steps", ""]
+    if untried:
+        n.append(f"Not exercised yet: {', '.join(untried)}. ")
+    n += ["Re-test the weakest endpoints with the faults that hurt and the ones not tried yet, "
+          "then review their code:", "", "```bash"]
+    spec = facts.get("spec_url") or "http://localhost:9090/openapi.json"
+    targets = [e["endpoint"] for e in eps[:2]] or ["<operationId>"]
+    ops = " ".join(f"--operation {t}" for t in targets)
+    n.append(f"fault-nb scenario generate --spec-url {spec} --scenario next-scenarios.yaml {ops} "
+             + " ".join(f"--kind {k}" for k in kinds))
+    n.append("fault-nb scenario run --scenario next-scenarios.yaml --result next-results.json")
+    n.append(f"fault-nb agent code-review --results next-results.json --source-dir . --endpoint {targets[0]}")
+    n.append("```")
     p["next"] = "\n".join(n)
     audience = "SRE" if role == "sre" else "development"
     x = [f"## Executive summary", "",

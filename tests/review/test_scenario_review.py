@@ -64,3 +64,19 @@ def test_seven_chained_phases_with_llm(seed_results, llm_server, tmp_path):
     assert "LLM analysis by test-model" in text
     for _, title, _, _ in PHASES:
         assert f"Analysis of {title}." in text
+
+
+def test_next_steps_are_runnable_commands(orders_results):
+    import shlex
+
+    from fault_nb.cli import build_parser
+
+    text = review_scenarios(orders_results).phases["next"]
+    assert "Not exercised yet: jitter, bandwidth, http-error, blackhole" in text
+    commands = [ln for ln in text.splitlines() if ln.startswith("fault-nb ")]
+    assert len(commands) == 3
+    parser = build_parser()
+    for cmd in commands:  # every suggested command line parses with our own CLI
+        args = parser.parse_args(shlex.split(cmd)[1:])
+        assert callable(args.func)
+    assert "--operation stock_stock__sku__get" in commands[0] and "--kind packet-loss" in commands[0]
