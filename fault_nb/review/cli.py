@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--source-dir", required=True, help="the application's source folder")
     c.add_argument("--source-lang", default=None, help="python, javascript, typescript, go, rust or java")
     c.add_argument("--scenario-review-report", default=None, metavar="FILE",
-                   help="a scenario review report to give the reviewer as context")
+                   help="a scenario review report to give the reviewer as context "
+                        "(default: scenario-review-report.md when it exists, as fault does)")
     which = c.add_mutually_exclusive_group()
     which.add_argument("--endpoint", default=None, metavar="OPID", help="the operationId to review")
     which.add_argument("--all", action="store_true", help="review every endpoint")
@@ -110,6 +111,9 @@ def run_code_review(args: argparse.Namespace) -> int:
     if args.endpoint and args.endpoint not in ops:
         raise UnknownEndpointError(args.endpoint, ops)
     advices = None
+    if args.scenario_review_report is None and Path("scenario-review-report.md").is_file():
+        args.scenario_review_report = "scenario-review-report.md"
+        print("using scenario-review-report.md as context", file=sys.stderr)
     if args.scenario_review_report:
         p = Path(args.scenario_review_report)
         if not p.is_file():

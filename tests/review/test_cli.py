@@ -113,3 +113,17 @@ def test_code_review_offers_a_numbered_list_on_a_tty(orders_src, tmp_path, monke
     assert " 2. stock_stock__sku__get [GET http://127.0.0.1:9090/stock/sku-1]" in out
     assert "please type a number between 1 and 4" in out
     assert report.read_text().startswith("# stock_stock__sku__get")
+
+
+def test_scenario_review_report_in_cwd_is_used_like_fault(orders_src, tmp_path, monkeypatch, llm_server, capsys):
+    results = _results_file(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenario-review-report.md").write_text("# analysis\n\nINVENTORY IS THE BOTTLENECK\n")
+    monkeypatch.setenv("FAULT_NB_LLM_BASE_URL", llm_server.url)
+    monkeypatch.setenv("FAULT_NB_LLM_MODEL", "test-model")
+    llm_server.push({"content": '{"suggestions": []}'})
+    rc = main(["agent", "code-review", "--results", str(results), "--source-dir", str(orders_src),
+               "--endpoint", "stock_stock__sku__get"])
+    assert rc == 0 and "using scenario-review-report.md" in capsys.readouterr().err
+    prompt = llm_server.chat_requests()[0]["body"]["messages"][1]["content"]
+    assert "INVENTORY IS THE BOTTLENECK" in prompt and (tmp_path / "code-review-report.md").is_file()
