@@ -194,6 +194,10 @@ def _literal(text: str, indent: int) -> list[str]:
 
 def _scalar(text: str, *, key: bool, indent: int) -> list[str]:
     """Lines of a string scalar: the first continues the current line."""
+    if any(ch in text for ch in _BREAKS[:1] + _BREAKS[2:]):
+        # \r, NEL, LS, PS: libyaml would write them raw and a reader would turn them into
+        # line breaks; escaped double quotes are the only form that reads back unchanged
+        return [_double_quoted(text)]
     style = _serde_style(text)
     a = _analyze(text)
     if key and a["multiline"]:

@@ -485,3 +485,17 @@ def test_fuzzed_yaml_text_loads_or_raises_a_clear_error(fixtures_dir):
                 load_scenarios("".join(chars))
         except ScenarioFormatError as exc:
             assert str(exc).startswith("<text>: $[")
+
+
+def test_any_string_reads_back_unchanged():
+    """Property: whatever dumps_yaml writes for a key or a value, serde's rules read back."""
+    import random
+
+    rng = random.Random(3)
+    pool = list("ab09 :-{}[]'\"#&*!|>%@`?,.\n\t\\/~+=_é±") + [
+        "\x00", "\ufeff", "\u2028", "\x85", "\r", "yes", "null", "true", "0x1", "1e3", "---", "..."]
+    for _ in range(3000):
+        s = "".join(rng.choice(pool) for _ in range(rng.randint(0, 8)))
+        (_, doc), = load_documents(dumps_yaml({"k": s, s: "v"} if s != "k" else {"k": s}))
+        assert doc["k"].value == s
+        assert s in doc
