@@ -193,22 +193,25 @@ def _norm(s: str) -> str:
     return re.sub(r"[^a-z0-9]", "", s.lower())
 
 
-def _locate(index: "CodeIndex", r: Route) -> tuple[str, str, int, int]:
+def _locate(index: "CodeIndex", r: Route) -> tuple[str, str, int, int, str]:
+    """Where the handler's code is: (file, symbol, start, end, how the name was resolved)."""
     if r.start_line:
-        return r.file, r.function, r.start_line, r.end_line
+        return r.file, r.function, r.start_line, r.end_line, ""
     graph = index.graph
     probe = next((c for c in index.chunks if c.file == r.file), None)
     if probe is not None:
-        hits, _ = graph.resolve(probe, r.function)
+        hits, how = graph.resolve(probe, r.function)
         if hits:
             cs = [index.chunks[i] for i in hits]
-            return cs[0].file, cs[0].symbol, min(c.start_line for c in cs), max(c.end_line for c in cs)
-    return r.file, r.function, 0, 0
+            return cs[0].file, cs[0].symbol, min(c.start_line for c in cs), max(c.end_line for c in cs), how
+    return r.file, r.function, 0, 0, ""
 
 
 def _from_route(opid: str, method: str, url: str, index: "CodeIndex", r: Route, how: str, score: float,
                 reason: str) -> HandlerMatch:
-    file, fn, start, end = _locate(index, r)
+    file, fn, start, end, located = _locate(index, r)
+    if located and located != "same file":
+        reason += f"; handler {r.function!r} found {located}"
     if r.note:
         reason += f"; note: {r.note}"
     if not start:

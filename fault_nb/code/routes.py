@@ -7,7 +7,8 @@ file's hash. :func:`resolve_routes` then joins the facts of every file
 objects with their full path and, for FastAPI, the operationId FastAPI itself
 would generate.
 
-Supported: FastAPI (``@app.get`` on ``FastAPI()``/``APIRouter()`` objects,
+Supported (Go and Spring facts live in :mod:`fault_nb.code.routes_extra`): FastAPI
+(``@app.get`` on ``FastAPI()``/``APIRouter()`` objects,
 ``include_router(prefix=...)``, ``operation_id=``, ``name=``,
 ``add_api_route``), Flask (``@app.route(methods=...)``, ``@bp.get``,
 ``Blueprint(url_prefix=...)``, ``register_blueprint(url_prefix=...)``,
@@ -92,6 +93,14 @@ def extract_route_facts(rel: str, grammar: str, root: Any) -> dict:
         return _python_facts(root)
     if grammar in _JS:
         return _express_facts(root, grammar)
+    if grammar == "go":
+        from .routes_extra import go_facts
+
+        return go_facts(root, _matches)
+    if grammar == "java":
+        from .routes_extra import spring_facts
+
+        return spring_facts(root, _matches)
     return {"objects": {}, "routes": [], "includes": []}
 
 
@@ -364,11 +373,12 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
     for rel, f in files.items():
         facts = f.get("routes") or {}
         for r in facts.get("routes", []):
-            key = resolve(rel, r["obj"])
+            key = resolve(rel, r["obj"]) if r["obj"] else None
             if key is not None:
-                kind = objects[key]["kind"]
-                framework = kind.split("_")[0]
+                framework = _root_kind(key, parents, objects).split("_")[0]
                 bases = prefixes(key, frozenset())
+            elif not r["obj"]:  # the path is complete where it is declared (Spring, http.HandleFunc)
+                framework, bases = r.get("hint"), [("", "")]
             else:
                 framework = r.get("hint") or _framework_from_imports(f)
                 bases = [("", f"object {r['obj']!r} could not be resolved; prefixes unknown")]
@@ -383,6 +393,18 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                     routes.append(Route(method, path, rel, r["function"], r["start_line"], r["end_line"],
                                         framework, opid, explicit, note))
     return routes
+
+
+def _root_kind(key: tuple[str, str], parents: dict, objects: dict) -> str:
+    """The kind of the app a router/group ends up in (a gin group is gin)."""
+    seen = {key}
+    while not objects[key]["kind"].endswith("_app"):
+        ups = [p for p, *_ in parents.get(key, []) if p not in seen]
+        if not ups:
+            break
+        key = ups[0]
+        seen.add(key)
+    return objects[key]["kind"]
 
 
 def _framework_from_imports(f: dict) -> str | None:

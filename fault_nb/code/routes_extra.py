@@ -1,0 +1,136 @@
+"""Route facts for Go (net/http, gin, echo, chi) and Java (Spring MVC / WebFlux annotations).
+
+Same fact shape as :mod:`fault_nb.code.routes` (objects, routes, includes), so
+the resolution and matching there apply unchanged. Go groups
+(``v1 := r.Group("/v1")``) stack prefixes; Spring joins the class-level
+``@RequestMapping`` with the method mapping.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+_GO_METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}
+_GO_CHI = {m.capitalize(): m for m in _GO_METHODS}  # chi: r.Get, r.Post ...
+_GO_APPS = {"gin.Default": "gin", "gin.New": "gin", "echo.New": "echo", "chi.NewRouter": "chi",
+            "chi.NewMux": "chi", "http.NewServeMux": "nethttp", "mux.NewRouter": "gorilla"}
+_SPRING = {"GetMapping": "GET", "PostMapping": "POST", "PutMapping": "PUT", "DeleteMapping": "DELETE",
+           "PatchMapping": "PATCH", "RequestMapping": None}
+
+_GO_DECL = ("(short_var_declaration left: (expression_list . (identifier) @var) "
+            "right: (expression_list . (call_expression function: (_) @fn arguments: (argument_list) @args)))"
+            " (var_spec name: (identifier) @var value: (expression_list . (call_expression function: (_) @fn "
+            "arguments: (argument_list) @args)))")
+_GO_CALL = ("(call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @meth) "
+            "arguments: (argument_list) @args) @call")
+_JAVA_METHOD = "(method_declaration (modifiers) @mods name: (identifier) @name) @m"
+
+
+def _t(node: Any) -> str:
+    return node.text.decode("utf-8", errors="replace")
+
+
+def _go_string(node: Any) -> str | None:
+    if node is None:
+        return None
+    if node.type == "interpreted_string_literal":
+        return "".join(_t(c) for c in node.named_children)
+    if node.type == "raw_string_literal":
+        return _t(node)[1:-1]
+    return None
+
+
+def go_facts(root: Any, matches) -> dict:
+    objects: dict[str, dict] = {}
+    routes: list[dict] = []
+    includes: list[dict] = []
+    for m in matches("go", _GO_DECL, root):
+        var, fn = _t(m["var"][0]), _t(m["fn"][0])
+        args = m["args"][0].named_children
+        if fn in _GO_APPS:
+            objects[var] = {"kind": f"{_GO_APPS[fn]}_app", "prefix": ""}
+        elif fn.endswith((".Group", ".PathPrefix")) and args:
+            prefix = _go_string(args[0])
+            if prefix is not None:
+                parent = fn.rsplit(".", 1)[0]
+                objects[var] = {"kind": "go_router", "prefix": prefix}
+                includes.append({"parent": parent, "child": var, "prefix": ""})
+    for m in matches("go", _GO_CALL, root):
+        meth = _t(m["meth"][0])
+        args = [a for a in m["args"][0].named_children if a.type != "comment"]
+        if len(args) < 2:
+            continue
+        path = _go_string(args[0])
+        if path is None or not (path.startswith("/") or path.split(" ", 1)[0] in _GO_METHODS):
+            continue
+        obj = _t(m["obj"][0])
+        if meth in _GO_METHODS or meth == "Any":
+            methods = [meth] if meth != "Any" else ["ALL"]
+        elif meth in _GO_CHI:
+            methods = [_GO_CHI[meth]]
+        elif meth in ("HandleFunc", "Handle"):
+            # Go 1.22 patterns carry the method: "GET /items/{id}"
+            head, _, rest = path.partition(" ")
+            methods, path = ([head], rest.strip()) if head in _GO_METHODS and rest else (["ALL"], path)
+        else:
+            continue
+        handler = args[1] if meth in ("HandleFunc", "Handle") else args[-1]
+        call = m["call"][0]
+        if handler.type == "func_literal":
+            function = f"{obj}.{meth}({_t(args[0])})"
+            start, end = call.start_point[0] + 1, call.end_point[0] + 1
+        else:
+            function, start, end = _t(handler), 0, 0
+        routes.append({"obj": obj if obj != "http" else None, "methods": methods, "path": path,
+                       "function": function, "start_line": start, "end_line": end, "operation_id": None,
+                       "name": None, "hint": "nethttp" if obj == "http" else "go"})
+    return {"objects": objects, "routes": routes, "includes": includes}
+
+
+def _spring_mapping(mods: Any) -> tuple[str | None, list[str], bool] | None:
+    """(path, methods, found) of the Spring mapping annotation among ``mods``."""
+    for a in mods.named_children:
+        if a.type not in ("annotation", "marker_annotation"):
+            continue
+        name = _t(a.child_by_field_name("name"))
+        if name not in _SPRING:
+            continue
+        path, methods = "", ([_SPRING[name]] if _SPRING[name] else [])
+        args = a.child_by_field_name("arguments")
+        for arg in (args.named_children if args is not None else []):
+            if arg.type == "string_literal":
+                path = _t(arg)[1:-1]
+            elif arg.type == "element_value_pair":
+                key, value = _t(arg.child_by_field_name("key")), arg.child_by_field_name("value")
+                if key in ("value", "path"):
+                    lit = value if value.type == "string_literal" else next(
+                        (c for c in value.named_children if c.type == "string_literal"), None)
+                    path = _t(lit)[1:-1] if lit is not None else path
+                elif key == "method":
+                    methods = [_t(value).rsplit(".", 1)[-1]] if value.type == "field_access" else [
+                        _t(c).rsplit(".", 1)[-1] for c in value.named_children if c.type == "field_access"]
+        return path, methods or ["ALL"], True
+    return None
+
+
+def spring_facts(root: Any, matches) -> dict:
+    routes: list[dict] = []
+    for m in matches("java", _JAVA_METHOD, root):
+        mapping = _spring_mapping(m["mods"][0])
+        if mapping is None:
+            continue
+        path, methods, _ = mapping
+        method_node = m["m"][0]
+        cls = method_node.parent.parent if method_node.parent is not None else None
+        prefix, cls_name = "", ""
+        if cls is not None and cls.type in ("class_declaration", "interface_declaration"):
+            cls_name = _t(cls.child_by_field_name("name"))
+            cls_mods = next((c for c in cls.named_children if c.type == "modifiers"), None)
+            if cls_mods is not None:
+                cls_map = _spring_mapping(cls_mods)
+                prefix = cls_map[0] if cls_map else ""
+        full = "/" + "/".join(p.strip("/") for p in (prefix, path) if p.strip("/"))
+        routes.append({"obj": None, "methods": methods, "path": full,
+                       "function": f"{cls_name}.{_t(m['name'][0])}" if cls_name else _t(m["name"][0]),
+                       "start_line": method_node.start_point[0] + 1, "end_line": method_node.end_point[0] + 1,
+                       "operation_id": None, "name": None, "hint": "spring"})
+    return {"objects": {}, "routes": routes, "includes": []}

@@ -1,0 +1,123 @@
+"""Go (gin, net/http) and Spring route mapping on small apps written here."""
+from __future__ import annotations
+
+import textwrap
+
+from fault_nb.code import index_source
+
+
+def _tree(root, files):
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def test_go_gin_groups_and_net_http(tmp_path):
+    src = _tree(tmp_path / "go", {
+        "main.go": '''
+            package main
+
+            import (
+                "net/http"
+                "github.com/gin-gonic/gin"
+            )
+
+            func main() {
+                r := gin.Default()
+                v1 := r.Group("/v1")
+                users := v1.Group("/users")
+                users.GET("/:id", getUser)
+                r.POST("/login", func(c *gin.Context) {
+                    c.JSON(200, nil)
+                })
+                http.HandleFunc("GET /items/{id}", items.Show)
+                r.Run()
+            }
+            ''',
+        "users.go": '''
+            package main
+
+            func getUser(c *gin.Context) {
+                u := store.Find(c.Param("id"))
+                c.JSON(200, u)
+            }
+            ''',
+        "items.go": '''
+            package main
+
+            type Items struct{}
+
+            func (i *Items) Show(w http.ResponseWriter, r *http.Request) {
+                w.Write(nil)
+            }
+            ''',
+    })
+    index = index_source(src, progress=False)
+    got = {(r.method, r.path): (r.function, r.framework) for r in index.routes}
+    assert got == {
+        ("GET", "/v1/users/:id"): ("getUser", "gin"),
+        ("POST", "/login"): ('r.POST("/login")', "gin"),
+        ("GET", "/items/{id}"): ("items.Show", "nethttp"),
+    }
+    index.set_endpoints([("getUser", "GET", "http://h/v1/users/42"), ("login", "POST", "/login"),
+                         ("item", "GET", "/items/7")])
+    m = index.handler_for("getUser")
+    assert (m.how, m.file, m.function, m.start_line, m.end_line) == ("route", "users.go", "getUser", 3, 6)
+    m = index.handler_for("login")
+    assert (m.file, m.start_line, m.end_line) == ("main.go", 13, 15)
+    m = index.handler_for("item")
+    assert (m.file, m.function, m.start_line) == ("items.go", "Items.Show", 5)
+    assert "found by name (receiver not resolved)" in m.reason  # said, not silently guessed
+    assert index.lang == "go"
+    index.close()
+
+
+def test_spring_controllers(tmp_path):
+    src = _tree(tmp_path / "java", {
+        "src/main/java/demo/UserController.java": '''
+            package demo;
+
+            @RestController
+            @RequestMapping("/api/users")
+            public class UserController {
+                private final UserService service;
+
+                @GetMapping("/{id}")
+                public User get(@PathVariable long id) {
+                    return service.find(id);
+                }
+
+                @PostMapping
+                public User create(@RequestBody User u) {
+                    return service.save(u);
+                }
+
+                @RequestMapping(value = "/{id}", method = {RequestMethod.PUT, RequestMethod.PATCH})
+                public User update(@PathVariable long id, @RequestBody User u) {
+                    return service.save(u);
+                }
+            }
+            ''',
+        "src/main/java/demo/UserService.java": '''
+            package demo;
+
+            public class UserService {
+                public User find(long id) { return repo.findById(id); }
+                public User save(User u) { return repo.save(u); }
+            }
+            ''',
+    })
+    index = index_source(src, progress=False)
+    got = {(r.method, r.path): r.function for r in index.routes}
+    assert got == {("GET", "/api/users/{id}"): "UserController.get", ("POST", "/api/users"): "UserController.create",
+                   ("PUT", "/api/users/{id}"): "UserController.update",
+                   ("PATCH", "/api/users/{id}"): "UserController.update"}
+    assert {r.framework for r in index.routes} == {"spring"}
+    index.set_endpoints([("getUser", "GET", "/api/users/5")])
+    m = index.handler_for("getUser")
+    assert (m.how, m.function, m.start_line, m.end_line) == ("route", "UserController.get", 8, 11)
+    ctx = index.context_for("getUser")
+    assert "UserService.find" in {c.symbol for c in ctx.chunks}  # service.find() resolved by name
+    index.close()
