@@ -444,3 +444,17 @@ def test_fuzzed_openapi_documents_generate_or_raise_a_clear_error(seed_doc):
             except FaultNbError:
                 pass
     assert ok > 200
+
+
+@pytest.mark.slow
+def test_generated_scenarios_run_end_to_end(webapp):
+    """Generate from the running app, run through fault_nb's proxy: improved calls pass, fault's 422."""
+    runner = pytest.importorskip("fault_nb.scenarios.runner")
+    decisions = {}
+    for compat in (False, True):
+        scenarios = generate_scenarios(webapp.url + "/openapi.json", base_url=webapp.url, kinds=["latency"],
+                                       fault_compat=compat)
+        runs = runner.run_scenarios(scenarios, progress=False, seed=1).runs
+        row = runs[runs["operation_id"] == "read_user_users__user_id__get"].iloc[0]
+        decisions[compat] = (int(row["status"]), row["decision"])
+    assert decisions == {False: (200, "success"), True: (422, "failure")}
