@@ -247,6 +247,24 @@ class CodeIndex:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _repr_html_(self) -> str:
+        import html
+
+        s = self.stats
+        head = (f"<b>CodeIndex</b> {html.escape(str(self.source_dir))} ({html.escape(str(self.lang))}): "
+                f"{s.get('files_indexed', 0)} files, {s.get('chunks', 0)} chunks, {s.get('routes', 0)} routes")
+        rows = []
+        for opid, _, _ in self.endpoints[:200]:
+            m = self.handler_for(opid)
+            where = f"{m.file}:{m.start_line}-{m.end_line} {m.function}" if m.mapped else m.reason
+            how = m.how + (f" {m.score:.2f}" if m.how == "fuzzy" else "")
+            rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
+                opid, f"{m.method or ''} {m.path or ''}", where, how)) + "</tr>")
+        if not rows:
+            return f"<p>{head}</p>"
+        return (f"<p>{head}</p><table><thead><tr><th>operationId</th><th>request</th><th>handler</th>"
+                f"<th>how</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
     def __repr__(self) -> str:
         return (f"<CodeIndex {self.source_dir} lang={self.lang} files={len(self.files)} "
                 f"chunks={len(self.chunks)} routes={len(self.routes)}>")

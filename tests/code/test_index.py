@@ -62,6 +62,8 @@ def test_webapp_maps_every_operation_by_route(shared, fixtures_dir):
     assert index.stats["routes"] == 3 and index.stats["files_indexed"] == 1
     df = index.mapping()
     assert list(df["how"]) == ["route"] * 3
+    page = index._repr_html_()
+    assert page.count("<tr><td>") == 3 and "app.py:87-97 read_user" in page
     index.close()
 
 

@@ -219,6 +219,7 @@ def test_flask_blueprints(tmp_path):
     index.set_endpoints([("delUser", "DELETE", "http://x/users/{id}"), ("order", "GET", "/v2/orders/9"),
                          ("orders", "GET", "/v2/orders/")])
     assert index.handler_for("delUser").function == "user"
+    assert "/users/&lt;int:user_id&gt;" in index._repr_html_()  # route templates are escaped in HTML
     assert index.handler_for("order").function == "show"
     m = index.handler_for("orders")
     assert (m.function, m.file, m.start_line) == ("listing", "views/orders.py", 8)
