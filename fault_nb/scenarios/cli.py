@@ -56,6 +56,7 @@ def register(subparsers) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    import sys
     from pathlib import Path
 
     from .._io import atomic_write, safe_join
@@ -73,6 +74,8 @@ def _generate(args: argparse.Namespace) -> int:
     scenarios = generate_scenarios(spec, operations=args.operation, kinds=args.kind,
                                    fault_compat=args.fault_compat, base_url=args.base_url,
                                    load_scale=args.load_scale)
+    for note in scenarios.warnings:
+        print(f"fault-nb: note: {note}", file=sys.stderr)
     out = Path(args.scenario)
     if out.is_dir():
         groups = split_by_endpoint(scenarios)

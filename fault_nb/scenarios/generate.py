@@ -287,7 +287,9 @@ def generate_scenarios(spec: Any, *, operations: Iterable[str] | None = None, ki
 
     ``spec`` is a URL, a JSON/YAML file or a dict. See the module docstring for
     the two modes and the options. Returns validated scenario dicts
-    (write them with :func:`~fault_nb.scenarios.write_scenarios`).
+    (write them with :func:`~fault_nb.scenarios.write_scenarios`) in a
+    ``ScenarioList`` whose ``.warnings`` notes, e.g., a document served from
+    one address whose ``servers`` name another (pass ``base_url=``).
 
     >>> s = generate_scenarios("openapi.json", operations=["GET /users/{user_id}"], load_scale=0.2)  # doctest: +SKIP
     """
@@ -301,6 +303,12 @@ def generate_scenarios(spec: Any, *, operations: Iterable[str] | None = None, ki
         raise FaultNbError(f"load_scale must be a positive number, got {load_scale!r}")
     ops = _select(api, list(api.operations(trace_twice=fault_compat)), operations)
     out = ScenarioList()
+    served = _origin(api.url) if api.url else None
+    first = api.raw_server() if fault_compat else next(iter(api.servers()), None)
+    if served and first and base_url is None and _origin(first) != served:
+        # typical of FastAPI apps that hard-code servers=[...] but run elsewhere
+        out.warnings.append(f"{api.source}: $.servers[0].url: the calls go to {_origin(first)}, but the "
+                            f"document was served by {served}; pass base_url= (--base-url) if the app runs there")
     for op in ops:
         call, upstream, config, status, op_id = _calls(api, op, fault_compat=fault_compat, base_url=base_url)
         call = {**call, "meta": {"operation_id": op_id}}

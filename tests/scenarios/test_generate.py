@@ -273,6 +273,12 @@ def test_url_sources_over_real_http(spec_server, fixtures_dir):
     rel = generate_scenarios(spec_server + "/relative.json", kinds=["latency"])
     assert rel[0]["items"][0]["call"]["url"] == f"{spec_server}/api/"
     assert rel[0]["items"][0]["context"]["upstreams"] == [spec_server]
+    assert rel.warnings == []
+    elsewhere = generate_scenarios(spec_server + "/openapi.json", kinds=["latency"])
+    assert elsewhere.warnings == [
+        f"{spec_server}/openapi.json: $.servers[0].url: the calls go to http://localhost:9090, but the document "
+        f"was served by {spec_server}; pass base_url= (--base-url) if the app runs there"]
+    assert generate_scenarios(spec_server + "/openapi.json", kinds=["latency"], base_url=spec_server).warnings == []
     with pytest.raises(OpenAPIError, match="cannot fetch the document: .*404"):
         load_openapi(spec_server + "/missing.json")
 
