@@ -20,6 +20,30 @@ def _fence(text: str, lang: str = "") -> str:
     return f"{ticks}{lang}\n{body}{ticks}"
 
 
+_FENCED = re.compile(r"(^(`{3,}|~{3,})[^\n]*\n.*?^\2[ \t]*$)", re.S | re.M)
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def neutralize_html(markdown: str) -> str:
+    """Model-written Markdown with raw HTML disarmed (``<`` escaped outside code), so a report
+    rendered by GitHub, pandoc or a browser shows tags as text instead of running them.
+
+    >>> neutralize_html("a <script>x</script> `a<b`")
+    'a &lt;script>x&lt;/script> `a<b`'
+    """
+    out = []
+    for k, part in enumerate(_FENCED.split(markdown)):
+        if k % 3 == 1:  # a fenced block, kept verbatim
+            out.append(part)
+        elif k % 3 == 2:  # the fence marker captured by the inner group
+            continue
+        else:
+            out.append("".join(p if i % 2 else _TAG_START.sub("&lt;", p)
+                               for i, p in enumerate(_CODE_SPAN.split(part))))
+    return "".join(out)
+
+
 def _inline(text: Any) -> str:
     """One line of untrusted text, safe inside Markdown (no raw HTML, no line breaks)."""
     return html.escape(str(text or "").replace("\n", " ").strip(), quote=False)

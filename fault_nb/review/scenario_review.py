@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .._io import atomic_write
-from .evidence import _fault_label, _pct, is_idempotent
+from .evidence import _fault_label, _md, _pct, is_idempotent
 from .model import ScenarioReview
 from .prompts import PHASES, scenario_phase_messages
+from .render import neutralize_html
 
 OFFLINE_LABEL = "offline analysis from the numbers (no LLM)"
 DEFAULT_REPORT = "scenario-review-report.md"
@@ -142,7 +143,7 @@ def _offline_phases(facts: dict, role: str) -> dict[str, str]:
     t = ["## SLO deep dive", ""]
     if breaches:
         t += ["| endpoint | scenario | SLO | measured | threshold | margin |", "|---|---|---|---:|---:|---|"]
-        t += [f"| `{b['endpoint']}` | {b['scenario']} | {b['slo']} | {_f(b['measured'])}{b['unit']} | "
+        t += [f"| `{b['endpoint']}` | {_md(b['scenario'])} | {_md(b['slo'])} | {_f(b['measured'])}{b['unit']} | "
               f"{_f(b['threshold'])}{b['unit']} | {b['margin']} |" for b in breaches]
     else:
         t.append("No SLO was breached." if facts["slo_total"] else "The scenarios declared no SLO.")
@@ -268,7 +269,7 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
                 say(f"phase {i}/7: {title}")
                 reply = llm.chat(scenario_phase_messages(role, key, report_md, numbers, previous), cache=cache,
                                  purpose=f"scenario-review {key}")
-                text = reply.text.strip()
+                text = neutralize_html(reply.text.strip())
                 phases[key] = text
                 previous.append((title, text))
                 tokens[0] += reply.prompt_tokens

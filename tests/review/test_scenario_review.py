@@ -45,7 +45,8 @@ def test_bad_role(seed_results):
 def test_seven_chained_phases_with_llm(seed_results, llm_server, tmp_path):
     def handler(body):
         task = body["messages"][-1]["content"].split("## Task: ")[1].splitlines()[0]
-        return {"content": f"## {task}\n\nAnalysis of {task}."}
+        return {"content": f"## {task}\n\nAnalysis of {task}. <script>alert(1)</script> p95 < 300ms\n"
+                           "```html\n<b>code stays</b>\n```"}
 
     llm_server.handler = handler
     llm = LLMClient(base_url=llm_server.url, model="test-model", cache=ResponseCache(tmp_path / "c"))
@@ -64,6 +65,9 @@ def test_seven_chained_phases_with_llm(seed_results, llm_server, tmp_path):
     assert "LLM analysis by test-model" in text
     for _, title, _, _ in PHASES:
         assert f"Analysis of {title}." in text
+    # model output is untrusted: raw HTML disarmed outside code, code blocks untouched
+    assert "<script>" not in text and "&lt;script>" in text and "p95 < 300ms" in text
+    assert "<b>code stays</b>" in text
 
 
 def test_next_steps_are_runnable_commands(orders_results):
