@@ -17,7 +17,7 @@ from .parsing import captures, parse
 
 MAX_LINES = 80
 MAX_BYTES = 4000
-CHUNKER_VERSION = 7  # bump when chunks or extracted facts change: old manifests are rebuilt
+CHUNKER_VERSION = 8  # bump when chunks or extracted facts change: old manifests are rebuilt
 
 # node type -> kind, per grammar; containers hold methods that become their own chunks
 _DEFS: dict[str, dict[str, str]] = {
@@ -268,7 +268,9 @@ class _Builder:
         return (node.end_point[0] - node.start_point[0] + 1) > MAX_LINES or \
             (node.end_byte - node.start_byte) > MAX_BYTES
 
-    def definition(self, outer: Any, inner: Any, kind: str, name: str, parent=None, parent_sig="") -> None:
+    def definition(self, outer: Any, inner: Any, kind: str, name: str, parent=None, parent_sig="",
+                   lead: Any = None) -> None:
+        # lead: the first decorator of a TS/JS class member (a sibling node, not part of the method)
         if kind in _CONTAINERS:
             self.container(outer, inner, kind, name, parent, parent_sig)
             return
@@ -281,14 +283,14 @@ class _Builder:
             symbol, parent = (f"{rtype}.{name}", rtype) if rtype else (name, parent)
         body = _body(inner)
         if not self.too_big(outer) or body is None or body.named_child_count < 2:
-            self.emit(outer, outer, symbol, kind, parent=parent, parent_sig=parent_sig)
+            self.emit(lead or outer, outer, symbol, kind, parent=parent, parent_sig=parent_sig)
             return
-        self.split(outer, body, symbol, kind, parent, parent_sig)
+        self.split(outer, body, symbol, kind, parent, parent_sig, lead)
 
-    def split(self, outer: Any, body: Any, symbol: str, kind: str, parent, parent_sig) -> None:
+    def split(self, outer: Any, body: Any, symbol: str, kind: str, parent, parent_sig, lead: Any = None) -> None:
         groups: list[list[Any]] = []
         cur: list[Any] = []
-        cur_start = outer
+        cur_start = lead or outer
         for stmt in body.named_children:
             # the first part starts at the signature, later ones at their first statement
             if cur and (stmt.end_point[0] - cur_start.start_point[0] + 1 > MAX_LINES
@@ -300,7 +302,7 @@ class _Builder:
         if cur:
             groups.append(cur)
         for i, g in enumerate(groups):
-            start = outer if i == 0 else g[0]
+            start = (lead or outer) if i == 0 else g[0]
             end = outer if i == len(groups) - 1 else g[-1]
             self.emit(start, end, symbol, kind, parent=parent, parent_sig=parent_sig, part=i + 1,
                       defines=[symbol] if i == 0 else [])
@@ -319,21 +321,32 @@ class _Builder:
             self.emit(outer, outer, qual, kind, parent=parent, parent_sig=parent_sig)
             return
         # class header + attributes (up to the first method), then each member on its own
-        head_end = first_def.prev_named_sibling or body.children[0]
+        head_end = first_def.prev_named_sibling
+        while head_end is not None and head_end.type == "decorator":  # those lead the first method
+            head_end = head_end.prev_named_sibling
+        head_end = head_end or body.children[0]
         if head_end.start_byte < outer.start_byte:
             head_end = body.children[0] if body.children else outer
         self.emit(outer, head_end, qual, kind, parent=parent, parent_sig=parent_sig)
         pending: list[Any] = []
+        decorators: list[Any] = []
         for m, d in method_nodes:
-            if m.start_byte < first_def.start_byte:
+            if m.type == "decorator":  # TS/JS: belongs to the member that follows
+                decorators.append(m)
+                continue
+            if m.start_byte < first_def.start_byte and not decorators:
                 continue
             if d is None:
                 if m.type not in ("comment", "line_comment", "block_comment"):
+                    pending.extend(decorators)
                     pending.append(m)
+                decorators = []
                 continue
             self.members(pending, qual, kind, sig)
             pending = []
-            self.definition(m, d[0], d[1], d[2], parent=qual, parent_sig=sig)
+            self.definition(m, d[0], d[1], d[2], parent=qual, parent_sig=sig,
+                            lead=decorators[0] if decorators else None)
+            decorators = []
         self.members(pending, qual, kind, sig)
 
     def members(self, nodes: list[Any], qual: str, kind: str, sig: str) -> None:

@@ -92,7 +92,13 @@ def extract_route_facts(rel: str, grammar: str, root: Any) -> dict:
     if grammar == "python":
         return _python_facts(root)
     if grammar in _JS:
-        return _express_facts(root, grammar)
+        from .routes_extra import nest_facts
+
+        facts = _express_facts(root, grammar)
+        nest = nest_facts(root, _matches, grammar)
+        facts["routes"] += nest["routes"]
+        facts["global_prefix"] = nest["global_prefix"]
+        return facts
     if grammar == "go":
         from .routes_extra import go_facts
 
@@ -369,6 +375,8 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                     out.append((base + (pre or "") + own, note))
         return out
 
+    nest_prefixes = sorted({"/" + g.strip("/") for f in files.values()
+                            if (g := (f.get("routes") or {}).get("global_prefix"))})
     routes: list[Route] = []
     for rel, f in files.items():
         facts = f.get("routes") or {}
@@ -379,6 +387,9 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                 bases = prefixes(key, frozenset())
             elif not r["obj"]:  # the path is complete where it is declared (Spring, http.HandleFunc)
                 framework, bases = r.get("hint"), [("", "")]
+                if framework == "nest" and nest_prefixes:
+                    bases = [(p, "" if len(nest_prefixes) == 1 else "several setGlobalPrefix() calls")
+                             for p in nest_prefixes]
             else:
                 framework = r.get("hint") or _framework_from_imports(f)
                 bases = [("", f"object {r['obj']!r} could not be resolved; prefixes unknown")]

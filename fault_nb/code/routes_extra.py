@@ -134,3 +134,74 @@ def spring_facts(root: Any, matches) -> dict:
                        "start_line": method_node.start_point[0] + 1, "end_line": method_node.end_point[0] + 1,
                        "operation_id": None, "name": None, "hint": "spring"})
     return {"objects": {}, "routes": routes, "includes": []}
+
+
+_NEST = {"Get": "GET", "Post": "POST", "Put": "PUT", "Delete": "DELETE", "Patch": "PATCH",
+         "Options": "OPTIONS", "Head": "HEAD", "All": "ALL"}
+
+
+def _nest_decorator(node: Any) -> tuple[str, str | None] | None:
+    """(decorator name, path argument) of ``@Get(':id')`` / ``@Controller({path: 'x'})``."""
+    from .symbols import js_string
+
+    call = node.named_children[0] if node.named_children else None
+    if call is None:
+        return None
+    if call.type == "identifier":
+        return _t(call), ""
+    if call.type != "call_expression":
+        return None
+    fn = call.child_by_field_name("function")
+    args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+    path: str | None = ""
+    if args:
+        first = args[0]
+        path = js_string(first)
+        if first.type == "object":
+            path = ""
+            for pair in first.named_children:
+                if pair.type == "pair" and _t(pair.child_by_field_name("key")).strip("'\"") == "path":
+                    path = js_string(pair.child_by_field_name("value"))
+    return _t(fn), path
+
+
+def nest_facts(root: Any, matches, grammar: str) -> dict:
+    """NestJS controllers: ``@Controller('users')`` + ``@Get(':id')``; ``app.setGlobalPrefix('api')``."""
+    routes: list[dict] = []
+    global_prefix = None
+    for m in matches(grammar, "(call_expression function: (member_expression property: (property_identifier) @p) "
+                              "arguments: (arguments . (string) @s))", root):
+        if _t(m["p"][0]) == "setGlobalPrefix":
+            from .symbols import js_string
+
+            global_prefix = js_string(m["s"][0])
+    for m in matches(grammar, "(class_declaration name: (_) @name body: (class_body) @body) @cls", root):
+        cls = m["cls"][0]
+        decos = [c for c in cls.children if c.type == "decorator"]
+        if cls.parent is not None and cls.parent.type == "export_statement":
+            decos += [c for c in cls.parent.children if c.type == "decorator"]
+        prefix = None
+        for d in decos:
+            info = _nest_decorator(d)
+            if info and info[0] == "Controller":
+                prefix = info[1] or ""
+        if prefix is None:
+            continue
+        pending: list[Any] = []
+        for member in m["body"][0].named_children:
+            if member.type == "decorator":
+                pending.append(member)
+                continue
+            if member.type == "method_definition":
+                for d in pending:
+                    info = _nest_decorator(d)
+                    if info and info[0] in _NEST and info[1] is not None:
+                        path = "/" + "/".join(p.strip("/") for p in (prefix, info[1]) if p and p.strip("/"))
+                        routes.append({
+                            "obj": None, "methods": [_NEST[info[0]]], "path": path,
+                            "function": f"{_t(m['name'][0])}.{_t(member.child_by_field_name('name'))}",
+                            "start_line": pending[0].start_point[0] + 1, "end_line": member.end_point[0] + 1,
+                            "operation_id": None, "name": None, "hint": "nest",
+                        })
+            pending = []
+    return {"objects": {}, "routes": routes, "includes": [], "global_prefix": global_prefix}

@@ -121,3 +121,61 @@ def test_spring_controllers(tmp_path):
     ctx = index.context_for("getUser")
     assert "UserService.find" in {c.symbol for c in ctx.chunks}  # service.find() resolved by name
     index.close()
+
+
+def test_nestjs_controllers_with_global_prefix(tmp_path):
+    src = _tree(tmp_path / "nest", {
+        "src/main.ts": '''
+            import { NestFactory } from '@nestjs/core';
+            import { AppModule } from './app.module';
+
+            async function bootstrap() {
+              const app = await NestFactory.create(AppModule);
+              app.setGlobalPrefix('api');
+              await app.listen(3000);
+            }
+            bootstrap();
+            ''',
+        "src/users/users.controller.ts": '''
+            import { Controller, Get, Post, Param, Body } from '@nestjs/common';
+            import { UsersService } from './users.service';
+
+            @Controller('users')
+            export class UsersController {
+              constructor(private readonly users: UsersService) {}
+
+              @Get(':id')
+              findOne(@Param('id') id: string) {
+                return this.users.findOne(id);
+              }
+
+              @Post()
+              @HttpCode(201)
+              create(@Body() dto: CreateUserDto) {
+                return this.users.create(dto);
+              }
+            }
+            ''',
+        "src/users/users.service.ts": '''
+            export class UsersService {
+              findOne(id: string) { return fetch(`http://db/${id}`); }
+              create(dto: any) { return dto; }
+            }
+            ''',
+    })
+    index = index_source(src, progress=False)
+    got = {(r.method, r.path): (r.function, r.start_line, r.end_line) for r in index.routes}
+    assert got == {("GET", "/api/users/:id"): ("UsersController.findOne", 8, 11),
+                   ("POST", "/api/users"): ("UsersController.create", 13, 17)}
+    assert index.lang == "typescript"
+    # the decorators belong to the method's chunk, not to a stray "members" chunk
+    chunk = next(c for c in index.chunks if c.symbol == "UsersController.create")
+    assert (chunk.start_line, chunk.end_line) == (13, 17) and chunk.text.lstrip().startswith("@Post()")
+    assert not [c for c in index.chunks if c.kind == "class_members"]
+    index.set_endpoints([("getUser", "GET", "http://h/api/users/9")])
+    m = index.handler_for("getUser")
+    assert (m.how, m.framework, m.function) == ("route", "nest", "UsersController.findOne")
+    ctx = index.context_for("getUser")
+    assert ctx.chunks[0].symbol == "UsersController.findOne"
+    assert "UsersService.findOne" in {c.symbol for c in ctx.chunks}
+    index.close()
