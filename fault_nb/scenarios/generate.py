@@ -220,7 +220,7 @@ def _scale(duration: str, factor: float) -> str:
 
 
 def _calls(api: OpenAPI, op: Operation, *, fault_compat: bool, base_url: str | None):
-    """(call, upstream, config, expected status) for one operation."""
+    """(call, upstream, config, expected status, operation id) for one operation."""
     if fault_compat:
         base = base_url or api.raw_server() or "http://localhost"
         if not base_url and re.search(r"\{[^{}]*\}", base):
@@ -359,7 +359,11 @@ def endpoint_filename(url: str) -> str:
 
 
 def split_by_endpoint(scenarios: Iterable[dict]) -> dict[str, list[dict]]:
-    """Group scenarios per endpoint file name (unlike fault, the last endpoint is written too)."""
+    """Group scenarios per endpoint file name (unlike fault, the last endpoint is written too).
+
+    >>> list(split_by_endpoint(generate_scenarios("openapi.json")))  # doctest: +SKIP
+    ['root.yaml', 'users_.yaml', 'users_{user_id}.yaml']
+    """
     groups: dict[str, list[dict]] = {}
     for s in scenarios:
         url = s["items"][0]["call"]["url"] if s.get("items") else ""
