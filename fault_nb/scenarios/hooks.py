@@ -49,7 +49,7 @@ class Stage:
         self._latency_done: set[int] = set()
         self._blackholed: set[int] = set()
         self._chains = {id(f): f.chain(rng) for f in faults if isinstance(f, PacketLoss)}
-        self._pace = {id(f): 0.0 for f in faults if isinstance(f, Bandwidth)}
+        self._pace: dict[int, float | None] = {id(f): None for f in faults if isinstance(f, Bandwidth)}
         rates = [f.bytes_per_second for f in faults if isinstance(f, Bandwidth)]
         # small pieces under a bandwidth cap keep the flow smooth (about 20 per second)
         self.piece = min(CHUNK, max(256, min(rates) // 20)) if rates else CHUNK
@@ -96,7 +96,10 @@ class Stage:
                     return False
             elif isinstance(f, Bandwidth):
                 now = time.monotonic()
-                due = max(self._pace[id(f)], now) + nbytes / f.bytes_per_second
+                # a token bucket that starts empty and may bank 100 ms of late wake-ups, so a busy
+                # machine does not stretch the transfer beyond bytes / rate
+                pace = self._pace[id(f)]
+                due = (now if pace is None else max(pace, now - 0.1)) + nbytes / f.bytes_per_second
                 self._pace[id(f)] = due
                 self._event(f, bps=nbytes)
                 if due > now:
