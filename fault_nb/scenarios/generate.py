@@ -111,6 +111,8 @@ def _compat_body(api: OpenAPI, op: Operation) -> str | None:
     media = as_dict(body.get("content")).get("application/json")
     if not isinstance(media, dict):
         return None
+    # fault's serde_json maps are BTreeMaps (no preserve_order): object keys come out sorted,
+    # and the "first" entry of `examples` is the alphabetically first one
     if "example" in media:
         return compact_json(media["example"], sort_keys=True)
     examples = media.get("examples")
