@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 ROOT_ARGS = [sys.executable, "-m", "fault_nb.results.cli"]
 
