@@ -26,11 +26,12 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            try:
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-            except OSError:
-                pass
+        # mkstemp makes the file 0600; keep the old file's mode, or the umask default
+        try:
+            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+            os.chmod(tmp, mode)
+        except OSError:
+            pass
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -39,6 +40,12 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
             pass
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def safe_join(root: str | os.PathLike, relative: str | os.PathLike) -> Path:

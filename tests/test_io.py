@@ -1,0 +1,53 @@
+"""atomic_write and safe_join: the two guards every writer goes through."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from fault_nb._io import atomic_write, safe_join
+from fault_nb.errors import UnsafePathError
+
+
+def test_atomic_write_new_file_uses_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        p = atomic_write(tmp_path / "a" / "r.md", "x")
+    finally:
+        os.umask(old)
+    assert p.read_text() == "x"
+    assert stat.S_IMODE(p.stat().st_mode) == 0o644
+
+
+def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path):
+    p = tmp_path / "r.md"
+    p.write_text("old")
+    p.chmod(0o600)
+    atomic_write(p, b"new")
+    assert p.read_bytes() == b"new"
+    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+    assert [f.name for f in tmp_path.iterdir()] == ["r.md"]
+
+
+def test_atomic_write_failure_keeps_old_file(tmp_path):
+    p = tmp_path / "r.md"
+    p.write_text("precious")
+    with pytest.raises(TypeError):
+        atomic_write(p, 12345)  # not text nor bytes
+    assert p.read_text() == "precious"
+    assert [f.name for f in tmp_path.iterdir()] == ["r.md"]
+
+
+@pytest.mark.parametrize("bad", ["../x.py", "/etc/passwd", "a/../../x"])
+def test_safe_join_refuses_escapes(tmp_path, bad):
+    with pytest.raises(UnsafePathError):
+        safe_join(tmp_path, bad)
+
+
+def test_safe_join_refuses_symlink_escape(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "link").symlink_to(tmp_path)
+    with pytest.raises(UnsafePathError):
+        safe_join(tmp_path / "src", "link/outside.py")
+    assert safe_join(tmp_path / "src", "pkg/app.py") == (tmp_path / "src" / "pkg" / "app.py").resolve()
