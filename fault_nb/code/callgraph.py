@@ -48,6 +48,13 @@ class CallGraph:
                     short = n.rsplit(".", 1)[-1]
                     self.by_name[short].add((c.file, n))
         self._edges: dict[int, list[Edge]] = {}
+        # self.x / this.x field types, shared by every method of the class
+        self.fields: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+        for c in chunks:
+            owner = c.parent or (c.symbol if c.kind == "class" else None)
+            for k, v in c.var_types.items():
+                if owner and k.startswith(("self.", "this.")):
+                    self.fields[(c.file, owner)].setdefault(k, v)
 
     def lookup(self, file: str, name: str) -> list[int]:
         return self.by_file.get((file, name), [])
@@ -75,6 +82,11 @@ class CallGraph:
             hits = self.lookup(f, f"{chunk.parent}.{parts[1]}")
             if hits:
                 return hits, "method of the same class"
+            cls = self.fields.get((f, chunk.parent), {}).get(f"{head}.{parts[1]}")
+            if cls is not None and len(parts) >= 3:  # this.users.findOne() with users: UsersService
+                hits = self._method_of(chunk, cls, parts[2])
+                if hits:
+                    return hits, f"method of {cls}, the type of {head}.{parts[1]}"
         elif len(parts) == 1:
             hits = [i for i in self.lookup(f, head)]
             if hits:
@@ -87,13 +99,9 @@ class CallGraph:
         else:
             cls = chunk.var_types.get(head)
             if cls is not None:  # repo = UserRepo(db); repo.get(...) -> UserRepo.get
-                owner, how = self.resolve(chunk, cls, allow_by_name=False)
-                for i in owner:
-                    c = self.chunks[i]
-                    if c.kind == "class":
-                        hits = self.lookup(c.file, f"{c.symbol}.{parts[1]}")
-                        if hits:
-                            return hits, f"method of {cls} ({how})"
+                hits = self._method_of(chunk, cls, parts[1])
+                if hits:
+                    return hits, f"method of {cls}"
             # Class.method in this file, or module.attr / Class.method via an import
             hits = self.lookup(f, f"{head}.{parts[1]}")
             if hits:
@@ -111,6 +119,16 @@ class CallGraph:
                 file, full = next(iter(defs))
                 return self.lookup(file, full), "by name (receiver not resolved)"
         return [], ""
+
+    def _method_of(self, chunk: Chunk, cls: str, method: str) -> list[int]:
+        owner, _ = self.resolve(chunk, cls, allow_by_name=True)
+        for i in owner:
+            c = self.chunks[i]
+            if c.kind in ("class", "interface"):
+                hits = self.lookup(c.file, f"{c.symbol}.{method}")
+                if hits:
+                    return hits
+        return []
 
     def edges(self, idx: int) -> list[Edge]:
         if idx in self._edges:

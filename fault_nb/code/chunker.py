@@ -17,7 +17,7 @@ from .parsing import captures, parse
 
 MAX_LINES = 80
 MAX_BYTES = 4000
-CHUNKER_VERSION = 8  # bump when chunks or extracted facts change: old manifests are rebuilt
+CHUNKER_VERSION = 9  # bump when chunks or extracted facts change: old manifests are rebuilt
 
 # node type -> kind, per grammar; containers hold methods that become their own chunks
 _DEFS: dict[str, dict[str, str]] = {
@@ -62,12 +62,29 @@ _CALL_QUERIES = {
     "java": "(method_invocation) @call (object_creation_expression type: (_) @call)",
 }
 _CALL_QUERIES["typescript"] = _CALL_QUERIES["tsx"] = _CALL_QUERIES["javascript"]
-# Python: variables whose class is visible in the code (constructor call or annotation)
-_PY_VAR_TYPES = (
-    "(assignment left: (identifier) @var right: (call function: [(identifier) (attribute)] @cls))"
-    " (assignment left: (identifier) @var type: (type [(identifier) (attribute)] @cls))"
-    " (typed_parameter (identifier) @var type: (type [(identifier) (attribute)] @cls))"
-    " (typed_default_parameter name: (identifier) @var type: (type [(identifier) (attribute)] @cls))"
+# variables whose class is visible in the code (constructor call or annotation); ``self.x`` /
+# ``this.x`` fields are recorded as "self.x" / "this.x" and apply to the whole class
+_VAR_TYPES = {
+    "python": (
+        "(assignment left: (identifier) @var right: (call function: [(identifier) (attribute)] @cls))"
+        " (assignment left: (identifier) @var type: (type [(identifier) (attribute)] @cls))"
+        " (assignment left: (attribute object: (identifier) @self attribute: (identifier) @var)"
+        "  right: (call function: [(identifier) (attribute)] @cls))"
+        " (typed_parameter (identifier) @var type: (type [(identifier) (attribute)] @cls))"
+        " (typed_default_parameter name: (identifier) @var type: (type [(identifier) (attribute)] @cls))"
+    ),
+    "javascript": (
+        "(variable_declarator name: (identifier) @var value: (new_expression constructor: [(identifier) "
+        "(member_expression)] @cls))"
+        " (assignment_expression left: (member_expression object: (this) @self property: (property_identifier) @var)"
+        "  right: (new_expression constructor: [(identifier) (member_expression)] @cls))"
+    ),
+}
+_VAR_TYPES["typescript"] = _VAR_TYPES["tsx"] = _VAR_TYPES["javascript"] + (
+    " (variable_declarator name: (identifier) @var type: (type_annotation (type_identifier) @cls))"
+    " (required_parameter (accessibility_modifier) @self pattern: (identifier) @var"
+    "  type: (type_annotation (type_identifier) @cls))"
+    " (public_field_definition name: (property_identifier) @var type: (type_annotation (type_identifier) @cls)) @self"
 )
 _IMPORT_TYPES = {
     "python": {"import_statement", "import_from_statement", "future_import_statement"},
@@ -460,18 +477,22 @@ def _attach_names(chunks: list[Chunk], grammar: str, root: Any) -> None:
         r = refs.get(id(c), set())
         c.references = sorted(r - set(c.defines))
         c.calls = calls.get(id(c), [])
-    if grammar == "python":
+    if grammar in _VAR_TYPES:
         from tree_sitter import QueryCursor
 
         from .parsing import query
 
-        for _, m in QueryCursor(query(grammar, _PY_VAR_TYPES)).matches(root):
+        this = "self" if grammar == "python" else "this"
+        for _, m in QueryCursor(query(grammar, _VAR_TYPES[grammar])).matches(root):
             var, cls = m["var"][0], m["cls"][0]
+            if "self" in m and grammar == "python" and _text(m["self"][0]) != "self":
+                continue
             c = owner(var.start_byte)
-            name = cls.text.decode("utf-8", errors="replace")
+            name = _text(cls)
             # a class by convention starts upper-case; `x = make()` tells nothing
             if c is not None and name.rsplit(".", 1)[-1][:1].isupper():
-                c.var_types.setdefault(var.text.decode("utf-8", errors="replace"), name)
+                key = f"{this}.{_text(var)}" if "self" in m else _text(var)
+                c.var_types.setdefault(key, name)
 
 
 def _call_name(node: Any, grammar: str) -> str:

@@ -85,3 +85,28 @@ def test_calls_resolve_through_imports_classes_and_variable_types(tmp_path):
     assert {"UserRepo.fetch", "UserRepo._query", "engine, SessionLocal", "notify", "http"} <= {
         c.symbol for c in ctx.chunks}
     index.close()
+
+
+def test_self_fields_typed_in_init(tmp_path):
+    src = _tree(tmp_path / "svc", {
+        "svc.py": '''
+            from repo import UserRepo
+
+            class Service:
+                def __init__(self):
+                    self.repo = UserRepo()
+
+                def get(self, uid):
+                    return self.repo.fetch(uid)
+            ''',
+        "repo.py": '''
+            class UserRepo:
+                def fetch(self, uid):
+                    return uid
+            ''',
+    })
+    index = index_source(src, progress=False)
+    get = next(i for i, c in enumerate(index.chunks) if c.symbol == "Service.get")
+    reached = {index.chunks[i].symbol: why for i, (_, why, _) in index.graph.reach([get], depth=1).items()}
+    assert reached["UserRepo.fetch"] == "called as self.repo.fetch() (method of UserRepo, the type of self.repo)"
+    index.close()

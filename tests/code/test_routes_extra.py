@@ -177,5 +177,7 @@ def test_nestjs_controllers_with_global_prefix(tmp_path):
     assert (m.how, m.framework, m.function) == ("route", "nest", "UsersController.findOne")
     ctx = index.context_for("getUser")
     assert ctx.chunks[0].symbol == "UsersController.findOne"
-    assert "UsersService.findOne" in {c.symbol for c in ctx.chunks}
+    reasons = {c.symbol: c.reason for c in ctx.chunks}
+    assert reasons["UsersService.findOne"].startswith(
+        "called as this.users.findOne() (method of UsersService, the type of this.users")
     index.close()
