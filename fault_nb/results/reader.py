@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,12 +156,16 @@ def _node_size(node, loader) -> int:
     return n
 
 
+_ANCHOR = re.compile(r"(?:^|[\s\[\]{},])&", re.MULTILINE)
+
+
 def parse_yaml(text: str, file: str) -> Any:
     """yaml.safe_load with a bound on alias expansion (see MAX_ALIAS_NODES)."""
     import yaml
 
-    # An alias needs an anchor ('&'); without one the fast C loader is safe.
-    guarded = "&" in text
+    # An alias needs an anchor, and an anchor starts a token (after a space, a flow
+    # indicator or a line start); without one the fast C loader is safe.
+    guarded = _ANCHOR.search(text) is not None
     try:
         docs = list(yaml.load_all(text, Loader=_yaml_loader(guarded)))
     except _AliasBomb as exc:
