@@ -29,7 +29,8 @@ def load_results(path: str | os.PathLike) -> "Results":
 class Results:
     """One run of scenarios: fault's ScenariosResults with pandas views.
 
-    Construction only validates; frames are built on first access and cached.
+    Build it with :func:`load_results` or :meth:`from_dict` (both validate; the
+    constructor trusts its dict). Frames are built on first access and cached.
 
     >>> r = Results.from_dict({"start": 0, "end": 1, "results": []})
     >>> len(r.runs)
