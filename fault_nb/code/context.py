@@ -22,7 +22,7 @@ from .routes import HTTP_METHODS, Route, match_score, segments, url_path
 if TYPE_CHECKING:  # pragma: no cover
     from .index import CodeIndex
 
-FUZZY_THRESHOLD = 0.75
+FUZZY_THRESHOLD = 0.85  # 0.77 paired getUser with _getter in sqlalchemy: too loose
 _FENCE = {"python": "python", "javascript": "javascript", "typescript": "typescript", "go": "go",
           "rust": "rust", "java": "java"}
 
@@ -270,17 +270,29 @@ def match_handler(index: "CodeIndex", opid: str) -> HandlerMatch:
     # fuzzy: only above a threshold, and said so
     target = _norm(opid)
     best_score, best = 0.0, None
+    sm = difflib.SequenceMatcher(None, "", target)  # target as seq2: its index is built once
+
+    def score(cand: str) -> float:
+        sm.set_seq1(_norm(cand))
+        # cheap upper bounds first: most of a big repo is far from the operationId
+        if sm.real_quick_ratio() <= best_score or sm.quick_ratio() <= best_score:
+            return 0.0
+        return sm.ratio()
+
     for r in routes:
         if method and r.method not in (method, "ALL"):
             continue
         for cand in (r.function, f"{r.function}{r.path}", f"{r.method}{r.path}"):
-            s = difflib.SequenceMatcher(None, target, _norm(cand)).ratio()
+            s = score(cand)
             if s > best_score:
                 best_score, best = s, ("route", r)
     if not routes:
+        seen: set[str] = set()
         for c in index.chunks:
-            if c.kind in ("function", "method"):
-                s = difflib.SequenceMatcher(None, target, _norm(c.symbol.rsplit(".", 1)[-1])).ratio()
+            name = c.symbol.rsplit(".", 1)[-1]
+            if c.kind in ("function", "method") and name not in seen:
+                seen.add(name)
+                s = score(name)
                 if s > best_score:
                     best_score, best = s, ("chunk", c)
     if best is not None and best_score >= FUZZY_THRESHOLD:
@@ -307,7 +319,7 @@ def match_handler(index: "CodeIndex", opid: str) -> HandlerMatch:
 # ---------------------------------------------------------------- context
 
 def build_context(index: "CodeIndex", opid: str, budget: int) -> EndpointContext:
-    h = match_handler(index, opid)
+    h = index.handler_for(opid)
     chunks = index.chunks
     picked: list[ContextChunk] = []
     dropped: list[ContextChunk] = []

@@ -77,6 +77,7 @@ class CodeIndex:
         self._endpoints: list[tuple[str, str, str]] | None = None
         self._by_id: dict[str, int] = {}
         self._graph = None
+        self._matches: dict[str, HandlerMatch] = {}
         self._store_ready = False
         # review_all() asks for contexts from worker threads: store and graph are built once
         self._lock = threading.RLock()
@@ -189,6 +190,7 @@ class CodeIndex:
         self._table = ModuleTable(list(self.files))
         self.routes = resolve_routes(self.files, self._table)
         self._graph = None
+        self._matches = {}
 
     def _sync_store(self, to_embed: list[str], stale_ids: list[str], recreate: bool) -> int:
         store = self.store
@@ -278,6 +280,7 @@ class CodeIndex:
         from .context import endpoints_from
 
         self._endpoints = endpoints_from(endpoints)
+        self._matches = {}
         return self
 
     @property
@@ -298,7 +301,10 @@ class CodeIndex:
         >>> index.handler_for("index__get").how  # doctest: +SKIP
         'route'
         """
-        return match_handler(self, operation_id)
+        cached = self._matches.get(operation_id)
+        if cached is None:
+            cached = self._matches[operation_id] = match_handler(self, operation_id)
+        return cached
 
     def mapping(self) -> Any:
         """A DataFrame with one row per endpoint and the handler it maps to."""
