@@ -60,6 +60,12 @@ class ContextChunk:
     text: str
     reason: str
     score: float
+    enclosing: str = ""  # signature of the enclosing class/impl, when the chunk is a member
+
+    @classmethod
+    def of(cls, c: Any, reason: str, score: float) -> "ContextChunk":
+        return cls(c.file, c.start_line, c.end_line, c.symbol, c.kind, c.text, reason, score,
+                   c.parent_signature if c.parent else "")
 
 
 @dataclass
@@ -110,7 +116,9 @@ def _render(c: ContextChunk) -> str:
     span = f"line {c.start_line}" if c.start_line == c.end_line else f"lines {c.start_line}-{c.end_line}"
     longest = max((len(m) for m in re.findall(r"`+", c.text)), default=0)
     ticks = "`" * max(3, longest + 1)  # a fence the code itself cannot close
-    return f"### {c.file} {span}: {c.symbol} ({c.kind}; {c.reason})\n{ticks}{fence}\n{c.text.rstrip()}\n{ticks}"
+    inside = f"; in `{c.enclosing.rstrip('{:').strip()}`" if c.enclosing else ""
+    return (f"### {c.file} {span}: {c.symbol} ({c.kind}{inside}; {c.reason})\n"
+            f"{ticks}{fence}\n{c.text.rstrip()}\n{ticks}")
 
 
 # ---------------------------------------------------------------- endpoints
@@ -359,7 +367,7 @@ def build_context(index: "CodeIndex", opid: str, budget: int) -> EndpointContext
         for i in handler_idx:
             c = chunks[i]
             taken.add(i)
-            add(ContextChunk(c.file, c.start_line, c.end_line, c.symbol, c.kind, c.text, "handler", 1.0),
+            add(ContextChunk.of(c, "handler", 1.0),
                 force=True)
         for i, c in enumerate(chunks):  # the file's imports: what the handler's names are
             if c.file == h.file and c.kind == "imports" and i not in taken:
@@ -373,7 +381,7 @@ def build_context(index: "CodeIndex", opid: str, budget: int) -> EndpointContext
             continue
         c = chunks[i]
         taken.add(i)
-        add(ContextChunk(c.file, c.start_line, c.end_line, c.symbol, c.kind, c.text, why, round(score, 3)))
+        add(ContextChunk.of(c, why, round(score, 3)))
 
     query = " ".join(filter(None, [h.operation_id, h.method, h.path, h.function]))
     if handler_idx:
@@ -387,6 +395,5 @@ def build_context(index: "CodeIndex", opid: str, budget: int) -> EndpointContext
             if i in taken:
                 continue
             taken.add(i)
-            add(ContextChunk(c.file, c.start_line, c.end_line, c.symbol, c.kind, c.text,
-                             f"related (hybrid search rank {rank + 1})", round(0.3 / (1 + rank), 3)))
+            add(ContextChunk.of(c, f"related (hybrid search rank {rank + 1})", round(0.3 / (1 + rank), 3)))
     return EndpointContext(h, picked, used, budget, dropped)

@@ -81,6 +81,8 @@ def test_calls_resolve_through_imports_classes_and_variable_types(tmp_path):
     assert "http" in reached  # the module-level HTTP client notify() uses
     assert "UserRepo.unrelated" not in reached
     ctx = index.context_for("read_users__uid__get")
+    assert "app/repo.py lines 4-5: UserRepo.fetch (method; in `class UserRepo`; called as repo.fetch()" \
+        in ctx.to_prompt()  # a method shows the class it belongs to
     assert [c.symbol for c in ctx.chunks[:1]] == ["read"]
     assert {"UserRepo.fetch", "UserRepo._query", "engine, SessionLocal", "notify", "http"} <= {
         c.symbol for c in ctx.chunks}
