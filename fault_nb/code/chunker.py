@@ -17,7 +17,7 @@ from .parsing import captures, parse
 
 MAX_LINES = 80
 MAX_BYTES = 4000
-CHUNKER_VERSION = 9  # bump when chunks or extracted facts change: old manifests are rebuilt
+CHUNKER_VERSION = 10  # bump when chunks or extracted facts change: old manifests are rebuilt
 
 # node type -> kind, per grammar; containers hold methods that become their own chunks
 _DEFS: dict[str, dict[str, str]] = {
@@ -37,6 +37,7 @@ _DEFS["typescript"] = {**_DEFS["javascript"], "abstract_class_declaration": "cla
                        "interface_declaration": "interface", "type_alias_declaration": "type",
                        "enum_declaration": "enum", "function_signature": "function"}
 _DEFS["tsx"] = _DEFS["typescript"]
+_LEADING = {"decorator", "attribute_item"}
 _CONTAINERS = {"class", "interface", "enum", "impl", "trait", "module_block"}
 
 # free identifiers only: attribute/field names are covered by the call names
@@ -339,7 +340,7 @@ class _Builder:
             return
         # class header + attributes (up to the first method), then each member on its own
         head_end = first_def.prev_named_sibling
-        while head_end is not None and head_end.type == "decorator":  # those lead the first method
+        while head_end is not None and head_end.type in _LEADING:  # those lead the first method
             head_end = head_end.prev_named_sibling
         head_end = head_end or body.children[0]
         if head_end.start_byte < outer.start_byte:
@@ -348,7 +349,7 @@ class _Builder:
         pending: list[Any] = []
         decorators: list[Any] = []
         for m, d in method_nodes:
-            if m.type == "decorator":  # TS/JS: belongs to the member that follows
+            if m.type in _LEADING:  # TS/JS decorator, Rust attribute: belongs to the member that follows
                 decorators.append(m)
                 continue
             if m.start_byte < first_def.start_byte and not decorators:
@@ -373,15 +374,23 @@ class _Builder:
 
     def sequence(self, nodes: list[Any], parent=None, parent_sig="") -> None:
         pending: list[Any] = []
+        attrs: list[Any] = []  # Rust #[...] attributes lead the item that follows
         for node in nodes:
+            if node.type in _LEADING:
+                attrs.append(node)
+                continue
             info = _def_info(node, self.grammar)
             if info is None:
+                pending.extend(attrs)
+                attrs = []
                 pending.append(node)
                 continue
             self.module(pending, parent_sig)
             pending = []
-            self.definition(node, info[0], info[1], info[2], parent=parent, parent_sig=parent_sig)
-        self.module(pending, parent_sig)
+            self.definition(node, info[0], info[1], info[2], parent=parent, parent_sig=parent_sig,
+                            lead=attrs[0] if attrs else None)
+            attrs = []
+        self.module(pending + attrs, parent_sig)
 
     def module(self, nodes: list[Any], parent_sig="") -> None:
         nodes = [n for n in nodes if n.type not in ("comment", "line_comment", "block_comment")]

@@ -107,6 +107,10 @@ def extract_route_facts(rel: str, grammar: str, root: Any) -> dict:
         from .routes_extra import spring_facts
 
         return spring_facts(root, _matches)
+    if grammar == "rust":
+        from .routes_extra import rust_facts
+
+        return rust_facts(root, _matches)
     return {"objects": {}, "routes": [], "includes": []}
 
 

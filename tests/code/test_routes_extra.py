@@ -181,3 +181,70 @@ def test_nestjs_controllers_with_global_prefix(tmp_path):
     assert reasons["UsersService.findOne"].startswith(
         "called as this.users.findOne() (method of UsersService, the type of this.users")
     index.close()
+
+
+def test_rust_actix_and_axum(tmp_path):
+    src = _tree(tmp_path / "rs", {
+        "src/actix_app.rs": '''
+            use actix_web::{get, post, web, App, HttpResponse, Responder};
+
+            #[get("/{id}")]
+            async fn get_user(path: web::Path<u32>) -> impl Responder {
+                HttpResponse::Ok().body(load(path.into_inner()))
+            }
+
+            #[post("/login")]
+            async fn login() -> impl Responder {
+                HttpResponse::Ok()
+            }
+
+            pub fn config(cfg: &mut web::ServiceConfig) {
+                cfg.service(web::scope("/users").service(get_user)).service(login);
+            }
+            ''',
+        "src/axum_app.rs": '''
+            use axum::{routing::{get, post}, Router};
+
+            pub fn app() -> Router {
+                Router::new()
+                    .route("/health", get(|| async { "ok" }))
+                    .nest("/api", api())
+            }
+
+            fn api() -> Router {
+                Router::new().route("/items/:id", get(handlers::show).post(create_item))
+            }
+
+            async fn create_item() -> &'static str {
+                "created"
+            }
+            ''',
+        "src/handlers.rs": '''
+            pub async fn show() -> &'static str {
+                "item"
+            }
+            ''',
+    })
+    index = index_source(src, progress=False)
+    got = {(r.method, r.path): (r.function, r.framework) for r in index.routes}
+    assert got == {
+        ("GET", "/users/{id}"): ("get_user", "actix"),
+        ("POST", "/login"): ("login", "actix"),
+        ("GET", "/health"): ('route("/health").get', "axum"),
+        ("GET", "/api/items/:id"): ("handlers.show", "axum"),
+        ("POST", "/api/items/:id"): ("create_item", "axum"),
+    }
+    index.set_endpoints([("getUser", "GET", "/users/3"), ("health", "GET", "/health"),
+                         ("show", "GET", "/api/items/1"), ("create", "POST", "/api/items/{id}")])
+    m = index.handler_for("getUser")
+    assert (m.file, m.function, m.start_line, m.end_line) == ("src/actix_app.rs", "get_user", 3, 6)
+    chunk = next(c for c in index.chunks if c.symbol == "get_user")
+    assert chunk.start_line == 3 and chunk.text.startswith('#[get("/{id}")]')  # the attribute leads its fn
+    m = index.handler_for("health")
+    assert (m.file, m.start_line, m.end_line) == ("src/axum_app.rs", 5, 5)
+    m = index.handler_for("show")
+    assert (m.file, m.function) == ("src/handlers.rs", "show")
+    m = index.handler_for("create")
+    assert (m.file, m.function, m.start_line) == ("src/axum_app.rs", "create_item", 13)
+    assert index.lang == "rust"
+    index.close()
