@@ -110,6 +110,10 @@ class CallGraph:
             if target is not None:
                 key = parts[1] if tname is None else f"{tname}.{parts[1]}"
                 hits = self.lookup(target, key)
+                if not hits and tname == "default":
+                    # CommonJS: `const svc = require('./svc')` with `module.exports = { find }`
+                    exports = (self.files.get(target) or {}).get("exports") or {}
+                    hits = self.lookup(target, exports.get(parts[1], parts[1])) if parts[1] in exports else []
                 if hits:
                     return hits, f"imported from {target}"
         if allow_by_name:

@@ -112,3 +112,43 @@ def test_self_fields_typed_in_init(tmp_path):
     reached = {index.chunks[i].symbol: why for i, (_, why, _) in index.graph.reach([get], depth=1).items()}
     assert reached["UserRepo.fetch"] == "called as self.repo.fetch() (method of UserRepo, the type of self.repo)"
     index.close()
+
+
+def test_commonjs_module_objects_and_es_imports(tmp_path):
+    src = _tree(tmp_path / "js", {
+        "routes.js": '''
+            const svc = require('./services/users');
+            import { audit } from './audit.js';
+            const router = require('express').Router();
+
+            router.get('/users/:id', async (req, res) => {
+              audit(req);
+              res.json(await svc.findUser(req.params.id));
+            });
+            module.exports = router;
+            ''',
+        "services/users.js": '''
+            const http = require('axios');
+
+            async function findUser(id) {
+              return (await http.get(`http://users/${id}`)).data;
+            }
+
+            function unused() {}
+
+            module.exports = { findUser, unused };
+            ''',
+        "audit.js": '''
+            export function audit(req) {
+              console.log(req.url);
+            }
+            ''',
+    })
+    index = index_source(src, progress=False)
+    index.set_endpoints([("getUser", "GET", "/users/1")])
+    ctx = index.context_for("getUser")
+    reasons = {c.symbol: c.reason for c in ctx.chunks}
+    assert reasons["findUser"] == "called as svc.findUser() (imported from services/users.js)"
+    assert reasons["audit"] == "called as audit() (imported from audit.js)"
+    assert not reasons.get("unused", "").startswith("called")
+    index.close()
