@@ -6,7 +6,8 @@
 """
 from __future__ import annotations
 
-from ._serde import dumps_results, dumps_results_yaml
+from ._serde import dumps_results
+from ._yaml import dumps_results_yaml
 from .model import Results, load_results
 
 __all__ = ["Results", "dumps_results", "dumps_results_yaml", "load_results"]

@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ._serde import dumps_yaml
+from ._yaml import dumps_yaml
 
 _VS = "\ufe0f"
 _LEFT, _RIGHT, _BOTH = "\u2b05" + _VS, "\u27a1" + _VS, "\u2194" + _VS

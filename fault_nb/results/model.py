@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .._io import atomic_write
-from ._serde import dumps_results, dumps_results_yaml
+from ._serde import dumps_results
+from ._yaml import dumps_results_yaml
 from .reader import load_data, validate
 from .report import _NOW, _end_time
 

@@ -98,27 +98,11 @@ def parse_json(text: str, file: str) -> tuple[Any, bool]:
 def _yaml_loader(guarded: bool):
     import yaml
 
+    from ._yaml import serde_like_loader
+
     base = yaml.SafeLoader if guarded else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class Loader(base):  # type: ignore[misc, valid-type]
-        pass
-
-    import re
-
-    # serde_yaml reads YAML 1.2: no timestamps, and yes/no/on/off stay strings.
-    Loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in rules
-                if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-        for first, rules in base.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-    # serde_yaml writes floats the ryu way (1e16, 1e-7) that YAML 1.1 reads as strings.
-    Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:float",
-        re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
-        list("-+0123456789."),
-    )
+    # scalars resolve as serde_yaml reads them: yes/no, dates, 017, 1_000 stay strings
+    Loader = serde_like_loader(base)
     if guarded:
         def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from fault_nb.results import dumps_results, load_results
-from fault_nb.results._serde import dumps_json, dumps_yaml, ryu_f64
+from fault_nb.results._serde import dumps_json, ryu_f64
+from fault_nb.results._yaml import dumps_yaml
 
 FIXTURES = ["seed_app", "edge_cases", "edge_empty"]
 
@@ -77,11 +78,41 @@ def test_yaml_round_trip(fixtures_dir, tmp_path, name):
 
 def test_yaml_style():
     text = dumps_yaml({"items": [{"call": {"method": "GET", "body": '{"a":1}'}, "n": "123", "e": ""}],
-                       "f": 1e16, "t": "yes", "x": {}})
+                       "f": 1e16, "t": "yes", "x": {}, "l": [[1, 2], []], "m": "a\nb\n"})
     assert text == (
-        "items:\n- call:\n    method: GET\n    body: '{\"a\":1}'\n  'n': '123'\n  e: ''\n"
-        "f: 1e16\nt: 'yes'\nx: {}\n"
+        "items:\n- call:\n    method: GET\n    body: '{\"a\":1}'\n  n: '123'\n  e: ''\n"
+        "f: 1e16\nt: yes\nx: {}\nl:\n- - 1\n  - 2\n- []\nm: |\n  a\n  b\n"
     )
+
+
+FORMS = [
+    ("yes", "yes"), ("n", "n"), ("017", "017"), ("1_000", "1_000"), ("1:20", "1:20"),
+    ("2025-06-16", "2025-06-16"), ("inf", "inf"), ("1e400", "1e400"), ("-", "'-'"), ("-x", "-x"),
+    ("a#b", "a#b"), ("it's", "it's"), ("nbsp\u00a0", "nbsp\u00a0"),
+    ("http://x:8080/a?b=1&c=2#f", "http://x:8080/a?b=1&c=2#f"),
+    ("1e3", "'1e3'"), ("0x1F", "'0x1F'"), ("-0o17", "'-0o17'"), ("+5", "'+5'"), ("1.", "'1.'"),
+    (".5", "'.5'"), (".inf", "'.inf'"), ("-.Inf", "'-.Inf'"), (".NaN", "'.NaN'"), ("null", "'null'"),
+    ("~", "'~'"), ("True", "'True'"), ("", "''"), ("a: b", "'a: b'"), ("x:", "'x:'"), ("- x", "'- x'"),
+    ("a #b", "'a #b'"), ("--- x", "'--- x'"), ("'q'", "'''q'''"), ("*a", "'*a'"), (" lead", "' lead'"),
+    ("trail ", "'trail '"),
+    ("tab\there", '"tab\\there"'), ("\U0001f3af emoji", '"\\U0001F3AF emoji"'), ("cr\r", '"cr\\r"'),
+    ("del\x7f", '"del\\x7F"'), ("nel\x85", '"nel\\N"'), ("\ufeffbom", '"\\uFEFFbom"'),
+    ('q"\x01', '"q\\"\\x01"'), ("a \nb", '"a \\nb"'),
+]
+
+
+@pytest.mark.parametrize("text, form", FORMS)
+def test_yaml_string_forms_follow_serde_yaml(text, form):
+    assert dumps_yaml({"k": text}) == f"k: {form}\n"
+
+
+@pytest.mark.parametrize("text, block", [
+    ("a\nb", "|-\n  a\n  b"), ("a\n", "|\n  a"), ("a\n\n", "|+\n  a\n"), ("\n", "|2+\n"),
+    (" a\nb", "|2-\n   a\n  b"), ("a\n\nb", "|-\n  a\n\n  b"),
+])
+def test_yaml_literal_blocks(text, block):
+    assert dumps_yaml({"k": text, "z": 1}) == f"k: {block}\nz: 1\n"
+    assert dumps_yaml([text]) == f"- {block}\n"
 
 
 WEIRD = ["", " ", "a b", " lead", "trail ", "a: b", "a #b", "a#b", "#c", "- x", "-x", "-", "?", "? x", ":",
@@ -93,13 +124,18 @@ WEIRD = ["", " ", "a b", " lead", "trail ", "a: b", "a #b", "a#b", "#c", "- x", 
          '{"name":""}', "\u2028ls", "\ufeffbom", "nbsp\u00a0", "a\"b", "it's"]
 
 
-@pytest.mark.parametrize("text", WEIRD)
+@pytest.mark.parametrize("text", WEIRD + [t for t, _ in FORMS])
 def test_yaml_strings_read_back_identically(text):
-    import yaml
-
     from fault_nb.results.reader import parse_yaml
 
-    doc = {text: text, "l": [text, {"k": text}]}
-    out = dumps_yaml(doc)
-    assert parse_yaml(out, "x.yaml") == doc
-    assert yaml.safe_load(out) == doc  # plain PyYAML (YAML 1.1) too
+    doc = {text: text, "l": [text, {"k": text}], "n": {"deep": [[text]]}}
+    assert parse_yaml(dumps_yaml(doc), "x.yaml") == doc
+
+
+def test_yaml_numbers_read_back():
+    from fault_nb.results.reader import parse_yaml
+
+    doc = {"i": [0, -1, 2**70, 17], "f": [0.5, 1e16, 1e-7, -0.0, 1.5e300], "b": [True, False], "z": None}
+    assert parse_yaml(dumps_yaml(doc), "x.yaml") == doc
+    assert parse_yaml("a: 0x1F\nb: -0o17\nc: 017\nd: 1e400\ne: .inf\nf: 00\ng: yes\n", "x.yaml") == {
+        "a": 31, "b": -15, "c": "017", "d": "1e400", "e": float("inf"), "f": "00", "g": "yes"}
