@@ -195,3 +195,14 @@ def test_repr_markdown(seed):
     seed_md = seed._repr_markdown_()
     assert "6 scenarios, 13 items, 63 requests" in seed_md
     assert seed_md.count("\n| ") == 14
+
+
+def test_repr_is_compact_for_big_runs():
+    item = {"call": {"method": "GET", "url": "http://x/"}, "context": {"upstreams": [], "faults": []}}
+    ir = {"target": {"address": "http://x/"}, "results": [], "requests_count": 0, "failure_counts": 0,
+          "total_time": {"secs": 0, "nanos": 0}}
+    results = Results.from_dict({"start": 1, "end": 2, "results": [
+        {"scenario": {"title": f"s{i}", "items": [item] * 5}, "results": [ir] * 5} for i in range(10)]})
+    html = results._repr_html_()
+    assert html.count("<tr>") == 41 and "and 10 more items" in html
+    assert "and 10 more items" in results._repr_markdown_()
