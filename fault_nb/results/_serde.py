@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 _json_str = json.encoder.encode_basestring  # escapes exactly what serde_json escapes
