@@ -109,6 +109,7 @@ def lab(browser_env):
         yield server
     finally:
         server.stop()
+        (ARTIFACTS / "jupyterlab.log").write_text(server.log())  # for diagnosing a failed run
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,7 @@ def voila(browser_env):
         yield server
     finally:
         server.stop()
+        (ARTIFACTS / "voila.log").write_text(server.log())
 
 
 @pytest.fixture(scope="module")

@@ -35,3 +35,23 @@ def test_voila_renders_the_explorer(voila, page):
         page.screenshot(path=str(ARTIFACTS / "voila-page.png"))
         if explorer.count():
             explorer.screenshot(path=str(ARTIFACTS / "voila-explorer.png"))
+
+
+@pytest.mark.slow
+def test_voila_review_dashboard(voila, page):
+    """Notebook 02 as a Voilà dashboard: the ReviewPanel reviews an endpoint in the browser."""
+    page.goto(f"{voila.url}/voila/render/02-code-review.ipynb?token={voila.token}", timeout=240_000)
+    panel = page.locator(".fnb-review-panel")
+    try:
+        panel.wait_for(timeout=240_000)
+        picker = panel.locator("select").first
+        options = picker.evaluate("s => Array.from(s.options).map(o => o.textContent)")
+        picker.select_option(index=next(i for i, o in enumerate(options) if o.startswith("create_user_users__post")))
+        panel.locator("button.fnb-review").click()
+        panel.locator(".fnb-diffviewer .fnb-line.fnb-add").first.wait_for(timeout=60_000)
+        assert panel.locator(".fnb-diffviewer .fnb-suggestion").count() >= 1
+        assert "Offline rules reviewer" in panel.inner_text()
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "voila-02-page.png"))
+        if panel.count():
+            panel.screenshot(path=str(ARTIFACTS / "voila-review-panel.png"))
