@@ -120,23 +120,26 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
     spans = (pd.DataFrame({"si": runs["scenario_idx"], "ii": runs["item_idx"], "t0": runs[x], "t1": end,
                            "faults": runs["fault_types"]})
              .groupby(["si", "ii"], sort=True).agg(t0=("t0", "min"), t1=("t1", "max"), faults=("faults", "first")))
+    if results is not None:
+        from .results.frames import fault_schedules
+
+        schedules = fault_schedules(results.raw)
+    else:
+        schedules = runs.attrs.get("fault_schedules") or {}
     out = []
     for (si, ii), t0, t1, faults in zip(spans.index, spans["t0"], spans["t1"], spans["faults"]):
         if not isinstance(faults, (tuple, list)) or not faults:
             continue
         item_spans = [(t0, t1, "+".join(str(f) for f in faults))]
-        if results is not None:
-            item = results.raw["results"][si]["scenario"]["items"][ii]
-            strat = item["context"].get("strategy") or {}
-            configured = item["context"].get("faults") or []
-            if strat.get("mode") == "load" and any(f.get("period") for f in configured):
-                secs = parse_duration(str(strat.get("duration", ""))) or 0.0
-                origin = t0 - pd.Timedelta(milliseconds=100)  # the schedule starts 100 ms before the clients
-                item_spans = []
-                for f in configured:
-                    frac = period_fractions(f.get("period"), secs) or (0.0, 1.0)
-                    item_spans.append((origin + pd.Timedelta(seconds=frac[0] * secs),
-                                       origin + pd.Timedelta(seconds=frac[1] * secs), str(f.get("type"))))
+        sched = schedules.get(f"{int(si)}.{int(ii)}")
+        if sched is not None:
+            secs = parse_duration(sched["duration"]) or 0.0
+            origin = t0 - pd.Timedelta(milliseconds=100)  # the schedule starts 100 ms before the clients
+            item_spans = []
+            for kind, period in sched["faults"]:
+                frac = period_fractions(period, secs) or (0.0, 1.0)
+                item_spans.append((origin + pd.Timedelta(seconds=frac[0] * secs),
+                                   origin + pd.Timedelta(seconds=frac[1] * secs), kind))
         for a, b, label in item_spans:
             out.append({"x0": a, "x1": b, "label": label, "name": f"{int(si)}.{int(ii)} {label}",
                         "scenario_idx": int(si)})
@@ -168,9 +171,10 @@ def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_
                      title: str | None = "Latency over time") -> "go.Figure":
     """Latency of every request over time, with the fault windows shaded.
 
-    Each item that ran with faults gets a shaded span over its requests; pass
-    ``results=`` to narrow load items to the fault periods they were configured
-    with (fractions of the load duration, as fault schedules them). Past
+    Each item that ran with faults gets a shaded span over its requests; load
+    items whose faults have a ``period`` get one span per fault, placed as fault
+    schedules it (fractions of the load duration). The schedules come from
+    ``results=`` or from ``runs.attrs`` (set by ``Results.runs``). Past
     ``MAX_WINDOWS`` spans, consecutive spans of a scenario are merged.
     Errored and timed-out requests are drawn as crosses.
 

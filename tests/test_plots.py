@@ -66,7 +66,10 @@ def test_latency_timeline_marks_failed_requests(seed):
     symbols = [s for t in fig.data for s in t.marker.symbol]
     bad = int((seed.runs.errored | seed.runs.timed_out)[seed.runs.total_time_ms.notna()].sum())
     assert symbols.count("x") == bad > 0
-    assert len(fig.layout.shapes) == 13  # without results=: one window per item with faults
+    assert len(fig.layout.shapes) == 15  # the schedules travel in runs.attrs
+    plain = seed.runs.copy()
+    plain.attrs = {}
+    assert len(plots.latency_timeline(plain).layout.shapes) == 13  # one window per item with faults
 
 
 def test_error_rates(seed):

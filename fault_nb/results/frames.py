@@ -187,7 +187,25 @@ def build_runs(data: dict):
         cols[name] = arr
     for name in ("operation_id", "decision"):
         cols[name] = np.asarray(cols[name], dtype=object)
-    return _frame(cols, RUNS_COLUMNS)
+    frame = _frame(cols, RUNS_COLUMNS)
+    frame.attrs["fault_schedules"] = fault_schedules(data)
+    return frame
+
+
+def fault_schedules(data: dict) -> dict[str, dict]:
+    """Load items whose faults have a ``period``: ``{"si.ii": {"duration", "faults": [(type, period)]}}``.
+
+    Kept in ``runs.attrs`` so a timeline can shade the configured windows from the
+    runs frame alone (the rows only carry fault types).
+    """
+    out = {}
+    for si, _scen, ii, item, _ir in _iter_items(data):
+        strat = item["context"].get("strategy") or {}
+        faults = item["context"].get("faults") or []
+        if strat.get("mode") == "load" and any(f.get("period") for f in faults):
+            out[f"{si}.{ii}"] = {"duration": str(strat.get("duration", "")),
+                                 "faults": [(str(f.get("type")), f.get("period")) for f in faults]}
+    return out
 
 
 def build_items(data: dict):
