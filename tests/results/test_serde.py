@@ -139,3 +139,16 @@ def test_yaml_numbers_read_back():
     assert parse_yaml(dumps_yaml(doc), "x.yaml") == doc
     assert parse_yaml("a: 0x1F\nb: -0o17\nc: 017\nd: 1e400\ne: .inf\nf: 00\ng: yes\n", "x.yaml") == {
         "a": 31, "b": -15, "c": "017", "d": "1e400", "e": float("inf"), "f": "00", "g": "yes"}
+
+
+@pytest.mark.parametrize("name", ["seed_app_generated", "seed_app"])
+def test_yaml_writer_reproduces_faults_own_yaml(fixtures_dir, name):
+    """fault's `scenario generate` output (serde_yaml) re-emitted byte for byte."""
+    import yaml
+
+    from fault_nb.results.reader import _yaml_loader
+
+    text = (fixtures_dir / "scenarios" / f"{name}.yaml").read_text(encoding="utf-8")
+    docs = list(yaml.load_all(text, Loader=_yaml_loader(False)))
+    assert len(docs) > 1
+    assert "---\n".join(dumps_yaml(d) for d in docs) == text
