@@ -24,7 +24,37 @@ def load_results(path: str | os.PathLike) -> "Results":
     >>> results = load_results("results.json")  # doctest: +SKIP
     >>> results.report()["scenario_summaries"][0]["title"]  # doctest: +SKIP
     """
-    return Results(load_data(path), source=str(path))
+    return Results(load_data(path), source=str(path), extras=_read_extras(path))
+
+
+def extras_path(path: str | os.PathLike) -> Path:
+    """Where fault_nb keeps what results.json has no field for: ``results.fault-nb.json``.
+
+    fault's schema forbids unknown keys, so our own measurements (the open-loop
+    load rate) live in this sidecar file next to the results file.
+
+    >>> extras_path("out/results.json")
+    PosixPath('out/results.fault-nb.json')
+    """
+    path = Path(path)
+    return path.with_name(path.stem + ".fault-nb.json")
+
+
+def _read_extras(path: str | os.PathLike) -> dict:
+    import json
+    import warnings
+
+    side = extras_path(path)
+    if not side.is_file():
+        return {}
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("load", []), list):
+            raise ValueError("expected an object with a 'load' list")
+        return data
+    except (OSError, ValueError) as exc:  # the sidecar is optional: never lose the results for it
+        warnings.warn(f"{side}: ignored ({exc})", stacklevel=3)
+        return {}
 
 
 class Results:
@@ -38,12 +68,14 @@ class Results:
     0
     """
 
-    def __init__(self, data: dict, *, source: str = "<memory>"):
+    def __init__(self, data: dict, *, source: str = "<memory>", extras: dict | None = None):
         self._raw = data
         self.source = source
+        # fault_nb's own per-run data that results.json has no field for (see extras_path)
+        self.extras: dict = extras or {}
 
     @classmethod
-    def from_dict(cls, data: dict, source: str = "<memory>") -> "Results":
+    def from_dict(cls, data: dict, source: str = "<memory>", *, extras: dict | None = None) -> "Results":
         """Validate a ScenariosResults dict (copied) and wrap it.
 
         >>> Results.from_dict({"start": 0, "end": 0, "results": []}).source
@@ -51,7 +83,7 @@ class Results:
         """
         data = copy.deepcopy(data)
         validate(data, source)
-        return cls(data, source=source)
+        return cls(data, source=source, extras=extras)
 
     @property
     def raw(self) -> dict:
@@ -100,6 +132,19 @@ class Results:
         from .frames import build_endpoints
 
         return build_endpoints(self._raw)
+
+    @property
+    def load_stats(self):
+        """Open-loop load measurements of our own runs: one row per load item.
+
+        Columns: scenario_idx, item_idx, requested_rps, achieved_rps, sent,
+        completed, send-lag percentiles ... Empty for files fault wrote.
+
+        >>> results.load_stats[["requested_rps", "achieved_rps"]]  # doctest: +SKIP
+        """
+        import pandas as pd
+
+        return pd.DataFrame(self.extras.get("load", []))
 
     @property
     def operation_ids(self) -> list[str]:
@@ -163,14 +208,24 @@ class Results:
 
         >>> results.to_json("copy.json")  # doctest: +SKIP
         """
-        return atomic_write(path, dumps_results(self._raw))
+        out = atomic_write(path, dumps_results(self._raw))
+        self._write_extras(path)
+        return out
 
     def to_yaml(self, path: str | os.PathLike) -> Path:
         """Write results.yaml atomically in serde_yaml's form.
 
         >>> results.to_yaml("copy.yaml")  # doctest: +SKIP
         """
-        return atomic_write(path, dumps_results_yaml(self._raw))
+        out = atomic_write(path, dumps_results_yaml(self._raw))
+        self._write_extras(path)
+        return out
+
+    def _write_extras(self, path: str | os.PathLike) -> None:
+        import json
+
+        if self.extras:
+            atomic_write(extras_path(path), json.dumps(self.extras, indent=2, sort_keys=True))
 
     def __repr__(self) -> str:
         res = self._raw.get("results", [])

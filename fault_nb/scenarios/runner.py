@@ -189,8 +189,12 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle, progres
         "total_time": _duration(time.perf_counter() - started),
     }
     if extra is not None:
-        result["fault_nb"] = extra
+        # not part of fault's format: run_scenarios moves it to Results.extras (a sidecar file)
+        result[_EXTRA_KEY] = extra
     return result
+
+
+_EXTRA_KEY = "_fault_nb_extra"
 
 
 def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = None,
@@ -218,6 +222,7 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
 
         bar = tqdm(total=total_items, desc="scenarios", unit="item")
     data: dict = {"start": int(time.time()), "end": 0, "results": []}
+    extras: dict = {"load": []}
     proxy = start_proxy([], port=proxy_port, seed=seed)
     interrupted: BaseException | None = None
     try:
@@ -227,7 +232,12 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
             for item in sc["items"]:
                 if bar is not None:
                     bar.set_postfix_str(f"{sc.get('title', '')[:40]}: {(item.get('call') or {}).get('url', '')}")
-                entry["results"].append(_run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress)))
+                item_result = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress))
+                extra = item_result.pop(_EXTRA_KEY, None)
+                if extra is not None:
+                    extras["load"].append({"scenario_idx": len(data["results"]) - 1,
+                                           "item_idx": len(entry["results"]), **extra["load"]})
+                entry["results"].append(item_result)
                 if bar is not None:
                     bar.update(1)
     except KeyboardInterrupt as exc:
@@ -241,7 +251,8 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
         data["results"] = [{"scenario": {**e["scenario"], "items": e["scenario"]["items"][:len(e["results"])]},
                             "results": e["results"]} for e in data["results"] if e["results"]]
     data["end"] = int(time.time())
-    results = Results.from_dict(data, source=str(result) if result else "<run>")
+    results = Results.from_dict(data, source=str(result) if result else "<run>",
+                                extras=extras if extras["load"] else None)
     _write(results, result, report)
     if interrupted is not None:
         raise interrupted

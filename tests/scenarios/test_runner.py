@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from fault_nb.apps import serve_app
+from fault_nb.results import load_results
 from fault_nb.errors import ScenarioFormatError, ScenarioRunError
 from fault_nb.scenarios.runner import run_scenarios
 
@@ -34,20 +35,12 @@ def results_schema(shared):
 
 
 def _validate(path: Path, schema: dict) -> dict:
-    """Validate a results.json we wrote against fault's writer-strict schema.
-
-    The one documented addition, ``fault_nb`` on load items, is checked and removed first.
-    """
+    """Validate a results.json we wrote against fault's writer-strict schema, as is."""
     text = path.read_text()
     assert not text.endswith("\n")  # serde_json writes no trailing newline
     data = json.loads(text)
-    for sr in data["results"]:
-        for ir in sr["results"]:
-            extra = ir.pop("fault_nb", None)
-            if extra is not None:
-                assert set(extra) == {"load"}
     jsonschema.validate(data, schema)
-    return json.loads(text)
+    return data
 
 
 def _closed_port() -> int:
@@ -135,8 +128,9 @@ def test_load_is_open_loop_and_records_the_achieved_rate(webapp, tmp_path, resul
     _validate(out, results_schema)
     from fault_nb.results import load_results
 
-    reread = load_results(out)  # our extension key does not upset the reader
-    assert len(reread.runs) == 40 and reread.raw["results"][0]["results"][0]["fault_nb"]["load"]["sent"] == 40
+    reread = load_results(out)  # the load record comes back from the sidecar file
+    assert (tmp_path / "load.fault-nb.json").is_file()
+    assert len(reread.runs) == 40 and reread.load_stats.loc[0, "sent"] == 40
     ir = results.raw["results"][0]["results"][0]
     rows = ir["results"]
     assert len(rows) == ir["requests_count"] == 40
@@ -144,7 +138,9 @@ def test_load_is_open_loop_and_records_the_achieved_rate(webapp, tmp_path, resul
     assert [r["start"] for r in rows] == sorted(r["start"] for r in rows)
     # latency counts from the intended send time, so it is at least the injected delay
     assert min(r["metrics"]["total_time"] for r in rows) >= 400.0
-    stats = ir["fault_nb"]["load"]
+    assert "_fault_nb_extra" not in ir and "fault_nb" not in ir
+    stats = results.load_stats.iloc[0]
+    assert (stats["scenario_idx"], stats["item_idx"]) == (0, 0)
     assert stats["requested_rps"] == 40.0
     assert stats["achieved_rps"] >= 0.9 * 40.0
     assert stats["sent"] == 40 and stats["completed"] == 40
@@ -355,7 +351,10 @@ def test_fault_generated_scenarios_run_with_visible_effects(webapp, fixtures_dir
     assert max(stalled) >= 100 and sorted(free)[len(free) // 2] < 50
     errors = by_title["Random 500 errors (5% of calls)"]
     assert errors["requests_count"] == len(errors["results"]) == 20
-    assert hole["fault_nb"]["load"]["requested_rps"] == 6.0
+    reread = load_results(out)
+    hole_idx = [sr["scenario"]["title"] for sr in data["results"]].index("Full black-hole for 1s")
+    hole_stats = reread.load_stats.set_index("scenario_idx").loc[hole_idx]
+    assert hole_stats["requested_rps"] == 6.0
 
 
 def test_results_yaml_output(webapp, tmp_path):
