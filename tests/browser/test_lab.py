@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import ARTIFACTS
 
@@ -58,7 +59,7 @@ def test_lab_review_panel_end_to_end(lab, page):
         report = _wait_file(out / "code-review-report.md", started)
         for line in dom_added:
             assert line in report, f"{line!r} is on screen but not in the export"
-        assert "written" in panel.inner_text().lower() or "wrote" in panel.inner_text().lower()
+        expect(panel).to_contain_text("Wrote", timeout=30_000)  # the panel says where the file went
 
         # untick the first suggestion in the browser: the next export leaves its diff out
         def added_lines(card):
