@@ -156,17 +156,17 @@ class ReviewPanel(_w.VBox):
         self._applied = applied
         self.undo_button.disabled = False
         self.apply_button.disabled = True
-        self.output.value = (f"<p>Applied {len(chosen)} change(s) to "
+        files = ", ".join(str(f) for f in getattr(applied, "files", []) or []) or "no file changed"
+        self.output.value = (f"<p>Applied {len(chosen)} change(s) to <code>{html.escape(files)}</code> in "
                              f"<code>{html.escape(str(self.source_dir))}</code>. <em>Undo</em> restores the backup.</p>")
         return applied
 
     def undo(self) -> None:
         """Restore the files the last *Apply* changed."""
-        target = self._applied if hasattr(self._applied, "undo") else self.review
-        if target is None:
+        if self._applied is None:
             return
         try:
-            target.undo()
+            self._applied.undo()
         except Exception as exc:
             self._fail("Undo failed", exc)
             return

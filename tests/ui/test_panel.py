@@ -68,7 +68,7 @@ def test_review_export_apply_undo(results, index, tmp_path):
     panel.viewer.included = [sid]
     panel.apply_button.click()
     assert source.read_text() != before and not panel.undo_button.disabled
-    assert "Applied 1 change" in panel.output.value
+    assert "Applied 1 change(s) to <code>app.py</code>" in panel.output.value
     panel.undo_button.click()
     assert source.read_text() == before and panel.undo_button.disabled
 
