@@ -55,3 +55,33 @@ def test_voila_review_dashboard(voila, page):
         page.screenshot(path=str(ARTIFACTS / "voila-02-page.png"))
         if panel.count():
             panel.screenshot(path=str(ARTIFACTS / "voila-review-panel.png"))
+
+
+XSS_CELL = r'''
+from fault_nb.review import Review, Suggestion
+from fault_nb.ui import DiffViewer
+
+XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+diff = "--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n-x = '<b>old</b>'\n+x = '" + XSS + "'\n ok = True\n"
+DiffViewer(Review(operation_id="op", method="GET", url="http://h/" + XSS, evidence={},
+                  suggestions=[Suggestion(id="s1", title=XSS, rationale=XSS, evidence=[XSS], diff=diff)],
+                  provenance={"label": XSS}))
+'''
+
+
+def test_model_text_never_becomes_markup_in_the_browser(voila, page):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(XSS_CELL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, voila.root / "xss.ipynb")
+    page.goto(f"{voila.url}/voila/render/xss.ipynb?token={voila.token}", timeout=120_000)
+    viewer = page.locator(".fnb-diffviewer")
+    viewer.wait_for(timeout=120_000)
+    page.wait_for_timeout(500)
+    assert viewer.locator("img, script, b").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    title = viewer.locator(".fnb-title").inner_text()
+    assert title.startswith("1. <img src=x onerror=")
+    assert viewer.locator(".fnb-line.fnb-add .fnb-code").inner_text().startswith("+x = '<img src=x")
+    viewer.screenshot(path=str(ARTIFACTS / "voila-xss-escaped.png"))
