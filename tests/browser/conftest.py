@@ -78,6 +78,13 @@ def _root(tmp_path_factory, shared) -> tuple[Path, dict]:
            "JUPYTERLAB_SETTINGS_DIR": str(base / "lab-settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(base / "lab-workspaces"), "NO_PROXY": "127.0.0.1,localhost"}
     env.pop("JUPYTER_TOKEN", None)
+    # module-scoped servers start before the autouse per-test isolation: isolate them here too,
+    # so no kernel they start can reach a real LLM, qdrant server or proxy
+    for var in list(env):
+        if var.startswith(("OPENAI_", "OPENROUTER_", "GEMINI_", "FAULT_NB_LLM_", "FAULT_NB_EMBED_", "QDRANT_")) \
+                or var.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            env.pop(var)
+    env["FAULT_NB_CACHE_DIR"] = str(base / "cache")
     # no "get notified about Jupyter news?" toast over the screenshots
     news = base / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
