@@ -36,8 +36,9 @@ def filter_runs(runs, *, scenario: int | None = None, operation_id: str | None =
     mask = runs.index == runs.index  # all True, keeps the index
     if scenario is not None:
         mask &= (runs["scenario_idx"] == scenario).to_numpy()
-    if operation_id:
-        mask &= (runs["operation_id"] == operation_id).to_numpy()
+    if operation_id:  # an operationId, or "METHOD url" for an endpoint without one
+        named = runs["method"].astype(str) + " " + runs["url"].astype(str)
+        mask &= ((runs["operation_id"] == operation_id) | (named == operation_id)).to_numpy(dtype=bool)
     if fault_types:
         wanted = set(fault_types)
         mask &= runs["fault_types"].map(lambda v: bool(wanted & set(_fault_list(v)))).to_numpy(dtype=bool)

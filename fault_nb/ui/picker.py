@@ -15,7 +15,13 @@ def endpoint_options(results) -> list[tuple[str, str]]:
     ('index__get [GET http://localhost:9090/]', 'index__get')
     """
     frame = results.endpoints
-    return [(str(label), str(opid)) for label, opid in zip(frame["label"], frame["operation_id"])]
+    out = []
+    for row in frame.itertuples(index=False):
+        # fault's files may lack an operationId: such an endpoint is named "METHOD url"
+        # (reviewing it then says which operationIds exist instead of picking a wrong one)
+        value = str(row.operation_id) if row.has_operation_id else f"{row.method} {row.url}"
+        out.append((str(row.label), value))
+    return out
 
 
 class EndpointPicker(_w.Dropdown):

@@ -83,3 +83,21 @@ def test_static_fallback(results):
     data = explorer._repr_mimebundle_()
     assert data["text/plain"].startswith(f"ResultsExplorer: {len(results.runs)} of {len(results.runs)} requests")
     assert "<table" in data["text/html"] and "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_endpoints_without_operation_id_and_empty_results(fixtures_dir):
+    edge = fault_nb.load_results(fixtures_dir / "results" / "edge_cases.results.json")
+    picker = EndpointPicker(edge)
+    values = [v for _, v in picker.options]
+    assert len(values) == len(set(values)), "every endpoint needs its own value"
+    assert "GET http://localhost:8081/cart" in values and "index__get" in values
+    explorer = ResultsExplorer(edge, charts=[])
+    explorer.endpoint.value = "GET http://localhost:8081/cart"
+    assert list(explorer.frame["url"]) == ["http://localhost:8081/cart"]
+    explorer.endpoint.value = "index__get"
+    assert len(explorer.frame) == 2
+
+    empty = fault_nb.load_results(fixtures_dir / "results" / "edge_empty.results.json")
+    explorer = ResultsExplorer(empty)
+    assert len(explorer.frame) == 0 and "No request matches" in explorer.summary.value
+    assert EndpointPicker(empty).options == ()
