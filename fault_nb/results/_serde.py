@@ -1,9 +1,10 @@
 """fault's exact JSON encoding: serde_json's pretty writer (YAML lives in ``_yaml``).
 
 fault writes results.json with ``serde_json::to_writer_pretty`` and floats with
-the ryu algorithm (spec A.1). Python's ``json`` spells floats differently
-(``1e+16``, ``1e-05``) and writes ``NaN``, so fault_nb has its own writer: a
-file we write is byte-identical to the one fault would have written.
+the ryu algorithm (spec A.1; ``fault_nb._ryu``, shared with the YAML writer).
+Python's ``json`` spells floats differently (``1e+16``, ``1e-05``) and writes
+``NaN``, so fault_nb has its own writer: a file we write is byte-identical to
+the one fault would have written.
 
 >>> dumps_json({"a": [1, 0.5, 1e16], "b": {}})
 '{\\n  "a": [\\n    1,\\n    0.5,\\n    1e16\\n  ],\\n  "b": {}\\n}'
@@ -14,39 +15,9 @@ import json
 import math
 from typing import Any
 
+from .._ryu import ryu_f64
+
 _json_str = json.encoder.encode_basestring  # escapes exactly what serde_json escapes
-
-
-def ryu_f64(x: float) -> str:
-    """Format a float the way Rust's ryu crate does (shortest digits, always '.' or 'e').
-
-    Positional for 1e-5 <= |x| < 1e16, otherwise ``<d>[.<ddd>]e<exp>`` without
-    ``+`` or zero padding. Non-finite values have no JSON form: callers write null.
-
-    >>> [ryu_f64(v) for v in (800.0, 0.05, 1e16, 1e-5, 1e-7, 1.2345678901234568e17)]
-    ['800.0', '0.05', '1e16', '0.00001', '1e-7', '1.2345678901234568e17']
-    """
-    r = repr(float(x))
-    if "e" not in r:
-        return r  # Python and ryu agree on positional floats in [1e-4, 1e16)
-    mant, exp_s = r.split("e")
-    exp = int(exp_s)
-    neg = mant.startswith("-")
-    if neg:
-        mant = mant[1:]
-    digits = mant.replace(".", "")
-    # value = 0.d1d2d3... * 10**kk
-    kk = exp + 1
-    sign = "-" if neg else ""
-    if -5 < kk <= 0:
-        return f"{sign}0.{'0' * -kk}{digits}"
-    if 0 < kk <= 16:  # cannot happen via repr, kept for completeness
-        if len(digits) <= kk:
-            return f"{sign}{digits}{'0' * (kk - len(digits))}.0"
-        return f"{sign}{digits[:kk]}.{digits[kk:]}"
-    if len(digits) == 1:
-        return f"{sign}{digits}e{kk - 1}"
-    return f"{sign}{digits[0]}.{digits[1:]}e{kk - 1}"
 
 
 def _scalar_json(o: Any) -> str:

@@ -2,24 +2,19 @@
 
 PyYAML resolves plain scalars by YAML 1.1 rules (``yes`` is a bool, ``1e3``
 is a string); serde_yaml uses the 1.2 core rules. We compose the node graph
-with PyYAML and resolve every plain scalar ourselves, so a value means the
-same to fault and to us, and every value remembers its line for errors.
+with PyYAML and resolve every plain scalar with serde_yaml's rules
+(``fault_nb._serde_yaml.resolve_plain``, shared with the results.yaml loader), so
+a value means the same to fault and to us, and every value remembers its line
+for errors.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-_INT_DEC = re.compile(r"[+-]?[0-9]+")
-_INT_PREFIXED = re.compile(r"([+-]?)0([xob])([0-9a-fA-F]+)")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_INF = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-        "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
-        "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf")}
-_NAN = (".nan", ".NaN", ".NAN")
+from .._serde_yaml import resolve_plain
 
 
 @dataclass
@@ -49,46 +44,6 @@ class DuplicateKey(Exception):
     def __init__(self, key: str, line: int | None):
         super().__init__(key, line)
         self.key, self.line = key, line
-
-
-def digits_but_not_number(text: str) -> bool:
-    """serde_yaml keeps ``0123`` a string (leading zero) instead of an integer."""
-    t = text[1:] if text[:1] in "+-" else text
-    return len(t) > 1 and t.startswith("0") and t[1:].isdigit() and t.isascii()
-
-
-def resolve_plain(text: str) -> Any:
-    """The value of a plain (unquoted) scalar under serde_yaml 0.9's rules.
-
-    >>> resolve_plain("1e3"), resolve_plain("yes"), resolve_plain("0x1F"), resolve_plain("~")
-    (1000.0, 'yes', 31, None)
-    """
-    if text in ("", "~", "null", "Null", "NULL"):
-        return None
-    if text in ("true", "True", "TRUE"):
-        return True
-    if text in ("false", "False", "FALSE"):
-        return False
-    m = _INT_PREFIXED.fullmatch(text)
-    if m:
-        try:
-            n = int(m.group(3), {"x": 16, "o": 8, "b": 2}[m.group(2)])
-            return -n if m.group(1) == "-" else n
-        except ValueError:
-            pass
-    if _INT_DEC.fullmatch(text) and not digits_but_not_number(text):
-        n = int(text)
-        if -(2**63) <= n < 2**64:
-            return n
-    if text in _INF:
-        return _INF[text]
-    if text in _NAN:
-        return float("nan")
-    if _FLOAT.fullmatch(text) and not digits_but_not_number(text):
-        value = float(text)
-        if value not in (float("inf"), float("-inf")):
-            return value
-    return text
 
 
 def _line(node: yaml.Node) -> int | None:
