@@ -28,12 +28,11 @@ Where the two earlier emulations disagreed, this module keeps the behaviour of
 libyaml/serde_yaml: characters outside the BMP are escaped (not written raw), a
 top-level literal block is indented by 2 as libyaml does, integers up to
 i128/u128 stay integers (and hex beyond u128 stays a string), non-string keys
-are written as the scalars they are (``200: x``, not ``'200': x``). One
-disagreement is pinned by tests on both sides: whether a string of digits with a
-leading zero is quoted. serde_yaml >= 0.9.25 quotes it (``visit_str`` checks
-``digits_but_not_number``), which is the default here and what scenario files
-get; results.yaml's writer passes ``quote_leading_zeros=False`` (the pre-0.9.25
-form its tests expect). Both forms read back as the same string.
+are written as the scalars they are (``200: x``, not ``'200': x``), and a
+string of digits with a leading zero is quoted (``'017'``), as serde_yaml does
+since 0.9.25 (``visit_str`` checks ``digits_but_not_number``; fault 0.12 builds
+with the last 0.9 release). Older releases wrote it plain; both read back as the
+same string.
 
 Not emulated (both earlier emulations agreed to skip them): keys longer than 128
 characters, which libyaml writes as ``? key`` complex keys, and the ``...``
@@ -264,12 +263,12 @@ def _literal(s: str, indent: str) -> list[str]:
 # ------------------------------------------------------------------ the emitter
 
 
-def yaml_string(s: str, indent: str = "", *, key: bool = False, quote_leading_zeros: bool = True) -> list[str]:
+def yaml_string(s: str, indent: str = "", *, key: bool = False) -> list[str]:
     """The lines of one string scalar; ``indent`` is where a literal block's content goes."""
     if s == "":
         return ["''"]
     plain, single, block = _styles(s)
-    if is_non_string(s) or (quote_leading_zeros and digits_but_not_number(s)):
+    if is_non_string(s) or digits_but_not_number(s):
         return [_single_quoted(s) if single else _double_quoted(s)]
     if "\n" in s:
         return _literal(s, indent) if block and not key else [_double_quoted(s)]
@@ -291,7 +290,7 @@ def format_f64(value: float) -> str:
     return ryu_f64(value)
 
 
-def _scalar(o: Any, indent: str = "", quote_leading_zeros: bool = True) -> list[str]:
+def _scalar(o: Any, indent: str = "") -> list[str]:
     if o is None:
         return ["null"]
     if o is True:
@@ -299,30 +298,27 @@ def _scalar(o: Any, indent: str = "", quote_leading_zeros: bool = True) -> list[
     if o is False:
         return ["false"]
     if isinstance(o, str):
-        return yaml_string(o, indent, quote_leading_zeros=quote_leading_zeros)
+        return yaml_string(o, indent)
     if isinstance(o, int):
         return [int.__repr__(o)]
     if isinstance(o, float):
         return [format_f64(o)]
     item = getattr(o, "item", None)  # numpy scalars
     if item is not None:
-        return _scalar(item(), indent, quote_leading_zeros)
+        return _scalar(item(), indent)
     raise TypeError(f"cannot encode {type(o).__name__} as YAML")
 
 
-def _key(k: Any, quote_leading_zeros: bool) -> str:
+def _key(k: Any) -> str:
     if not isinstance(k, str):
         if k is None or isinstance(k, (bool, int, float)):
             return _scalar(k)[0]  # a non-string key is written as the scalar it is
         k = str(k)
-    return yaml_string(k, key=True, quote_leading_zeros=quote_leading_zeros)[0]
+    return yaml_string(k, key=True)[0]
 
 
-def dumps_yaml(data: Any, *, quote_leading_zeros: bool = True) -> str:
+def dumps_yaml(data: Any) -> str:
     """One document in serde_yaml 0.9's block style (with a trailing newline).
-
-    ``quote_leading_zeros=False`` writes digits with a leading zero plain, as
-    serde_yaml before 0.9.25 did (see the module docstring).
 
     >>> print(dumps_yaml({"body": "line 1\\nline 2", "t": "\U0001f3af", "j": '{"a":1}'}), end="")
     body: |-
@@ -332,12 +328,11 @@ def dumps_yaml(data: Any, *, quote_leading_zeros: bool = True) -> str:
     j: '{"a":1}'
     """
     lines: list[str] = []
-    qlz = quote_leading_zeros
 
     def block(o: Any, indent: str) -> None:
         if isinstance(o, dict):
             for k, v in o.items():
-                key = _key(k, qlz)
+                key = _key(k)
                 if isinstance(v, dict) and v:
                     lines.append(f"{indent}{key}:")
                     block(v, indent + "  ")
@@ -361,7 +356,7 @@ def dumps_yaml(data: Any, *, quote_leading_zeros: bool = True) -> str:
         elif isinstance(v, (list, tuple)):
             lines.append(prefix + "[]")
         else:
-            first, *rest = _scalar(v, content_indent, qlz)
+            first, *rest = _scalar(v, content_indent)
             lines.append(prefix + first)
             lines.extend(rest)
 

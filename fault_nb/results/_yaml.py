@@ -1,14 +1,11 @@
 """results.yaml as fault writes it (serde_yaml 0.9), on the shared emitter in ``fault_nb._serde_yaml``.
 
-One difference from scenario files: digits with a leading zero are written plain
-(``017``), the form serde_yaml wrote before 0.9.25 and the one the results tests
-pin; scenario files quote them as current serde_yaml does (``'017'``). Both read
-back as the same string. The loader (``serde_like_loader``) reads YAML 1.2-style
+The loader (``serde_like_loader``) reads YAML 1.2-style
 scalars as serde_yaml does: ``yes``, ``017``, ``1_000``, dates and ``1:20`` stay
 strings.
 
 >>> print(dumps_yaml({"n": "017", "e": "1e3", "l": [{"x": 1.0}]}), end="")
-n: 017
+n: '017'
 e: '1e3'
 l:
 - x: 1.0
@@ -17,24 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._serde_yaml import dumps_yaml as _dumps_yaml
+from .._serde_yaml import dumps_yaml
 from .._serde_yaml import is_non_string as serde_non_string
 from .._serde_yaml import serde_like_loader, yaml_string
 from ._serde import strip_omitted
 
 __all__ = ["dumps_results_yaml", "dumps_yaml", "serde_like_loader", "serde_non_string", "yaml_string"]
-
-
-def dumps_yaml(data: Any) -> str:
-    """serde_yaml 0.9's block style: 2-space indent, sequences under a key not indented.
-
-    >>> print(dumps_yaml({"body": "line 1\\nline 2", "t": "\U0001f3af"}), end="")
-    body: |-
-      line 1
-      line 2
-    t: "\\U0001F3AF"
-    """
-    return _dumps_yaml(data, quote_leading_zeros=False)
 
 
 def dumps_results_yaml(data: dict) -> str:
