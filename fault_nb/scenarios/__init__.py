@@ -10,19 +10,20 @@ Names are imported on first use, so building the CLI parser (which imports
 """
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from .._lazy import lazy_exports
 
 # public name -> submodule that defines it
 _LAZY: dict[str, str] = {
-    "load_scenarios": "model",
-    "validate_scenario": "model",
-    "ScenarioList": "model",
-    "ScenarioWarning": "model",
-    "dumps_scenarios_yaml": "yamlout",
-    "write_scenarios": "yamlout",
-    "fault_shape": "yamlout",
-    "generate_scenarios": "generate",
+    "load_scenarios": ".model",
+    "validate_scenario": ".model",
+    "ScenarioList": ".model",
+    "ScenarioWarning": ".model",
+    "dumps_scenarios_yaml": ".yamlout",
+    "write_scenarios": ".yamlout",
+    "fault_shape": ".yamlout",
+    "generate_scenarios": ".generate",
 }
 
 __all__ = sorted([*_LAZY, "run_scenarios"])
@@ -40,17 +41,7 @@ def run_scenarios(path_or_scenarios: Any, **kwargs: Any):
     return _run(path_or_scenarios, **kwargs)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fault_nb.scenarios' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # pragma: no cover
