@@ -38,7 +38,8 @@ def reviewer_label(llm: Any) -> str:
 class ReviewPanel(_w.VBox):
     """The code-review dashboard for one run: endpoint picker, Review, diffs, export, apply.
 
-    ``llm=None`` uses the offline rules reviewer and says so. Exports land in
+    ``llm=None`` uses the offline rules reviewer and says so; ``reviews`` (from
+    ``review_all``) pre-fills the panel. Exports land in
     ``out_dir`` (``code-review-report.md`` / ``.pdf``); *Apply* patches the
     index's source directory (a backup is kept and *Undo* restores it).
 
@@ -50,7 +51,7 @@ class ReviewPanel(_w.VBox):
 
     def __init__(self, results, index, llm=None, *, out_dir: str | os.PathLike = ".",
                  source_dir: str | os.PathLike | None = None, advices=None, cache=None,
-                 review_fn: Callable | None = None, **kwargs):
+                 review_fn: Callable | None = None, reviews: list | None = None, **kwargs):
         self.results = results
         self.index = index
         self.llm = llm
@@ -100,6 +101,12 @@ class ReviewPanel(_w.VBox):
         super().__init__([self.header, top, self.status, self.stream, self.error, self.summary, self.viewer,
                           actions, self.output], **kwargs)
         self.add_class("fnb-review-panel")
+        if reviews:  # e.g. from review_all: the dashboard opens on the first endpoint with a finding
+            self.reviews.update({r.operation_id: r for r in reviews})
+            first = next((r for r in reviews if getattr(r, "verified", None)), reviews[0])
+            if first.operation_id in dict(self.picker.options).values():
+                self.picker.value = first.operation_id
+            self._on_pick({"new": self.picker.value})
 
     # -- core calls ---------------------------------------------------------------
 

@@ -161,3 +161,15 @@ def test_export_pdf(results, index, tmp_path):
         return
     assert path == tmp_path / "code-review-report.pdf"
     assert path.read_bytes().startswith(b"%PDF") and panel.error.value == ""
+
+
+def test_prefilled_reviews_open_on_the_first_finding(results, index, tmp_path):
+    from fault_nb.review import review_all
+
+    reviews = review_all(results, index, progress=False)
+    calls = []
+    panel = ReviewPanel(results, index, out_dir=tmp_path, reviews=reviews, review_fn=spy(calls))
+    first = next(r for r in reviews if r.verified)
+    assert panel.picker.value == first.operation_id and panel.review is first
+    assert panel.viewer.suggestions and not panel.export_md_button.disabled
+    assert calls == []  # nothing reviewed again
