@@ -88,6 +88,7 @@ class ReviewPanel(_w.VBox):
                              (self.export_pdf_button, "export-pdf"), (self.apply_button, "apply"),
                              (self.undo_button, "undo")):
             button.add_class(f"fnb-{name}")  # stable hooks for browser tests and custom CSS
+            button.layout.width = "auto"  # ipywidgets' fixed width cuts "Apply chosen diffs"
         self.review_button.on_click(lambda _b: self.run_review())
         self.export_md_button.on_click(lambda _b: self.export_markdown())
         self.export_pdf_button.on_click(lambda _b: self.export_pdf())
