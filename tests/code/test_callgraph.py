@@ -1,17 +1,12 @@
 """Call-graph resolution through imports, classes and typed variables."""
 from __future__ import annotations
 
-import textwrap
 
 from fault_nb.code import index_source
 
+from _trees import write_tree as _tree
 
-def _tree(root, files):
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
+
 
 
 def test_calls_resolve_through_imports_classes_and_variable_types(tmp_path):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 
@@ -10,13 +9,9 @@ from fault_nb.code import index_source
 from fault_nb.code.routes import fastapi_operation_id, match_score
 from fault_nb.errors import UnknownEndpointError
 
+from _trees import write_tree as _tree
 
-def _tree(root, files: dict[str, str]):
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
+
 
 
 def test_fastapi_default_operation_ids_match_the_fixture(fixtures_dir):

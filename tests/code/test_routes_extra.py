@@ -1,17 +1,12 @@
 """Go (gin, net/http) and Spring route mapping on small apps written here."""
 from __future__ import annotations
 
-import textwrap
 
 from fault_nb.code import index_source
 
+from _trees import write_tree as _tree
 
-def _tree(root, files):
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
+
 
 
 def test_go_gin_groups_and_net_http(tmp_path):

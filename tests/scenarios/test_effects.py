@@ -30,13 +30,6 @@ def _survive(ops: int) -> float:
     return sum(p)
 
 
-@pytest.fixture(scope="module")
-def bytes_app(tmp_path_factory):
-    app = serve_app(HERE, app="bytes_app:app", workdir=tmp_path_factory.mktemp("bytes-app"))
-    try:
-        yield app
-    finally:
-        app.stop()
 
 
 def _item(url: str, upstream: str, faults: list[dict], *, strategy: dict | None = None,

@@ -20,13 +20,6 @@ from fault_nb.scenarios.runner import run_scenarios
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="module")
-def echo_app(tmp_path_factory):
-    app = serve_app(HERE, app="bytes_app:app", workdir=tmp_path_factory.mktemp("echo-app"))
-    try:
-        yield app
-    finally:
-        app.stop()
 
 
 @pytest.fixture(scope="module")
