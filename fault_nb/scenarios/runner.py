@@ -76,6 +76,7 @@ def _check(scenarios: list[dict], source: str) -> None:
             elif mode != "single":
                 raise ScenarioFormatError(source, where + ["mode"], f"unknown mode {mode!r}",
                                           expected="single, repeat or load")
+            _warn_unsupported(ctx, source, [i, "items", j, "context"])
             run_s = parse_duration(strategy.get("duration")) if mode == "load" else None
             for n, f in enumerate(ctx.get("faults") or []):
                 try:
@@ -83,6 +84,23 @@ def _check(scenarios: list[dict], source: str) -> None:
                 except ScenarioFormatError as exc:
                     raise ScenarioFormatError(source, [i, "items", j, "context", "faults", n], exc.problem,
                                               expected=exc.expected) from None
+
+
+def _warn_unsupported(ctx: dict, source: str, where: list) -> None:
+    """Say so, rather than silently run an item differently from what it asks."""
+    import warnings
+
+    from ..errors import _json_path
+    from .model import ScenarioWarning
+
+    if ctx.get("runs_on"):
+        warnings.warn(f"{source}: {_json_path(where + ['runs_on'])}: fault_nb does not deploy proxies to "
+                      "Kubernetes; the item runs locally with its faults on the local proxy", ScenarioWarning,
+                      stacklevel=4)
+    if (ctx.get("proxy") or {}).get("proxies"):
+        warnings.warn(f"{source}: {_json_path(where + ['proxy', 'proxies'])}: TCP proxy mappings are not "
+                      "started by fault_nb's runner (HTTP items still go through the fault proxy)",
+                      ScenarioWarning, stacklevel=4)
 
 
 def _run_sync(make_coro) -> Any:

@@ -361,3 +361,18 @@ def test_results_yaml_output(webapp, tmp_path):
     again = load_results(out)
     assert again.raw["results"][0]["results"][0]["results"][0]["metrics"]["protocol"]["code"] == 200
     assert again.raw["results"] == results.raw["results"]
+
+
+def test_unsupported_context_parts_are_announced_not_ignored(webapp, tmp_path):
+    from fault_nb.scenarios import ScenarioWarning
+
+    item = {"call": {"method": "GET", "url": webapp.url + "/"},
+            "context": {"upstreams": [webapp.url], "faults": [],
+                        "runs_on": {"platform": "kubernetes", "ns": "default", "service": "web"},
+                        "proxy": {"disable_http_proxies": False, "proxies": ["9000=127.0.0.1:9001"]}}}
+    with pytest.warns(ScenarioWarning) as caught:
+        results = run_scenarios([{"title": "k8s", "items": [item]}], progress=False)
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "$[0].items[0].context.runs_on" in messages and "Kubernetes" in messages
+    assert "$[0].items[0].context.proxy.proxies" in messages
+    assert results.runs.loc[0, "status"] == 200  # the item still ran, locally
