@@ -13,8 +13,9 @@ from typing import Any
 @dataclass
 class Defaults:
     """``llm``: an LLMClient or None (offline rules reviewer); ``embedder``: dense embedder or None (sparse
-    vectors only); ``store``: None lets ``index_source`` pick an embedded qdrant per source tree, or a
-    server when ``QDRANT_URL`` is set."""
+    vectors only; ``FAULT_NB_EMBED_BASE_URL``/``FAULT_NB_EMBED_MODEL`` choose an OpenAI-compatible endpoint,
+    ``FAULT_NB_EMBED_MODEL=minilm`` without a base URL the local MiniLM model); ``store``: None lets
+    ``index_source`` pick an embedded qdrant per source tree, or a server when ``QDRANT_URL`` is set."""
 
     llm: Any = None
     embedder: Any = None
@@ -42,9 +43,15 @@ def defaults(**overrides: Any) -> Defaults:
         d.llm = llm_from_env()
     if "embedder" not in overrides and (os.environ.get("FAULT_NB_EMBED_BASE_URL")
                                         or os.environ.get("FAULT_NB_EMBED_MODEL")):
-        from .code.embed import OpenAIEmbedder
+        if not os.environ.get("FAULT_NB_EMBED_BASE_URL") \
+                and os.environ.get("FAULT_NB_EMBED_MODEL", "").strip().lower() == "minilm":
+            from .code.embed import MiniLMEmbedder  # local model of the [minilm] extra
 
-        d.embedder = OpenAIEmbedder()
+            d.embedder = MiniLMEmbedder()
+        else:
+            from .code.embed import OpenAIEmbedder
+
+            d.embedder = OpenAIEmbedder()
     for key, value in overrides.items():
         if not hasattr(d, key):
             raise TypeError(f"defaults() got an unknown collaborator {key!r}; expected llm, embedder or store")

