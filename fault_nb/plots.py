@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import plotly.graph_objects as go
 
-__all__ = ["error_rates", "latency_percentiles", "latency_timeline", "slo_margins"]
+__all__ = ["error_rates", "latency_percentiles", "latency_timeline", "slo_margins", "use_static_images"]
 
 _PASS, _FAIL = "#2a9d8f", "#e63946"
 _PCT_COLORS = {50: "#457b9d", 95: "#f4a261", 99: "#e76f51"}
@@ -274,3 +274,52 @@ def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: mea
         fig.update_xaxes(title_text=unit, row=1, col=col)
     fig.update_layout(title=title, showlegend=True)
     return fig
+
+
+def use_static_images(enable: bool = True) -> str:
+    """Make figures carry a PNG copy, so a saved notebook shows them anywhere.
+
+    JupyterLab draws the interactive chart (``plotly_mimetype``), nbviewer the
+    HTML copy (``notebook_connected``) and GitHub, which runs no JavaScript, the
+    PNG. The PNG needs ``kaleido`` and a Chrome/Chromium on the machine; when
+    either is missing the PNG is left out and the returned renderer says so.
+    Returns the renderer now in use.
+
+    >>> from fault_nb import plots
+    >>> plots.use_static_images()  # doctest: +SKIP
+    'plotly_mimetype+notebook_connected+png'
+    """
+    import plotly.io as pio
+
+    renderer = "plotly_mimetype+notebook_connected"
+    if enable and _start_image_server():
+        renderer += "+png"
+    pio.renderers.default = renderer
+    return renderer
+
+
+_IMAGE_SERVER: bool | None = None
+
+
+def _start_image_server() -> bool:
+    """Start kaleido's browser once per process (0.2 s per image after a 2 s start)."""
+    global _IMAGE_SERVER
+    if _IMAGE_SERVER is None:
+        import atexit
+        import warnings
+
+        try:
+            import kaleido
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                kaleido.start_sync_server(silence_warnings=True)
+            atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+            # plotly passes kaleido options the long-lived server does not need; without this
+            # filter every chart in a notebook would print that notice under it
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored if using a server",
+                                    category=UserWarning)
+            _IMAGE_SERVER = True
+        except Exception:  # no kaleido, or no browser it can drive: interactive output only
+            _IMAGE_SERVER = False
+    return _IMAGE_SERVER

@@ -136,3 +136,26 @@ def test_no_show_and_lazy_import():
                          capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
     assert not math.isnan(0.0)
+
+
+def test_use_static_images_adds_a_real_png_to_every_figure():
+    """kaleido drives the system Chromium (installed by scripts/sysdeps.sh)."""
+    import base64
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from fault_nb import plots
+
+    before = pio.renderers.default
+    try:
+        assert plots.use_static_images() == "plotly_mimetype+notebook_connected+png"
+        bundle = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))._repr_mimebundle_({}, {})
+        png = bundle["image/png"]
+        raw = base64.b64decode(png) if isinstance(png, str) else png
+        assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "application/vnd.plotly.v1+json" in bundle
+        assert plots.use_static_images(enable=False) == "plotly_mimetype+notebook_connected"
+        assert "image/png" not in go.Figure()._repr_mimebundle_({}, {})
+    finally:
+        pio.renderers.default = before

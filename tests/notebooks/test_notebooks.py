@@ -52,8 +52,11 @@ def test_01_explore_results(run_nb):
     assert explorer_html and "<table" in explorer_html[0]["data"]["text/html"]
     # fault's report.md rendered as Markdown
     assert any("index__get" in md for md in outputs(nb, "text/markdown"))
-    # charts are saved as plotly figures
-    assert outputs(nb, "application/vnd.plotly.v1+json")
+    # charts are saved as plotly figures, with a PNG copy for viewers that run no JavaScript
+    figures = outputs(nb, "application/vnd.plotly.v1+json")
+    assert len(figures) == 3
+    pngs = outputs(nb, "image/png")
+    assert len(pngs) == 3 and all(len(p) > 5_000 for p in pngs)
     # widget state is saved so nbviewer can show the widgets too
     assert "application/vnd.jupyter.widget-state+json" in nb.metadata.get("widgets", {})
 
