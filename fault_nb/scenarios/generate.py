@@ -147,6 +147,17 @@ def _param_value(api: OpenAPI, param: dict) -> Any:
     return "1" if value is None else value
 
 
+def _query_value(api: OpenAPI, param: dict) -> Any:
+    """A required query parameter's value; an empty array would leave it out of the URL."""
+    value = _param_value(api, param)
+    if value == []:
+        schema = as_dict(api.deref(param.get("schema")))
+        if schema.get("maxItems") != 0:
+            item = valid_sample(api, schema.get("items", {"type": "string"}))
+            return [("1" if item is None else item)]
+    return value
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -246,7 +257,7 @@ def _calls(api: OpenAPI, op: Operation, *, fault_compat: bool, base_url: str | N
         param = next((p for p in params if p.get("in") == "path" and p["name"] == name), {"schema": {"type": "string"}})
         # the value lands inside the URL path as is: keep it one encoded segment
         segments[name] = quote(_text(_param_value(api, param)), safe="-._~!$&'()*+,;=:@")
-    query = [(p["name"], _param_value(api, p)) for p in params if p.get("in") == "query" and p.get("required")]
+    query = [(p["name"], _query_value(api, p)) for p in params if p.get("in") == "query" and p.get("required")]
     if query:
         pairs = []
         for name, value in query:

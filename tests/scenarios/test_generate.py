@@ -464,3 +464,17 @@ def test_generated_scenarios_run_end_to_end(webapp):
         row = runs[runs["operation_id"] == "read_user_users__user_id__get"].iloc[0]
         decisions[compat] = (int(row["status"]), row["decision"])
     assert decisions == {False: (200, "success"), True: (422, "failure")}
+
+
+def test_required_array_query_parameters_are_sent_with_one_item():
+    # an empty array would leave a required parameter out of the URL (-> 422)
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+           "servers": [{"url": "http://localhost:9"}],
+           "components": {"schemas": {"Tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}}}},
+           "paths": {"/pets": {"get": {"parameters": [
+               {"name": "tags", "in": "query", "required": True, "schema": {"$ref": "#/components/schemas/Tags"}},
+               {"name": "ids", "in": "query", "required": True, "schema": {"type": "array", "items": {"type": "integer"}}},
+               {"name": "none", "in": "query", "required": True, "schema": {"type": "array", "maxItems": 0}}],
+               "responses": {"200": {"description": "ok"}}}}}}
+    url = generate_scenarios(doc, kinds=["latency"])[0]["items"][0]["call"]["url"]
+    assert url == "http://localhost:9/pets?tags=a&ids=1"
