@@ -104,6 +104,8 @@ def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = 
     return fig
 
 
+_MAX_SPAN_MS = 365 * 24 * 3600 * 1000.0  # a shaded window never ends more than a year after its request
+
 MAX_WINDOWS = 60  # more shaded spans than this are merged: plotly slows down with thousands of shapes
 
 
@@ -116,7 +118,8 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
     needed = ("scenario_idx", "item_idx", "fault_types")
     if any(c not in runs.columns for c in needed) or not len(runs):
         return []
-    end = runs[x] + pd.to_timedelta(runs[y].fillna(0.0), unit="ms")
+    # clip absurd latencies (a corrupt or hung run): pandas timestamps end in 2262
+    end = runs[x] + pd.to_timedelta(runs[y].fillna(0.0).clip(lower=0.0, upper=_MAX_SPAN_MS), unit="ms")
     spans = (pd.DataFrame({"si": runs["scenario_idx"], "ii": runs["item_idx"], "t0": runs[x], "t1": end,
                            "faults": runs["fault_types"]})
              .groupby(["si", "ii"], sort=True).agg(t0=("t0", "min"), t1=("t1", "max"), faults=("faults", "first")))

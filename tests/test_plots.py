@@ -159,3 +159,14 @@ def test_use_static_images_adds_a_real_png_to_every_figure():
         assert "image/png" not in go.Figure()._repr_mimebundle_({}, {})
     finally:
         pio.renderers.default = before
+
+
+def test_latency_timeline_survives_a_huge_latency(seed):
+    # a hung or corrupt run: 1e15 ms does not fit a pandas Timedelta
+    import copy
+
+    raw = copy.deepcopy(seed.raw)
+    raw["results"][3]["results"][0]["results"][0]["metrics"]["total_time"] = 1e15
+    r = Results.from_dict(raw)
+    fig = plots.latency_timeline(r.runs, results=r)
+    assert isinstance(fig, go.Figure) and fig.layout.shapes
