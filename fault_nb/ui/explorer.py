@@ -38,7 +38,9 @@ def filter_runs(runs, *, scenario: int | None = None, operation_id: str | None =
         mask &= (runs["scenario_idx"] == scenario).to_numpy()
     if operation_id:  # an operationId, or "METHOD url" for an endpoint without one
         named = runs["method"].astype(str) + " " + runs["url"].astype(str)
-        mask &= ((runs["operation_id"] == operation_id) | (named == operation_id)).to_numpy(dtype=bool)
+        # "METHOD url" names only the rows without an operationId (not a named endpoint at the same URL)
+        unnamed = runs["operation_id"].isna()
+        mask &= ((runs["operation_id"] == operation_id) | ((named == operation_id) & unnamed)).to_numpy(dtype=bool)
     if fault_types:
         wanted = set(fault_types)
         mask &= runs["fault_types"].map(lambda v: bool(wanted & set(_fault_list(v)))).to_numpy(dtype=bool)
@@ -131,8 +133,16 @@ class ResultsExplorer(_w.VBox):
     def _summary_html(self) -> str:
         f = self.frame
         n = len(f)
+        if not len(self.runs):
+            raw = getattr(self.results, "raw", None) or {}
+            scenarios = raw.get("results") or []
+            items = sum(len(r.get("results") or []) for r in scenarios if isinstance(r, dict))
+            return ("<p><strong>No request matches these filters</strong>: these results hold no requests "
+                    f"({len(scenarios)} scenario(s), {items} item(s), none sent a request), "
+                    "so there is nothing to chart.</p>")
         if not n:
-            return "<p><strong>No request matches these filters.</strong></p>"
+            return ("<p><strong>No request matches these filters.</strong> An endpoint listed with no request "
+                    "here had its scenario items run zero requests.</p>")
         err = int(f["errored"].fillna(False).astype(bool).sum()) if "errored" in f else 0
         t = f["total_time_ms"].dropna() if "total_time_ms" in f else []
         timing = (f", total time p50 {t.quantile(0.5):.1f} ms, p95 {t.quantile(0.95):.1f} ms, "

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ._common import error_box, note, widgets_module, with_fallback
 from .diffviewer import DiffViewer, evidence_lines
-from .picker import EndpointPicker
+from .picker import EMPTY as PICKER_EMPTY, EndpointPicker
 
 _w = widgets_module()
 log = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ class ReviewPanel(_w.VBox):
         super().__init__([self.header, top, self.status, self.stream, self.error, self.summary, self.viewer,
                           actions, self.output], **kwargs)
         self.add_class("fnb-review-panel")
+        if not self.picker.options:  # explain the empty state instead of failing on "unknown endpoint None"
+            self.review_button.disabled = True
+            self.status.value = note(PICKER_EMPTY)
         if reviews:  # e.g. from review_all: the dashboard opens on the first endpoint with a finding
             self.reviews.update({r.operation_id: r for r in reviews})
             first = next((r for r in reviews if getattr(r, "verified", None)), reviews[0])
@@ -121,6 +124,9 @@ class ReviewPanel(_w.VBox):
     def run_review(self, operation_id: str | None = None):
         """Review ``operation_id`` (default: the picked one) and show the result."""
         opid = operation_id or self.picker.value
+        if not opid:
+            self.status.value = note(PICKER_EMPTY if not self.picker.options else "Pick an endpoint to review.")
+            return None
         if operation_id and self.picker.value != operation_id:
             self.picker.value = operation_id
         self.error.value = ""

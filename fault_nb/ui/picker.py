@@ -7,6 +7,8 @@ from ._common import widgets_module, with_fallback
 
 _w = widgets_module()
 
+EMPTY = "No endpoints in these results: the file has no scenario items, so there is nothing to pick."
+
 
 def endpoint_options(results) -> list[tuple[str, str]]:
     """``[(label, operation_id), ...]`` in the order fault's picker lists them.
@@ -37,6 +39,9 @@ class EndpointPicker(_w.Dropdown):
         kwargs.setdefault("description", "Endpoint")
         kwargs.setdefault("layout", _w.Layout(width="min(100%, 46em)"))
         kwargs.setdefault("style", {"description_width": "initial"})
+        if not options:
+            kwargs.setdefault("tooltip", EMPTY)
+            kwargs.setdefault("disabled", True)
         super().__init__(options=options, **kwargs)
         self.results = results
 
@@ -52,5 +57,8 @@ class EndpointPicker(_w.Dropdown):
         text = "EndpointPicker:\n" + "\n".join(("> " if v == self.value else "  ") + l
                                                for l, v in self.options)
         items = "".join(f"<li>{html.escape(l)}</li>" for l in lines)
+        if not lines:
+            text = f"EndpointPicker: {EMPTY}"
+            return with_fallback(super()._repr_mimebundle_(**kwargs), text, f"<p>{html.escape(EMPTY)}</p>")
         return with_fallback(super()._repr_mimebundle_(**kwargs), text,
                              f"<p>Endpoints in this run:</p><ul>{items}</ul>")

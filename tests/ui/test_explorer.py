@@ -101,3 +101,29 @@ def test_endpoints_without_operation_id_and_empty_results(fixtures_dir):
     explorer = ResultsExplorer(empty)
     assert len(explorer.frame) == 0 and "No request matches" in explorer.summary.value
     assert EndpointPicker(empty).options == ()
+
+
+def test_empty_states_are_explained(fixtures_dir):
+    empty = fault_nb.load_results(fixtures_dir / "results" / "edge_empty.results.json")
+    explorer = ResultsExplorer(empty)
+    assert "hold no requests" in explorer.summary.value and explorer.figures == []
+    picker = EndpointPicker(empty)
+    assert picker.disabled and picker.value is None
+    data = picker._repr_mimebundle_()
+    assert "No endpoints in these results" in data["text/plain"] and "No endpoints" in data["text/html"]
+
+
+def test_endpoint_without_operation_id_does_not_pull_in_named_rows(fixtures_dir):
+    import copy
+
+    edge = fault_nb.load_results(fixtures_dir / "results" / "edge_cases.results.json")
+    raw = copy.deepcopy(edge.raw)
+    # give the named health_get item (zero requests in the fixture) the request of the unnamed one
+    raw["results"][0]["results"][3]["results"] = copy.deepcopy(raw["results"][0]["results"][0]["results"])
+    raw["results"][0]["results"][3]["requests_count"] = 1
+    r = fault_nb.Results.from_dict(raw) if hasattr(fault_nb, "Results") else fault_nb.results.Results.from_dict(raw)
+    explorer = ResultsExplorer(r, charts=[])
+    explorer.endpoint.value = "GET http://127.0.0.1:8080/health"
+    assert list(explorer.frame["item_idx"]) == [0] and explorer.frame["operation_id"].isna().all()
+    explorer.endpoint.value = "health_get"
+    assert list(explorer.frame["item_idx"]) == [3]

@@ -173,3 +173,11 @@ def test_prefilled_reviews_open_on_the_first_finding(results, index, tmp_path):
     assert panel.picker.value == first.operation_id and panel.review is first
     assert panel.viewer.suggestions and not panel.export_md_button.disabled
     assert calls == []  # nothing reviewed again
+
+
+def test_empty_results_explain_there_is_nothing_to_review(fixtures_dir, index, tmp_path):
+    empty = fault_nb.load_results(fixtures_dir / "results" / "edge_empty.results.json")
+    calls = []
+    panel = ReviewPanel(empty, index, out_dir=tmp_path, review_fn=spy(calls))
+    assert panel.review_button.disabled and "No endpoints in these results" in panel.status.value
+    assert panel.run_review() is None and calls == [] and panel.error.value == ""
