@@ -2,8 +2,8 @@
 
 :func:`fault_sample` reproduces fault's body synthesis (every property, empty
 values); :func:`valid_sample` builds the smallest value valid against the
-schema (required properties, enum/const/default/examples, formats, bounds),
-following ``$ref`` with cycle protection. :func:`compact_json` writes JSON the
+schema (required properties, enum/const/default/examples, formats, bounds,
+patterns), following ``$ref`` with cycle protection. :func:`compact_json` writes JSON the
 way serde_json's compact writer does.
 
 >>> compact_json(valid_sample(OpenAPI({"openapi": "3.1.0"}), {"type": "object", "required": ["n"],
@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
+
+try:  # Python 3.11+
+    from re import _constants as _sc, _parser as _sp
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sc  # type: ignore[no-redef]
+    import sre_parse as _sp  # type: ignore[no-redef]
 
 from .openapi import OpenAPI, as_dict, as_list
 from .yamlout import format_f64
@@ -137,7 +144,94 @@ def _string(schema: dict) -> str:
         text += "x" * (min(min_len, _CAP * 64) - len(text))
     if isinstance(max_len, int) and len(text) > max_len:
         text = text[:max_len]
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and not _matches(pattern, text):
+        text = _from_pattern(pattern, min_len if isinstance(min_len, int) else 0,
+                             max_len if isinstance(max_len, int) else None) or text
     return text
+
+
+def _matches(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None  # JSON Schema patterns are not anchored
+    except (re.error, RecursionError):
+        return True  # a pattern we cannot read: keep the value rather than guess
+
+
+_POOL = "a0A_-x. "
+
+
+def _in_set(ch: str, items: list) -> bool:
+    o = ord(ch)
+    for op, av in items:
+        if op is _sc.LITERAL and o == av or op is _sc.RANGE and av[0] <= o <= av[1]:
+            return True
+        if op is _sc.CATEGORY and re.fullmatch(_CATEGORY_RE.get(str(av), "(?!)"), ch):
+            return True
+    return False
+
+
+_CATEGORY_RE = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w",
+                "CATEGORY_NOT_WORD": r"\W", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S"}
+_CATEGORY_CHAR = {"CATEGORY_DIGIT": "0", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_WORD": "a",
+                  "CATEGORY_NOT_WORD": "-", "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "a"}
+
+
+def _set_char(items: list) -> str:
+    if items and items[0][0] is _sc.NEGATE:
+        rest = items[1:]
+        return next((ch for ch in _POOL if not _in_set(ch, rest)), "")
+    for op, av in items:
+        if op is _sc.LITERAL:
+            return chr(av)
+        if op is _sc.RANGE:
+            return chr(av[0])
+        if op is _sc.CATEGORY and str(av) in _CATEGORY_CHAR:
+            return _CATEGORY_CHAR[str(av)]
+    raise ValueError("unsupported character set")
+
+
+def _regex_text(items: Any, boost: int) -> str:
+    out = []
+    for op, av in items:
+        if op is _sc.LITERAL:
+            out.append(chr(av))
+        elif op is _sc.NOT_LITERAL:
+            out.append("a" if av != ord("a") else "b")
+        elif op is _sc.ANY:
+            out.append("a")
+        elif op is _sc.IN:
+            out.append(_set_char(av))
+        elif op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT) or str(op) == "POSSESSIVE_REPEAT":
+            lo, hi, sub = av
+            out.append(_regex_text(sub, boost) * min(max(lo, boost), hi))
+        elif op is _sc.SUBPATTERN:
+            out.append(_regex_text(av[-1], boost))
+        elif op is _sc.BRANCH:
+            out.append(_regex_text(av[1][0], boost))
+        elif op in (_sc.AT, _sc.ASSERT, _sc.ASSERT_NOT):
+            continue  # anchors and lookarounds add no text; the result is checked against the pattern
+        else:
+            raise ValueError(f"unsupported regex element {op}")
+    return "".join(out)
+
+
+def _from_pattern(pattern: str, min_len: int, max_len: int | None) -> str | None:
+    """A short string matching ``pattern`` within the length bounds (None when we cannot build one)."""
+    try:
+        parsed = _sp.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    for boost in (0, 1, 2, 4, 8, 16, 64, 256):
+        try:
+            text = _regex_text(parsed, boost)
+        except (ValueError, RecursionError, OverflowError):
+            return None
+        if len(text) < min_len or (max_len is not None and len(text) > max_len):
+            continue
+        if _matches(pattern, text):
+            return text
+    return None
 
 
 def valid_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth: int = 0) -> Any:
@@ -185,9 +279,35 @@ def valid_sample(api: OpenAPI, schema: Any, seen: frozenset = frozenset(), depth
     if kind == "array":
         n = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
         # a body is a sample, not a stress test: cap absurd minimums
-        return [valid_sample(api, schema.get("items", {}), seen, depth + 1) for _ in range(min(max(n, 0), _CAP))]
+        out = [valid_sample(api, schema.get("items", {}), seen, depth + 1) for _ in range(min(max(n, 0), _CAP))]
+        if schema.get("uniqueItems") is True and len(out) > 1:
+            out = _distinct(api, schema.get("items", {}), out)
+        return out
     if kind == "object":
         props = as_dict(schema.get("properties"))
-        return {name: valid_sample(api, props.get(name, {"type": "string"}), seen, depth + 1)
+        extra = schema.get("additionalProperties")
+        other = extra if isinstance(extra, dict) else {"type": "string"}
+        return {name: valid_sample(api, props.get(name, other), seen, depth + 1)
                 for name in as_list(schema.get("required")) if isinstance(name, str)}
     return None
+
+
+def _distinct(api: OpenAPI, items: Any, values: list) -> list:
+    """Make the samples of a ``uniqueItems`` array differ (enum values, numbers counted up, suffixed strings)."""
+    schema = api.deref(items) if isinstance(items, dict) else {}
+    schema = schema if isinstance(schema, dict) else {}
+    enum = as_list(schema.get("enum"))
+    if enum:  # fewer enum values than minItems cannot be unique: as many as there are
+        return enum[:len(values)]
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool):
+            out.append(v if i == 0 else (not v if i == 1 else v))
+        elif isinstance(v, (int, float)):
+            step = schema.get("multipleOf") if isinstance(schema.get("multipleOf"), (int, float)) else 1
+            out.append(v + i * step)
+        elif isinstance(v, str):
+            out.append(v if i == 0 else (v[:-len(str(i))] if "maxLength" in schema else v) + str(i))
+        else:
+            out.append(v)
+    return out

@@ -323,6 +323,18 @@ def test_load_scale(seed_doc):
     ({"type": "string", "default": "d"}, "d"),
     ({"type": "string", "examples": ["e1"]}, "e1"),
     ({"type": "object", "properties": {"a": {"type": "string"}}}, {}),
+    # a pattern the default text does not match gets a string built from the pattern (Pydantic
+    # `Field(pattern=...)` answered 422 to "example")
+    ({"type": "string", "pattern": r"^[A-Z]{3}-\d+$", "minLength": 3, "maxLength": 12}, "AAA-0"),
+    ({"type": "string", "pattern": r"^v\d+(\.\d+){2}$"}, "v0.0.0"),
+    ({"type": "string", "pattern": r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"}, "a@a.aa"),
+    ({"type": "string", "pattern": r"^[a-z0-9-]{8,}$", "minLength": 10}, "examplexxx"),
+    ({"type": "string", "pattern": r"^[a-z]+$"}, "example"),  # already matching: unchanged
+    # uniqueItems: [1, 1] was invalid; additionalProperties types a required name without a property
+    ({"type": "array", "items": {"type": "integer"}, "minItems": 3, "uniqueItems": True}, [1, 2, 3]),
+    ({"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": True}, ["example", "example1"]),
+    ({"type": "array", "items": {"enum": ["x", "y", "z"]}, "minItems": 2, "uniqueItems": True}, ["x", "y"]),
+    ({"type": "object", "required": ["a"], "additionalProperties": {"type": "integer"}}, {"a": 1}),
 ])
 def test_minimal_valid_values(schema, value):
     jsonschema = pytest.importorskip("jsonschema")
