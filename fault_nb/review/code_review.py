@@ -92,7 +92,11 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
     elif not suggestions:
         notes.append("No rule fired on the handler and the functions it calls.")
     if thr and any(s.category == "timeout" for s in suggestions):
-        notes.append(f"Timeouts are set to 80% of the tightest latency SLO ({thr:g} ms).")
+        if round(thr * 0.8 / 1000.0, 1) < 0.5:  # the floor, not 80%, set the value
+            notes.append(f"Timeouts are set to {timeout_s:g} s, the shortest we propose: 80% of the tightest "
+                         f"latency SLO ({thr:g} ms) would leave no room for a normal call.")
+        else:
+            notes.append(f"Timeouts are set to {timeout_s:g} s, 80% of the tightest latency SLO ({thr:g} ms).")
     say("done")
     return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions,
                   {"reviewer": "rules", "label": RULES_LABEL, "provider": None, "model": None,

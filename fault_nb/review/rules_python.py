@@ -51,6 +51,7 @@ class Checker:
                 except ValueError:  # no unique anchor: skip this finding rather than guess
                     continue
         out.extend(self.pools())
+        out.extend(self.module_clients())
         return out
 
     def _calls(self, fn: Any):
@@ -120,6 +121,33 @@ class Checker:
                 fn, call, "client-timeout-none", "timeout", f"Replace `{name}(timeout=None)` with a bounded timeout",
                 f"`timeout=None` disables httpx's default 5s timeout: every call through this client can wait forever "
                 f"on a slow dependency. Bound it ({t}s total, short connect).", [edit], 3.5))
+        return out
+
+    def module_clients(self) -> list[Finding]:
+        """``client = httpx.Client(timeout=None)`` at module level, used by a function in scope."""
+        out = []
+        scoped = " ".join(self.src.t(f) for f in self.scope())
+        for st in self.src.tree.root_node.children:
+            a = st.named_children[0] if st.type == "expression_statement" and st.named_children else None
+            if a is None or a.type != "assignment":
+                continue
+            left, call = a.child_by_field_name("left"), a.child_by_field_name("right")
+            if left is None or left.type != "identifier" or call is None or call.type != "call":
+                continue
+            name, var = _call_name(self.src, call), self.src.t(left)
+            if name not in CLIENT_CTORS or not re.search(rf"\b{re.escape(var)}\b", scoped):
+                continue
+            kw, _ = _kwargs(self.src, call)
+            if "timeout" not in kw or self.src.t(kw["timeout"].child_by_field_name("value")).strip() != "None":
+                continue
+            s, e = self.src.span(kw["timeout"])
+            t = f"{self.timeout_s:g}"
+            edit = _edit(self.src, s, e, f"timeout=httpx.Timeout({t}, connect={min(2.0, self.timeout_s):g})")
+            out.append(Finding(
+                "client-timeout-none", "timeout", f"Replace `{name}(timeout=None)` of `{var}` with a bounded timeout",
+                f"`{var} = {name}(timeout=None)` disables httpx's default 5s timeout: every call through `{var}` "
+                f"can wait forever on a slow dependency. Bound it ({t}s total, short connect).",
+                self.src.rel, "<module>", call.start_point[0] + 1, [edit], 3.5))
         return out
 
     # -- dependency failures
@@ -419,10 +447,13 @@ class Checker:
                 continue
             body = loop.child_by_field_name("body")
             txt = self.src.t(body)
-            if "sleep" in txt or not _has(body, ("try_statement",)):
+            if not _has(body, ("try_statement",)):
                 continue
             handler = next((n for n in _walk(body) if n.type == "except_clause"), None)
             if handler is None or _has(handler, ("raise_statement",)) and "continue" not in self.src.t(handler):
+                continue
+            if "sleep" in txt:
+                out.extend(self._constant_sleep(fn, loop, body))
                 continue
             hbody = handler.named_children[-1]
             first = hbody.named_children[0]
@@ -439,6 +470,32 @@ class Checker:
                 "multiplies the load exactly when the dependency is struggling. Wait exponentially longer, with jitter.",
                 edits, 2.0))
         return out
+
+    def _constant_sleep(self, fn: Any, loop: Any, body: Any) -> list[Finding]:
+        """``time.sleep(1)`` between attempts: every caller retries in lockstep, with no growth."""
+        var = self.src.t(loop.child_by_field_name("left"))
+        for call in _walk(body):
+            if call.type != "call" or not _call_name(self.src, call).endswith("sleep"):
+                continue
+            args = call.child_by_field_name("arguments")
+            vals = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+            if len(vals) != 1 or vals[0].type not in ("integer", "float"):
+                return []  # a computed delay: assume it backs off
+            base = self.src.t(vals[0])
+            try:
+                cap = f"{max(float(base) * 10, 2.0):g}"
+            except ValueError:
+                return []
+            s, e = self.src.span(vals[0])
+            edits = _with_imports(self.src, _edit(self.src, s, e,
+                                                  f"min({base} * 2 ** {var}, {cap}) + random.uniform(0, 0.1)"),
+                                  ["random"])
+            return [self._finding(
+                fn, loop, "retry-no-backoff", "retry", f"Back off between retries in `{_fn_name(self.src, fn)}`",
+                f"This retry loop waits a constant {base}s between attempts: every caller retries in lockstep and "
+                "the dependency gets no more room to recover on the third try than on the first. Wait exponentially "
+                "longer, with jitter.", edits, 2.0)]
+        return []
 
     # -- pools (module level of the scoped file)
     def pools(self) -> list[Finding]:

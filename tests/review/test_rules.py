@@ -183,6 +183,26 @@ def test_review_endpoint_offline_is_labelled_and_ranked(orders_results, orders_i
         seen.add(s.id)
     # the SLO (800 ms) sets the timeout: 80% of it
     assert "timeout=httpx.Timeout(0.6" in review.combined_diff()
+    assert "Timeouts are set to 0.6 s, 80% of the tightest latency SLO (800 ms)." in review.notes
+
+
+def test_timeout_note_names_the_floor_when_the_slo_is_tight(orders_results, orders_index):
+    # a 300 ms SLO gives 0.24 s, raised to the 0.5 s floor: the note said "80% of the SLO" next to timeout=0.5
+    from fault_nb.results import Results
+
+    from .orders_results import orders_results_dict
+
+    raw = orders_results_dict()
+    for sc in raw["results"]:
+        for item in sc["scenario"]["items"]:
+            for slo in item["context"]["slo"]:
+                if slo["slo_type"] == "latency":
+                    slo["threshold"], slo["title"] = 300.0, "P95 < 300ms"
+
+    review = review_endpoint(Results.from_dict(raw, source="tight.json"), orders_index, "create_order_orders_post")
+    assert "timeout=httpx.Timeout(0.5" in review.combined_diff()
+    note = next(n for n in review.notes if n.startswith("Timeouts"))
+    assert note.startswith("Timeouts are set to 0.5 s, the shortest we propose") and "(300 ms)" in note
 
 
 def test_stock_review_only_sees_its_handler(orders_results, orders_index):
@@ -307,3 +327,40 @@ def test_aiohttp_session_and_urlopen(tmp_path):
     diff = "".join(r.diff for r in results)
     assert "aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))" in diff
     assert "urlopen(url, timeout=5).read()" in diff
+
+
+def test_module_level_client_without_timeout_and_constant_retry_sleep(tmp_path):
+    # a shared `httpx.Client(timeout=None)` at module level, and a retry loop that sleeps a constant 1s,
+    # were both missed: the client check looked only inside functions, and any `sleep` counted as backoff
+    (tmp_path / "svc.py").write_text(textwrap.dedent('''
+        import time
+
+        import httpx
+
+        client = httpx.Client(base_url="http://crm", timeout=None)
+        unused = httpx.Client(timeout=None)
+
+
+        def fetch(cid):
+            return client.get(f"/c/{cid}").json()
+
+
+        def quote(sku):
+            for attempt in range(3):
+                try:
+                    return client.get(f"/price/{sku}").json()
+                except httpx.HTTPError:
+                    time.sleep(1)
+            return 0.0
+    '''))
+    results = run_rules(tmp_path, {"svc.py": {"fetch", "quote"}})
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert sorted(r.finding.kind for r in results) == ["client-timeout-none", "retry-no-backoff"]
+    diff = "".join(r.diff for r in results)
+    assert '+client = httpx.Client(base_url="http://crm", timeout=httpx.Timeout(5, connect=2))' in diff
+    assert "-unused = httpx.Client(timeout=None)" not in diff  # no scoped function uses it
+    assert "+            time.sleep(min(1 * 2 ** attempt, 10) + random.uniform(0, 0.1))" in diff
+    assert "+import random" in diff
+    assert git_apply_check(diff, tmp_path).returncode == 0
+    # out of scope, the module-level client is not reported
+    assert run_rules(tmp_path, {"svc.py": {"nothing"}}) == []
