@@ -39,8 +39,16 @@ def _summary(args) -> int:
     from .model import load_results
     from .report import _NOW
 
-    results = load_results(args.results)
     end_time = args.end_time if args.end_time else _NOW
+    if args.end_time:
+        from ..errors import FaultNbError
+        from .report import _end_time
+
+        try:
+            _end_time(args.end_time)
+        except ValueError as exc:
+            raise FaultNbError(f"--end-time: {exc}") from None
+    results = load_results(args.results)
     if args.format == "json":
         from ._serde import dumps_json
 

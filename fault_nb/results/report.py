@@ -173,7 +173,14 @@ def _fraction(nanos: int) -> str:
 def _end_time(end_time: Any) -> str | None:
     if end_time is _NOW:
         return format_rfc3339(datetime.now(timezone.utc))
-    if end_time is None or isinstance(end_time, str):
+    if isinstance(end_time, str):
+        try:  # what the Markdown renderer will have to read back
+            datetime.fromisoformat(end_time.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"end_time {end_time!r} is not an RFC 3339 timestamp "
+                             "(expected e.g. 2025-06-16T09:30:28Z)") from None
+        return end_time
+    if end_time is None:
         return end_time
     if isinstance(end_time, datetime):
         if end_time.tzinfo is None:

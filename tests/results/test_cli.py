@@ -82,3 +82,22 @@ def test_fault_nb_entry_point(fixtures_dir, tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"fault-nb: error: {cut}: $: invalid JSON at line 1")
+
+
+def test_summary_bad_end_time_is_one_line(fixtures_dir, tmp_path):
+    # used to end in a ValueError traceback from the Markdown renderer
+    proc = _run(["summary", "--results", str(fixtures_dir / "results" / "seed_app.results.json"),
+                 "--end-time", "yesterday"], tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "--end-time" in proc.stderr and "yesterday" in proc.stderr
+
+
+def test_report_refuses_a_non_rfc3339_end_time(fixtures_dir):
+    import pytest
+
+    from fault_nb import load_results
+
+    results = load_results(fixtures_dir / "results" / "edge_empty.results.json")
+    with pytest.raises(ValueError, match="RFC 3339"):
+        results.report(end_time="garbage")
+    assert results.report(end_time="2025-06-16T09:30:28Z")["end_time"] == "2025-06-16T09:30:28Z"
