@@ -207,8 +207,12 @@ def _locate(index: "CodeIndex", r: Route) -> tuple[str, str, int, int, str]:
         return r.file, r.function, r.start_line, r.end_line, ""
     graph = index.graph
     probe = next((c for c in index.chunks if c.file == r.file), None)
-    if probe is not None:
-        hits, how = graph.resolve(probe, r.function)
+    names = [r.function]
+    view = re.match(r"([\w.]+)\.as_view\(", r.function)
+    if view:  # Flask MethodView: add_url_rule("/x", view_func=Cls.as_view("x")) runs Cls.get / Cls.post ...
+        names = [f"{view.group(1)}.{r.method.lower()}", view.group(1)]
+    for name in names if probe is not None else []:
+        hits, how = graph.resolve(probe, name)
         if hits:
             cs = [index.chunks[i] for i in hits]
             return cs[0].file, cs[0].symbol, min(c.start_line for c in cs), max(c.end_line for c in cs), how

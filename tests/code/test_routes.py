@@ -221,6 +221,47 @@ def test_flask_blueprints(tmp_path):
     index.close()
 
 
+def test_flask_method_view_maps_to_its_class(tmp_path):
+    # add_url_rule(view_func=Cls.as_view("x")) was "not found in the indexed code", so nothing was reviewed
+    src = _tree(tmp_path / "mv", {
+        "app.py": '''
+            from flask import Flask
+            from views import HealthView, ItemView
+
+            app = Flask(__name__)
+            app.add_url_rule("/health", view_func=HealthView.as_view("health"))
+            app.add_url_rule("/items/<int:item_id>", view_func=ItemView.as_view("item"), methods=["GET", "PUT"])
+            ''',
+        "views.py": '''
+            from flask.views import MethodView
+
+
+            class HealthView(MethodView):
+                def get(self):
+                    return {"ok": True}
+
+
+            class ItemView(MethodView):
+                def get(self, item_id):
+                    return {}
+
+                def put(self, item_id):
+                    return {}
+            ''',
+    })
+    index = index_source(src, progress=False, endpoints=[("health", "GET", "http://x/health"),
+                                                         ("putItem", "PUT", "http://x/items/3")])
+    try:
+        for opid in ("health", "putItem"):
+            m = index.handler_for(opid)
+            assert m.how == "route" and m.file == "views.py" and m.start_line > 0, m
+            assert "was not found" not in m.reason
+        m = index.handler_for("putItem")
+        assert (m.start_line, m.end_line) == (13, 14)  # ItemView.put, not get
+    finally:
+        index.close()
+
+
 def test_express_router_across_files(tmp_path):
     src = _tree(tmp_path / "ex", {
         "server.js": '''
