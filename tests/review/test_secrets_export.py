@@ -16,6 +16,10 @@ from fault_nb.review.secrets import mask_secrets
     ("token ghp_abcdefghijklmnopqrstuvwxyz0123", "github-token", "ghp_abcdefghijklmnopqrstuvwxyz0123"),
     ("key AKIAABCDEFGHIJKLMNOP", "aws-access-key", "AKIAABCDEFGHIJKLMNOP"),
     ("redis://user:pa55word@cache:6379/0", "url-password", "pa55word"),
+    # a plain constant with a provider's key shape (no suspicious name) used to go out as is
+    ('STRIPE = "sk_live_51HabcdefghijklmnopqrstuVWXyz"', "stripe-key", "sk_live_51HabcdefghijklmnopqrstuVWXyz"),
+    ('HUB = "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH"', "huggingface-token", "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH"),
+    ('GL = "glpat-abcdefghij0123456789"', "gitlab-token", "glpat-abcdefghij0123456789"),
 ])
 def test_masks_each_kind(text, kind, secret):
     masked, found = mask_secrets(text, "f.py")
