@@ -191,6 +191,13 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             [ids.get(str(d), str(d)) for d in s.dependencies if ids.get(str(d), str(d)) != s.id]))
         s.dependencies = [d for d in s.dependencies if any(o.id == d and o.status == "verified"
                                                            for o in suggestions)]
+    # the report cites evidence by id: ids the run does not have (E99, "p95") would point nowhere
+    known = {str(r.get("id")) for key in ("rows", "slo") for r in evidence.get(key) or [] if isinstance(r, dict)}
+    for s in suggestions:
+        unknown = [e for e in s.evidence if e not in known]
+        if unknown:
+            s.evidence = [e for e in s.evidence if e in known]
+            notes.append(f"{s.id}: evidence id(s) the run does not have were dropped: {', '.join(unknown)}")
     # diffs apply in list order: verified ones in the order they were applied to the workspace
     # (a repaired suggestion may sit on top of a later one), then the rejected ones
     order = {sid: n for n, sid in enumerate(ws.order)}

@@ -218,3 +218,13 @@ def test_repaired_suggestion_is_ordered_after_what_it_sits_on(llm_server, llm, o
     assert [(s.id, s.status) for s in review.suggestions] == [("s2", "verified"), ("s1", "verified")]
     assert review.suggestions[1].dependencies == ["s2"] and review.suggestions[1].repaired
     assert git_apply_check(review.combined_diff(), orders_src).returncode == 0
+
+
+def test_evidence_ids_the_run_does_not_have_are_dropped_and_noted(llm_server, llm, orders_results, orders_index):
+    item = sug()
+    item["evidence"] = ["E1", "E99", "p95"]
+    llm_server.push(answer(item))
+    review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
+    (s,) = review.suggestions
+    assert s.status == "verified" and s.evidence == ["E1"]
+    assert any("E99, p95" in n for n in review.notes)
