@@ -127,3 +127,22 @@ def test_scenario_review_report_in_cwd_is_used_like_fault(orders_src, tmp_path, 
     assert rc == 0 and "using scenario-review-report.md" in capsys.readouterr().err
     prompt = llm_server.chat_requests()[0]["body"]["messages"][1]["content"]
     assert "INVENTORY IS THE BOTTLENECK" in prompt and (tmp_path / "code-review-report.md").is_file()
+
+
+def test_code_review_of_another_apps_source_warns(tmp_path, capsys):
+    # results of one app reviewed against another app's source: every handler unmapped, said only per section
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n\n\n"
+                                   "@app.get('/nothing/here')\ndef nothing():\n    return {}\n")
+    rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(other),
+               "--all", "--report", str(tmp_path / "r.md")])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "warning: no handler of" in err and str(other) in err and "results.json" in err
+
+
+def test_code_review_with_mapped_handlers_does_not_warn(orders_src, tmp_path, capsys):
+    rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(orders_src),
+               "--all", "--report", str(tmp_path / "r.md")])
+    assert rc == 0 and "warning: no handler" not in capsys.readouterr().err
