@@ -235,9 +235,11 @@ def load_openapi(spec: Any, *, timeout: float = 30.0) -> OpenAPI:
 
             try:
                 response = httpx.get(text, timeout=timeout, follow_redirects=True)
-                response.raise_for_status()
             except httpx.HTTPError as exc:
                 raise OpenAPIError(text, [], f"cannot fetch the document: {exc}") from None
+            if response.status_code >= 400:  # httpx's own message spans two lines and links to MDN
+                raise OpenAPIError(text, [], f"cannot fetch the document: HTTP {response.status_code} "
+                                             f"{response.reason_phrase}".rstrip())
             is_json = "json" in response.headers.get("content-type", "").lower()
             return OpenAPI(_parse(response.text, text, json_first=is_json), source=text, url=str(response.url))
         path = Path(text)
