@@ -103,9 +103,15 @@ def run_code_review(args: argparse.Namespace) -> int:
 
     results = load_results(args.results)
     ops = list(results.operation_ids)
+    eps = results.endpoints
     if not ops:
-        raise FaultNbError(f"{args.results}: no endpoint has an operationId (call.meta.operation_id); "
-                           "nothing to review")
+        raise FaultNbError(f"{args.results}: " + ("no endpoint has an operationId (call.meta.operation_id)" if len(eps)
+                                                  else "the file has no scenario items, so no endpoint")
+                           + "; nothing to review")
+    unnamed = [str(label) for label, named in zip(eps["label"], eps["has_operation_id"]) if not named]
+    if args.all and unnamed:  # fault's code review keys on operationIds: say which endpoints that leaves out
+        print(f"fault-nb: note: {len(unnamed)} endpoint(s) without an operationId are not reviewed: "
+              f"{', '.join(unnamed[:3])}{' ...' if len(unnamed) > 3 else ''}", file=sys.stderr)
     if not Path(args.source_dir).is_dir():
         raise FaultNbError(f"--source-dir {args.source_dir}: not a directory")
     if args.endpoint and args.endpoint not in ops:

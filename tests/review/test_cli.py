@@ -146,3 +146,17 @@ def test_code_review_with_mapped_handlers_does_not_warn(orders_src, tmp_path, ca
     rc = main(["agent", "code-review", "--results", str(_results_file(tmp_path)), "--source-dir", str(orders_src),
                "--all", "--report", str(tmp_path / "r.md")])
     assert rc == 0 and "warning: no handler" not in capsys.readouterr().err
+
+
+def test_code_review_all_names_endpoints_without_operation_id_and_empty_results(tmp_path, fixtures_dir, shared,
+                                                                                 capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no scenario-review-report.md from elsewhere
+    src = shutil.copytree(shared / "apps" / "webapp", tmp_path / "webapp")
+    rc = main(["agent", "code-review", "--results", str(fixtures_dir / "results" / "edge_cases.results.json"),
+               "--source-dir", str(src), "--all", "--offline", "--report", str(tmp_path / "r.md")])
+    err = capsys.readouterr().err
+    assert rc == 0 and "5 endpoint(s) without an operationId are not reviewed" in err
+    rc = main(["agent", "code-review", "--results", str(fixtures_dir / "results" / "edge_empty.results.json"),
+               "--source-dir", str(src), "--all", "--offline"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no scenario items" in err and "operationId" not in err
