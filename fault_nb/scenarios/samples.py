@@ -129,6 +129,11 @@ def _number(schema: dict, integer: bool) -> int | float:
         value = math.ceil(low) if integer else low
     if high is not None and value > high:
         value = math.floor(high) if integer else high
+    if not integer and low is not None and high is not None and low > high:
+        # an open interval narrower than the step (gt=0.5, lt=0.7): its midpoint
+        lower = [b for b in (lo, ex_lo) if isinstance(b, (int, float)) and not isinstance(b, bool)]
+        upper = [b for b in (hi, ex_hi) if isinstance(b, (int, float)) and not isinstance(b, bool)]
+        value = (max(lower) + min(upper)) / 2
     mult = schema.get("multipleOf")
     if isinstance(mult, (int, float)) and not isinstance(mult, bool) and mult > 0:
         value = math.ceil(value / mult) * mult

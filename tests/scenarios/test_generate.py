@@ -331,6 +331,9 @@ def test_load_scale(seed_doc):
     ({"type": "string", "pattern": r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"}, "a@a.aa"),
     ({"type": "string", "pattern": r"^[a-z0-9-]{8,}$", "minLength": 10}, "examplexxx"),
     ({"type": "string", "pattern": r"^[a-z]+$"}, "example"),  # already matching: unchanged
+    # an open interval narrower than the 0.5 step (FastAPI Query(gt=0.5, lt=0.7)) gave 0.2: 422
+    ({"type": "number", "exclusiveMinimum": 0.5, "exclusiveMaximum": 0.7}, 0.6),
+    ({"type": "number", "exclusiveMinimum": 2.25, "exclusiveMaximum": 2.5}, 2.375),
     # uniqueItems: [1, 1] was invalid; additionalProperties types a required name without a property
     ({"type": "array", "items": {"type": "integer"}, "minItems": 3, "uniqueItems": True}, [1, 2, 3]),
     ({"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": True}, ["example", "example1"]),
