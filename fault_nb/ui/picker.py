@@ -23,7 +23,17 @@ def endpoint_options(results) -> list[tuple[str, str]]:
         # (reviewing it then says which operationIds exist instead of picking a wrong one)
         value = str(row.operation_id) if row.has_operation_id else f"{row.method} {row.url}"
         out.append((str(row.label), value))
-    return out
+    # one operationId at several URLs (/users/1 and /users/2): one option, the value is what gets reviewed
+    counts: dict[str, int] = {}
+    for _, value in out:
+        counts[value] = counts.get(value, 0) + 1
+    seen: set[str] = set()
+    merged = []
+    for label, value in out:
+        if value not in seen:
+            seen.add(value)
+            merged.append((label + (f" (+{counts[value] - 1} more URL(s))" if counts[value] > 1 else ""), value))
+    return merged
 
 
 class EndpointPicker(_w.Dropdown):

@@ -127,3 +127,18 @@ def test_endpoint_without_operation_id_does_not_pull_in_named_rows(fixtures_dir)
     assert list(explorer.frame["item_idx"]) == [0] and explorer.frame["operation_id"].isna().all()
     explorer.endpoint.value = "health_get"
     assert list(explorer.frame["item_idx"]) == [3]
+
+
+def test_one_operation_id_at_two_urls_is_one_option(fixtures_dir):
+    import json
+
+    raw = json.loads((fixtures_dir / "results" / "seed_app.results.json").read_text())
+    raw["results"][0]["scenario"]["items"][0]["call"]["url"] += "?page=2"  # index__get at two URLs
+    r = fault_nb.Results.from_dict(raw)
+    values = [v for _, v in EndpointPicker(r).options]
+    assert len(values) == len(set(values)) and values.count("index__get") == 1
+    label = dict((v, lab) for lab, v in EndpointPicker(r).options)["index__get"]
+    assert label.endswith("(+1 more URL(s))")
+    explorer = ResultsExplorer(r, charts=[])
+    explorer.endpoint.value = "index__get"
+    assert set(explorer.frame["url"]) == {"http://localhost:9090/?page=2", "http://localhost:9090/"}
