@@ -23,6 +23,13 @@ def _fence(text: str, lang: str = "") -> str:
 _FENCED = re.compile(r"(^(`{3,}|~{3,})[^\n]*\n.*?^\2[ \t]*$)", re.S | re.M)
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+# a Markdown link (inline or reference) whose target runs script when clicked
+_SCRIPT_LINK = re.compile(r"(?i)(\]\(\s*<?|^[ \t]*\[[^\]\n]+\]:[ \t]*<?)[ \t]*(javascript|vbscript|data)[ \t]*:", re.M)
+
+
+def _disarm_links(text: str) -> str:
+    """``[x](javascript:...)`` -> ``[x](#javascript-blocked:...)``: shown as a dead link, never run."""
+    return _SCRIPT_LINK.sub(lambda m: f"{m.group(1)}#{m.group(2).lower()}-blocked:", text)
 
 
 def neutralize_html(markdown: str) -> str:
@@ -39,14 +46,14 @@ def neutralize_html(markdown: str) -> str:
         elif k % 3 == 2:  # the fence marker captured by the inner group
             continue
         else:
-            out.append("".join(p if i % 2 else _TAG_START.sub("&lt;", p)
+            out.append("".join(p if i % 2 else _disarm_links(_TAG_START.sub("&lt;", p))
                                for i, p in enumerate(_CODE_SPAN.split(part))))
     return "".join(out)
 
 
 def _inline(text: Any) -> str:
     """One line of untrusted text, safe inside Markdown (no raw HTML, no line breaks)."""
-    return html.escape(str(text or "").replace("\n", " ").strip(), quote=False)
+    return _disarm_links(html.escape(str(text or "").replace("\n", " ").strip(), quote=False))
 
 
 def provenance_line(p: dict) -> str:

@@ -92,3 +92,20 @@ def test_export_report_picks_the_format(tmp_path):
     from fault_nb.export import export_report
 
     assert export_report("# md\n", tmp_path / "a.md").read_text() == "# md\n"
+
+
+def test_script_links_in_model_text_are_disarmed():
+    # html was escaped, but a Markdown link to javascript: still rendered as a clickable link
+    from fault_nb.review import Review, Suggestion
+    from fault_nb.review.render import neutralize_html
+
+    text = "see [click](javascript:alert(1)) and [ok](https://example.com) `[c](javascript:x)`\n[r]: data:text/html,x"
+    out = neutralize_html(text)
+    assert "[click](javascript:" not in out and "[r]: data:" not in out
+    assert "[ok](https://example.com)" in out and "`[c](javascript:x)`" in out  # code and safe links untouched
+    r = Review("op", "GET", "http://h/", {"rows": [], "slo": []},
+               [Suggestion(id="s1", title="[t](javascript:alert(2))", rationale="[r](JavaScript:alert(3))",
+                           category="timeout", evidence=[], file="a.py", diff="--- a/a.py\n+++ b/a.py\n",
+                           status="verified")], {"reviewer": "llm", "model": "m"})
+    md = r.to_markdown()
+    assert "javascript:" not in md.lower().replace("javascript-blocked:", "")
