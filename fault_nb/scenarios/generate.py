@@ -257,17 +257,24 @@ def _calls(api: OpenAPI, op: Operation, *, fault_compat: bool, base_url: str | N
         param = next((p for p in params if p.get("in") == "path" and p["name"] == name), {"schema": {"type": "string"}})
         # the value lands inside the URL path as is: keep it one encoded segment
         segments[name] = quote(_text(_param_value(api, param)), safe="-._~!$&'()*+,;=:@")
-    query = [(p["name"], _query_value(api, p)) for p in params if p.get("in") == "query" and p.get("required")]
+    query = [(p, _query_value(api, p)) for p in params if p.get("in") == "query" and p.get("required")]
     if query:
         pairs = []
-        for name, value in query:
+        for param, value in query:
+            if isinstance(value, list) and param.get("explode") is False and param.get("style", "form") == "form":
+                pairs.append((param["name"], ",".join(_text(v) for v in value)))  # form style, explode: false
+                continue
             for v in (value if isinstance(value, list) else [value]):
-                pairs.append((name, _text(v)))
+                pairs.append((param["name"], _text(v)))
         url += ("&" if "?" in url else "?") + urlencode(pairs, quote_via=quote)
     call = {"method": op.method, "url": url}
     headers = {p["name"]: _text(_param_value(api, p)) for p in params
                if p.get("in") == "header" and p.get("required")
                and p["name"].lower() not in ("accept", "content-type", "authorization")}
+    cookies = [(p["name"], _text(_param_value(api, p))) for p in params
+               if p.get("in") == "cookie" and p.get("required")]
+    if cookies:
+        headers["cookie"] = "; ".join(f"{name}={quote(value, safe='')}" for name, value in cookies)
     body = _improved_body(api, op)
     if body is not None:
         headers["content-type"] = body[0]

@@ -494,3 +494,22 @@ def test_required_array_query_parameters_are_sent_with_one_item():
                "responses": {"200": {"description": "ok"}}}}}}
     url = generate_scenarios(doc, kinds=["latency"])[0]["items"][0]["call"]["url"]
     assert url == "http://localhost:9/pets?tags=a&ids=1"
+
+
+def test_required_cookies_are_sent_and_unexploded_arrays_are_comma_joined():
+    # a required cookie parameter (FastAPI `Cookie()`) was left out (-> 422); `explode: false` arrays
+    # were sent exploded
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+           "servers": [{"url": "http://localhost:9"}],
+           "paths": {"/search": {"get": {"parameters": [
+               {"name": "q", "in": "query", "required": True, "explode": False,
+                "schema": {"type": "array", "minItems": 2, "items": {"type": "string", "enum": ["x", "y"]}}},
+               {"name": "sid", "in": "cookie", "required": True, "schema": {"type": "string"}},
+               {"name": "theme", "in": "cookie", "required": True, "schema": {"type": "string", "enum": ["dark mode"]}},
+               {"name": "opt", "in": "cookie", "schema": {"type": "string"}}],
+               "responses": {"200": {"description": "ok"}}}}}}
+    call = generate_scenarios(doc, kinds=["latency"])[0]["items"][0]["call"]
+    assert call["url"] == "http://localhost:9/search?q=x%2Cx"
+    assert call["headers"] == {"cookie": "sid=example; theme=dark%20mode"}
+    compat = generate_scenarios(doc, kinds=["latency"], fault_compat=True)[0]["items"][0]["call"]
+    assert "headers" not in compat  # fault sends no cookie
