@@ -15,6 +15,7 @@ _SESSION_CTOR = re.compile(r"(^|\.)(SessionLocal|Session|sessionmaker\(\)|scoped
                            re.IGNORECASE)
 _DB_METHODS = frozenset({"commit", "query", "execute", "add", "refresh", "flush", "scalar", "scalars",
                          "get", "delete", "merge", "close", "rollback", "add_all", "fetchall", "fetchone"})
+_REQUESTS_SESSION = frozenset({"requests.Session", "requests.session"})
 _LOGGING = re.compile(r"\b(log|logger|logging|exception|warn|warning|error|print|sentry_sdk|capture_exception)\b")
 
 
@@ -62,12 +63,30 @@ class Checker:
         return Finding(kind, category, title, rationale, self.src.rel, _fn_name(self.src, fn),
                        node.start_point[0] + 1, edits, weight)
 
+    def _requests_sessions(self, fn: Any) -> set[str]:
+        """Names bound to a ``requests.Session()`` at module level or in ``fn`` (their calls take no default timeout)."""
+        names = set()
+        for n in [*self.src.tree.root_node.children, *_walk(fn.child_by_field_name("body"))]:
+            if n.type == "expression_statement" and n.named_children and n.named_children[0].type == "assignment":
+                left, right = n.named_children[0].child_by_field_name("left"), n.named_children[0].child_by_field_name("right")
+                if left is not None and left.type == "identifier" and right is not None and right.type == "call" \
+                        and _call_name(self.src, right) in _REQUESTS_SESSION:
+                    names.add(self.src.t(left))
+            elif n.type == "with_statement":
+                names |= set(re.findall(r"requests\.[Ss]ession\(\)\s+as\s+(\w+)", self.src.t(n).split(":", 1)[0]))
+        return names
+
+    def _is_http_call(self, name: str, sessions: set[str]) -> bool:
+        head, _, verb = name.rpartition(".")
+        return name in HTTP_CALLS or (head in sessions and verb in _HTTP_VERBS)
+
     # -- timeouts
     def http_timeout(self, fn: Any) -> list[Finding]:
         out = []
+        sessions = self._requests_sessions(fn)
         for call in self._calls(fn):
             name = _call_name(self.src, call)
-            if name not in HTTP_CALLS:
+            if not self._is_http_call(name, sessions):
                 continue
             kw, splat = _kwargs(self.src, call)
             args = call.child_by_field_name("arguments")
@@ -299,10 +318,13 @@ class Checker:
                 if recv:
                     sessions.add(recv)
         out = []
+        http_sessions = self._requests_sessions(fn)
+        sessions -= http_sessions
         for call in self._calls(fn):
             name = _call_name(self.src, call)
             head, _, meth = name.rpartition(".")
             if name == "time.sleep" or (name in HTTP_CALLS and name.startswith(("requests.", "urllib", "urlopen"))) \
+                    or (head in http_sessions and meth in _HTTP_VERBS) \
                     or (head in sessions and meth in _DB_METHODS):
                 out.append(name)
         return out
@@ -545,7 +567,10 @@ def _session_assignment(src: _Src, st: Any) -> str | None:
     left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
     if left is None or right is None or left.type != "identifier" or right.type != "call":
         return None
-    return src.t(left) if _SESSION_CTOR.search(_call_name(src, right)) else None
+    name = _call_name(src, right)
+    if name.startswith(("requests.", "aiohttp.", "httpx.")):  # HTTP sessions, not database ones
+        return None
+    return src.t(left) if _SESSION_CTOR.search(name) else None
 
 
 def _assigned_names(src: _Src, node: Any) -> set[str]:

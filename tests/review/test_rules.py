@@ -364,3 +364,48 @@ def test_module_level_client_without_timeout_and_constant_retry_sleep(tmp_path):
     assert git_apply_check(diff, tmp_path).returncode == 0
     # out of scope, the module-level client is not reported
     assert run_rules(tmp_path, {"svc.py": {"nothing"}}) == []
+
+
+def test_requests_session_calls_need_a_timeout_and_are_not_database_work(tmp_path):
+    # `requests.Session()` calls were not checked for a timeout, and a local `s = requests.Session()` in an
+    # async handler was reported as "blocking database work"
+    (tmp_path / "svc.py").write_text(textwrap.dedent('''
+        import requests
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        http = requests.Session()
+
+
+        @app.get("/a")
+        def a():
+            return http.get("http://dep/a").json()
+
+
+        @app.get("/b")
+        async def b():
+            s = requests.Session()
+            r = s.post("http://dep/b", json={})
+            return r.json()
+
+
+        @app.get("/c")
+        def c():
+            with requests.Session() as s:
+                return s.get("http://dep/c", timeout=2).json()
+
+
+        @app.get("/d")
+        def d():
+            with requests.Session() as s:
+                return s.request("GET", "http://dep/d").json()
+    '''))
+    results = run_rules(tmp_path, {"svc.py": {"a", "b", "c", "d"}})
+    assert all(r.ok for r in results), [r.error for r in results]
+    got = sorted((r.finding.kind, r.finding.function) for r in results)
+    assert got == [("http-timeout", "a"), ("http-timeout", "b"), ("http-timeout", "d"),
+                   ("sync-work-in-async-handler", "b")]
+    diff = "".join(r.diff for r in results)
+    assert '+    return http.get("http://dep/a", timeout=5).json()' in diff
+    assert "database" not in " ".join(r.finding.title for r in results)
+    assert git_apply_check(diff, tmp_path).returncode == 0
