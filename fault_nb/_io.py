@@ -1,6 +1,7 @@
 """Small file helpers shared by every writer: atomic writes and safe joins."""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -18,6 +19,8 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
     >>> atomic_write("out/report.md", "# Report\\n")  # doctest: +SKIP
     """
     path = Path(path)
+    if path.is_dir():  # else os.replace names the temporary file, not the path the caller gave
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode(encoding) if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `fault-nb ... | head`
         return 0
+    except OSError as exc:  # a file we were told to read or write: one line, not a traceback
+        if exc.filename is None:
+            raise
+        print(f"fault-nb: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

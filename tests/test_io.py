@@ -51,3 +51,20 @@ def test_safe_join_refuses_symlink_escape(tmp_path):
     with pytest.raises(UnsafePathError):
         safe_join(tmp_path / "src", "link/outside.py")
     assert safe_join(tmp_path / "src", "pkg/app.py") == (tmp_path / "src" / "pkg" / "app.py").resolve()
+
+
+def test_writing_over_a_directory_names_it_and_the_cli_says_so_in_one_line(tmp_path, capsys, fixtures_dir):
+    import pytest
+
+    from fault_nb._io import atomic_write
+    from fault_nb.cli import main
+
+    with pytest.raises(IsADirectoryError) as err:
+        atomic_write(tmp_path, "x")
+    assert err.value.filename == str(tmp_path) and list(tmp_path.iterdir()) == []  # no temp file left
+    # used to end in a traceback naming a temporary file in the parent directory
+    rc = main(["agent", "scenario-review", "--results", str(fixtures_dir / "results" / "seed_app.results.json"),
+               "--report", str(tmp_path)])
+    err_text = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err_text
+    assert err_text.strip().splitlines()[-1] == f"fault-nb: error: {tmp_path}: Is a directory"
