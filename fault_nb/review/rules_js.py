@@ -61,5 +61,47 @@ def js_findings(src: _Src, names: set[str], timeout_s: float) -> list[Finding]:
                            f"`{name}` waits as long as the network does (no {key}): a slow dependency holds the "
                            "request open. Abort it after a bound derived from the SLO.",
                            src.rel, "<js>", line, [edit], 3.0))
+    out.extend(_axios_instances(src, ranges, ms))
     out.sort(key=lambda f: f.line)
+    return out
+
+
+def _axios_instances(src: _Src, ranges: list[tuple[int, ...]], ms: int) -> list[Finding]:
+    """``const api = axios.create({...})`` without a timeout, used as ``api.get(...)`` on a scope line."""
+    scoped = "\n".join(line for i, line in enumerate(src.text.splitlines(), 1) if any(a <= i <= b for a, b in ranges))
+    out = []
+    stack = [src.tree.root_node]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type != "variable_declarator":
+            continue
+        var, call = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if var is None or call is None or call.type != "call_expression" or \
+                re.sub(r"\s+", "", src.t(call.child_by_field_name("function"))) != "axios.create":
+            continue
+        name = src.t(var)
+        if not re.search(rf"(?<![\w$.]){re.escape(name)}\s*\.\s*(get|delete|head|options|post|put|patch|request)\s*\(",
+                         scoped):
+            continue
+        args = call.child_by_field_name("arguments")
+        items = [a for a in args.named_children if a.type != "comment"]
+        if not items:
+            s0, e0 = src.span(args)
+            edit = _edit(src, s0, e0, "({ timeout: " + str(ms) + " })")
+        elif items[0].type == "object":
+            opts = items[0]
+            if any(p.type == "spread_element" or p.type == "shorthand_property_identifier" and src.t(p) == "timeout"
+                   or p.type == "pair" and src.t(p.child_by_field_name("key")).strip("'\"") == "timeout"
+                   for p in opts.named_children):
+                continue
+            s0, e0 = src.span(opts)
+            inner = src.t(opts)[1:-1].strip()
+            edit = _edit(src, s0, e0, "{ timeout: " + str(ms) + (", " + inner if inner else "") + " }")
+        else:
+            continue
+        out.append(Finding("fetch-timeout", "timeout", f"Give the axios instance `{name}` a {ms} ms timeout",
+                           f"`{name} = axios.create(...)` sets no timeout (axios's default is none): every call "
+                           f"through `{name}` waits as long as the network does. Bound it where it is created.",
+                           src.rel, "<js>", node.start_point[0] + 1, [edit], 3.0))
     return out

@@ -409,3 +409,34 @@ def test_requests_session_calls_need_a_timeout_and_are_not_database_work(tmp_pat
     assert '+    return http.get("http://dep/a", timeout=5).json()' in diff
     assert "database" not in " ".join(r.finding.title for r in results)
     assert git_apply_check(diff, tmp_path).returncode == 0
+
+
+def test_axios_instance_without_timeout(tmp_path):
+    # `const api = axios.create({baseURL})` then `api.get(...)`: axios has no default timeout, and the
+    # instance's calls were not checked
+    (tmp_path / "profiles.js").write_text(textwrap.dedent('''
+        const axios = require("axios");
+
+        const api = axios.create({ baseURL: process.env.PROFILE_URL });
+        const bare = axios.create();
+        const bounded = axios.create({ baseURL: "x", timeout: 1000 });
+        const unused = axios.create({});
+
+        async function loadProfile(id) {
+          const r = await api.get(`/profiles/${id}`);
+          const s = await bare.post("/stats", {});
+          const b = await bounded.get("/b");
+          return [r.data, s.data, b.data];
+        }
+
+        module.exports = { loadProfile };
+    '''))
+    results = run_rules(tmp_path, {"profiles.js": {"loadProfile", "L8-13"}})
+    assert all(r.ok for r in results), [r.error for r in results]
+    titles = sorted(r.finding.title for r in results)
+    assert titles == ["Give the axios instance `api` a 5000 ms timeout",
+                      "Give the axios instance `bare` a 5000 ms timeout"]
+    diff = "".join(r.diff for r in results)
+    assert "+const api = axios.create({ timeout: 5000, baseURL: process.env.PROFILE_URL });" in diff
+    assert "+const bare = axios.create({ timeout: 5000 });" in diff
+    assert git_apply_check(diff, tmp_path).returncode == 0
