@@ -215,6 +215,16 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle, progres
 _EXTRA_KEY = "_fault_nb_extra"
 
 
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise ScenarioRunError(f"{path}: is a directory (expected a file to write)")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:  # atomic_write creates the missing folders
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ScenarioRunError(f"{path}: cannot be written ({parent} is not a writable folder)")
+
+
 def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = None,
                   report: str | os.PathLike | None = None, progress: bool = True,
                   proxy_port: int | None = None, seed: int | None = None):
@@ -231,6 +241,9 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
 
     if result is not None and Path(result).suffix.lower() not in (".json", ".yaml", ".yml"):
         raise ScenarioRunError(f"{result}: unsupported results extension (expected .json, .yaml or .yml)")
+    for out in (result, report):  # before the run, not after it: a run's numbers are not lost to a bad path
+        if out is not None:
+            _check_writable(Path(out))
     scenarios, source = _load(path_or_scenarios)
     _check(scenarios, source)
     total_items = sum(len(s["items"]) for s in scenarios)

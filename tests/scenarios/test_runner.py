@@ -376,3 +376,19 @@ def test_unsupported_context_parts_are_announced_not_ignored(webapp, tmp_path):
     assert "$[0].items[0].context.runs_on" in messages and "Kubernetes" in messages
     assert "$[0].items[0].context.proxy.proxies" in messages
     assert results.runs.loc[0, "status"] == 200  # the item still ran, locally
+
+
+def test_bad_output_paths_fail_before_the_run(tmp_path, monkeypatch):
+    # they used to fail only when writing, after every scenario had run: the numbers were lost
+    import fault_nb.scenarios.runner as runner
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("scenarios loaded although an output path is unusable")
+
+    monkeypatch.setattr(runner, "_load", no_run)
+    a_file = tmp_path / "f.txt"
+    a_file.write_text("x")
+    with pytest.raises(ScenarioRunError, match="is a directory"):
+        run_scenarios("s.yaml", result=tmp_path / "r.json", report=tmp_path)
+    with pytest.raises(ScenarioRunError, match="cannot be written"):
+        run_scenarios("s.yaml", result=a_file / "sub" / "r.json")
