@@ -148,6 +148,17 @@ def _import_edit(src: _Src, module: str) -> Edit | None:
         if node.type in ("import_statement", "import_from_statement", "future_import_statement"):
             last = node
     if last is None:
+        # no import yet: after a shebang/encoding line, leading comments and the module docstring, which
+        # must stay first to remain the docstring (and the shebang, line 1)
+        for node in src.tree.root_node.children:
+            if node.type == "comment":
+                last = node
+                continue
+            if node.type == "expression_statement" and len(node.named_children) == 1 and \
+                    node.named_children[0].type in ("string", "concatenated_string"):
+                last = node
+            break
+    if last is None:
         return Edit(src.rel, src.text.split("\n", 1)[0] + "\n",
                     f"import {module}\n" + src.text.split("\n", 1)[0] + "\n") if src.text.count(
             src.text.split("\n", 1)[0] + "\n") == 1 else None

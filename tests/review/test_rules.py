@@ -440,3 +440,24 @@ def test_axios_instance_without_timeout(tmp_path):
     assert "+const api = axios.create({ timeout: 5000, baseURL: process.env.PROFILE_URL });" in diff
     assert "+const bare = axios.create({ timeout: 5000 });" in diff
     assert git_apply_check(diff, tmp_path).returncode == 0
+
+
+def test_added_import_keeps_the_docstring_and_shebang_first(tmp_path):
+    # with no import in the file, `import logging` went above the module docstring (no longer the
+    # docstring) or the shebang line
+    body = "\n\ndef h(x):\n    try:\n        return int(x)\n    except Exception:\n        return 0\n"
+    (tmp_path / "a.py").write_text('"""Helpers."""\n' + body)
+    (tmp_path / "c.py").write_text("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n" + body)
+    (tmp_path / "d.py").write_text(body.lstrip("\n"))
+    results = run_rules(tmp_path, {"a.py": {"h"}, "c.py": {"h"}, "d.py": {"h"}})
+    assert [r.finding.kind for r in results] == ["broad-except"] * 3 and all(r.ok for r in results)
+    from fault_nb.review.edits import apply_diff
+
+    files = {f: (tmp_path / f).read_text() for f in ("a.py", "c.py", "d.py")}
+    new = apply_diff("".join(r.diff for r in results), files)
+    assert new["a.py"].startswith('"""Helpers."""\nimport logging\n')
+    assert new["c.py"].startswith("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport logging\n")
+    assert new["d.py"].startswith("import logging\ndef h(x):")
+    ns: dict = {}
+    exec(compile(new["a.py"], "a.py", "exec"), ns)
+    assert ns["__doc__"] == "Helpers."
