@@ -172,11 +172,16 @@ def endpoints_from(source: Any) -> list[tuple[str, str, str]]:
 
 
 def _from_openapi(doc: dict, file: str) -> list[tuple[str, str, str]]:
+    if "swagger" in doc and "openapi" not in doc:  # same answer as scenario generation gives
+        raise OpenAPIError(file, ["swagger"], f"Swagger {doc.get('swagger')} is not supported",
+                           expected="an OpenAPI 3.0 or 3.1 document (convert it, e.g. with swagger2openapi)")
     paths = doc.get("paths")
     if not isinstance(paths, dict):
         raise OpenAPIError(file, ["paths"], "not an object", expected="a mapping of path -> operations")
     out = []
     for p, ops in paths.items():
+        if str(p).startswith("x-"):  # a specification extension, not a path
+            continue
         if not isinstance(ops, dict):
             raise OpenAPIError(file, ["paths", p], "not an object", expected="a mapping of method -> operation")
         for method, op in ops.items():

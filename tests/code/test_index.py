@@ -483,3 +483,18 @@ def test_qdrant_url_selects_a_server_and_fails_clearly(monkeypatch, shared, tmp_
     with pytest.raises(CodeIndexError, match=r"qdrant server at http://127\.0\.0\.1:\d+ \(QDRANT_URL\)"):
         index_source(shared / "apps" / "webapp", progress=False)
     assert not (tmp_path / "unused").exists()
+
+
+def test_endpoints_from_openapi_skip_extensions_and_refuse_swagger_2(tmp_path):
+    from fault_nb.code.context import endpoints_from
+    from fault_nb.errors import OpenAPIError
+
+    # an `x-` key in `paths` is a specification extension: it was refused as "not an object"
+    doc = {"openapi": "3.1.0", "paths": {"x-note": "internal", "/a": {"get": {"operationId": "a"}}}}
+    assert endpoints_from(doc) == [("a", "GET", "/a")]
+    # Swagger 2.0 was read as if it were OpenAPI 3 (and fuzzily mapped); scenario generation refuses it
+    swagger = tmp_path / "swagger.json"
+    swagger.write_text(json.dumps({"swagger": "2.0", "basePath": "/v1",
+                                   "paths": {"/a": {"get": {"operationId": "getA"}}}}))
+    with pytest.raises(OpenAPIError, match=r"swagger.json: \$\.swagger: Swagger 2.0 is not supported"):
+        endpoints_from(swagger)
