@@ -28,6 +28,9 @@ def js_findings(src: _Src, names: set[str], timeout_s: float) -> list[Finding]:
         args = node.child_by_field_name("arguments")
         if fn is None or args is None or args.type != "arguments":
             continue
+        if fn.type == "await_expression" and fn.named_children:
+            # TypeScript parses `await axios.get<T>(url)` as a call of `await axios.get`
+            fn = fn.named_children[-1]
         name = re.sub(r"\s+", "", src.t(fn))
         items = [a for a in args.named_children if a.type != "comment"]
         if name == "fetch":

@@ -461,3 +461,23 @@ def test_added_import_keeps_the_docstring_and_shebang_first(tmp_path):
     ns: dict = {}
     exec(compile(new["a.py"], "a.py", "exec"), ns)
     assert ns["__doc__"] == "Helpers."
+
+
+def test_typescript_generic_axios_call_without_timeout(tmp_path):
+    # tree-sitter-typescript parses `await axios.get<T>(url)` as a call of `await axios.get`: it was missed
+    (tmp_path / "orders.ts").write_text(textwrap.dedent('''
+        import axios from "axios";
+
+        export async function getOrder(id: string): Promise<unknown> {
+          const r = await axios.get<{ id: string }>(`http://inv/orders/${id}`);
+          const p = await axios.post<{ ok: boolean }>("http://inv/p", { id });
+          return [r.data, p.data];
+        }
+    '''))
+    results = run_rules(tmp_path, {"orders.ts": {"getOrder", "L3-7"}})
+    assert [r.finding.title for r in results] == ["Bound `axios.get(...)` with a 5000 ms timeout",
+                                                  "Bound `axios.post(...)` with a 5000 ms timeout"]
+    assert all(r.ok for r in results), [r.error for r in results]
+    diff = "".join(r.diff for r in results)
+    assert "axios.get<{ id: string }>(`http://inv/orders/${id}`, { timeout: 5000 });" in diff
+    assert 'axios.post<{ ok: boolean }>("http://inv/p", { id }, { timeout: 5000 });' in diff
