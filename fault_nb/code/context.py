@@ -182,11 +182,19 @@ def _from_openapi(doc: dict, file: str) -> list[tuple[str, str, str]]:
     for p, ops in paths.items():
         if str(p).startswith("x-"):  # a specification extension, not a path
             continue
+        if isinstance(ops, dict) and isinstance(ops.get("$ref"), str) and ops["$ref"].startswith("#/"):
+            node: Any = doc  # a path item by reference (#/components/pathItems/...)
+            for part in ops["$ref"][2:].split("/"):
+                node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
+            ops = node if isinstance(node, dict) else {}
         if not isinstance(ops, dict):
             raise OpenAPIError(file, ["paths", p], "not an object", expected="a mapping of method -> operation")
         for method, op in ops.items():
             if method.lower() in HTTP_METHODS and isinstance(op, dict):
-                opid = op.get("operationId") or f"{method.lower()} {p}"
+                # no operationId: the id scenario generation gives it (get_users_user_id), so the
+                # operation_id in results from generated scenarios finds its endpoint here
+                slug = re.sub(r"[^0-9A-Za-z]+", "_", str(p)).strip("_")
+                opid = op.get("operationId") or f"{method.lower()}_{slug or 'root'}"
                 out.append((str(opid), method.upper(), p))
     return _unique(out)
 

@@ -498,3 +498,18 @@ def test_endpoints_from_openapi_skip_extensions_and_refuse_swagger_2(tmp_path):
                                    "paths": {"/a": {"get": {"operationId": "getA"}}}}))
     with pytest.raises(OpenAPIError, match=r"swagger.json: \$\.swagger: Swagger 2.0 is not supported"):
         endpoints_from(swagger)
+
+
+def test_openapi_endpoints_without_operation_id_use_the_generated_ids(tmp_path):
+    # generated scenarios name an operation without operationId `put_pets_petId`; the index
+    # named it "put /pets/{petId}", so review_endpoint(results, index, "put_pets_petId") found nothing
+    from fault_nb.code.context import endpoints_from
+    from fault_nb.scenarios import generate_scenarios
+
+    doc = {"openapi": "3.1.0", "servers": [{"url": "http://localhost:9"}],
+           "paths": {"/pets/{petId}": {"put": {"responses": {"200": {"description": "ok"}}}},
+                     "/": {"$ref": "#/components/pathItems/Root"}},
+           "components": {"pathItems": {"Root": {"get": {"responses": {"200": {"description": "ok"}}}}}}}
+    generated = {s["items"][0]["call"]["meta"]["operation_id"] for s in generate_scenarios(doc, kinds=["latency"])}
+    assert endpoints_from(doc) == [("put_pets_petId", "PUT", "/pets/{petId}"), ("get_root", "GET", "/")]
+    assert {e[0] for e in endpoints_from(doc)} == generated
