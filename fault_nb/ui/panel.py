@@ -68,6 +68,11 @@ class ReviewPanel(_w.VBox):
         self.header = _w.HTML(f"<div class='fnb-reviewer'><strong>Reviewer:</strong> "
                               f"{html.escape(reviewer_label(llm))}</div>")
         self.picker = EndpointPicker(results)
+        # open on an endpoint that can be reviewed: one without an operationId cannot be mapped to code
+        ops = set(getattr(results, "operation_ids", None) or [])
+        first = next((v for _, v in self.picker.options if v in ops), None)
+        if first is not None and self.picker.value not in ops:
+            self.picker.value = first
         self.review_button = _w.Button(description="Review", button_style="primary", icon="search",
                                        tooltip="Review the selected endpoint")
         self.progress = _w.IntProgress(value=0, min=0, max=1, description="", bar_style="",

@@ -181,3 +181,10 @@ def test_empty_results_explain_there_is_nothing_to_review(fixtures_dir, index, t
     panel = ReviewPanel(empty, index, out_dir=tmp_path, review_fn=spy(calls))
     assert panel.review_button.disabled and "No endpoints in these results" in panel.status.value
     assert panel.run_review() is None and calls == [] and panel.error.value == ""
+
+
+def test_panel_opens_on_an_endpoint_that_can_be_reviewed(fixtures_dir, index, tmp_path):
+    # edge_cases lists five endpoints without operationId first: Review on them can only fail
+    edge = fault_nb.load_results(fixtures_dir / "results" / "edge_cases.results.json")
+    panel = ReviewPanel(edge, index, out_dir=tmp_path)
+    assert panel.picker.value == "health_get" and not panel.review_button.disabled
