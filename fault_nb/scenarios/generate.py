@@ -293,7 +293,8 @@ def _select(api: OpenAPI, ops: list[Operation], operations: Iterable[str] | None
     out = []
     for w in wanted:
         method, _, path = str(w).partition(" ")
-        hits = [op for op in ops if op.operation_id == w or (path and op.method == method.upper() and op.path == path)]
+        hits = [op for op in ops if op.operation_id == w or (path and op.method == method.upper() and op.path == path)
+                or (not op.operation_id and _derived_id(op) == w)]  # the id the default mode writes
         if not hits:
             raise UnknownEndpointError(str(w), [op.operation_id or op.label for op in ops])
         out += [op for op in hits if op not in out]

@@ -295,6 +295,18 @@ def test_operation_selection_and_missing_ids(seed_doc):
         generate_scenarios(seed_doc, operations=["nope"])
 
 
+def test_operation_selection_by_the_derived_id_of_an_operation_without_one():
+    # the default mode writes `get_status` for GET /status without an operationId; --operation get_status
+    # answered "unknown endpoint"
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "http://h:1"}],
+           "paths": {"/status": {"get": {"responses": {"200": {"description": "ok"}}}},
+                     "/items": {"get": {"operationId": "listItems", "responses": {"200": {"description": "ok"}}}}}}
+    got = generate_scenarios(doc, operations=["get_status"], kinds=["latency"])
+    assert [s["items"][0]["call"]["meta"]["operation_id"] for s in got] == ["get_status"]
+    with pytest.raises(UnknownEndpointError):
+        generate_scenarios(doc, operations=["get_items"], kinds=["latency"])  # it has its own id
+
+
 def test_trace_appears_twice_only_in_fault_compat():
     doc = {"openapi": "3.1.0", "paths": {"/t": {"trace": {"operationId": "t"}}}}
     assert len(generate_scenarios(doc, kinds=["latency"])) == 1
