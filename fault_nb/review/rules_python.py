@@ -16,7 +16,12 @@ _SESSION_CTOR = re.compile(r"(^|\.)(SessionLocal|Session|sessionmaker\(\)|scoped
 _DB_METHODS = frozenset({"commit", "query", "execute", "add", "refresh", "flush", "scalar", "scalars",
                          "get", "delete", "merge", "close", "rollback", "add_all", "fetchall", "fetchone"})
 _REQUESTS_SESSION = frozenset({"requests.Session", "requests.session"})
-_LOGGING = re.compile(r"\b(log|logger|logging|exception|warn|warning|error|print|sentry_sdk|capture_exception)\b")
+# a call that reports the error: log.error(...), logger.exception(...), print(...), sentry_sdk.capture_exception(...)
+# (not the bare word: `return {"error": str(exc)}` reports nothing)
+_LOGGING = re.compile(r"(\b(log|logger|logging|sentry_sdk|structlog|traceback)\b\s*\.\s*\w+|"
+                      r"\.\s*(exception|error|warning|warn|critical|fatal|info|debug)|"
+                      r"\b(print|warn|capture_exception|capture_message|log_exception)|\b\w*log\w*)\s*\(",
+                      re.IGNORECASE)
 
 
 class Checker:

@@ -481,3 +481,33 @@ def test_typescript_generic_axios_call_without_timeout(tmp_path):
     diff = "".join(r.diff for r in results)
     assert "axios.get<{ id: string }>(`http://inv/orders/${id}`, { timeout: 5000 });" in diff
     assert 'axios.post<{ ok: boolean }>("http://inv/p", { id }, { timeout: 5000 });' in diff
+
+
+def test_an_error_payload_is_not_logging(tmp_path):
+    # `return {"error": str(exc)}` counted as logging (the bare word "error"), so the swallowed
+    # exception was not reported; a real logging call still counts
+    (tmp_path / "m.py").write_text(textwrap.dedent('''
+        import logging
+
+        import requests
+
+        log = logging.getLogger(__name__)
+
+
+        def quiet(u):
+            try:
+                return requests.get(u, timeout=1).json()
+            except Exception as exc:
+                return {"error": str(exc)}
+
+
+        def logged(u):
+            try:
+                return requests.get(u, timeout=1).json()
+            except Exception as exc:
+                log.error("fetch failed: %s", exc)
+                return {"error": str(exc)}
+    '''))
+    results = run_rules(tmp_path, {"m.py": {"quiet", "logged"}})
+    assert [(r.finding.kind, r.finding.function) for r in results] == [("broad-except", "quiet")]
+    assert results[0].ok and git_apply_check(results[0].diff, tmp_path).returncode == 0
