@@ -202,7 +202,7 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
     # (a repaired suggestion may sit on top of a later one), then the rejected ones
     order = {sid: n for n, sid in enumerate(ws.order)}
     suggestions.sort(key=lambda s: (s.status != "verified", order.get(s.id, 0)))
-    if not raw:
+    if not raw and not any("not valid JSON" in n for n in notes):  # an unreadable answer is not "no change"
         notes.append("The model proposed no change.")
     say("done")
     prov = {**llm.provenance(), "created": _now(), "estimated_prompt_tokens": usage["prompt"],

@@ -228,3 +228,10 @@ def test_evidence_ids_the_run_does_not_have_are_dropped_and_noted(llm_server, ll
     (s,) = review.suggestions
     assert s.status == "verified" and s.evidence == ["E1"]
     assert any("E99, p95" in n for n in review.notes)
+
+
+def test_unreadable_answer_is_not_reported_as_no_change(llm_server, llm, orders_results, orders_index):
+    llm_server.push({"content": "not json at all"}, {"content": "still not json"})
+    review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
+    assert review.suggestions == [] and any("not valid JSON, twice" in n for n in review.notes)
+    assert not any("proposed no change" in n for n in review.notes)  # both notes used to be shown
