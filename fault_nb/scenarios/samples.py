@@ -166,12 +166,17 @@ def _matches(pattern: str, text: str) -> bool:
 _POOL = "a0A_-x. "
 
 
+def _name(const: Any) -> str:
+    """The name of an sre constant (``CATEGORY_DIGIT``), whatever str() gives on this Python."""
+    return str(getattr(const, "name", const))
+
+
 def _in_set(ch: str, items: list) -> bool:
     o = ord(ch)
     for op, av in items:
         if op is _sc.LITERAL and o == av or op is _sc.RANGE and av[0] <= o <= av[1]:
             return True
-        if op is _sc.CATEGORY and re.fullmatch(_CATEGORY_RE.get(str(av), "(?!)"), ch):
+        if op is _sc.CATEGORY and re.fullmatch(_CATEGORY_RE.get(_name(av), "(?!)"), ch):
             return True
     return False
 
@@ -191,8 +196,8 @@ def _set_char(items: list) -> str:
             return chr(av)
         if op is _sc.RANGE:
             return chr(av[0])
-        if op is _sc.CATEGORY and str(av) in _CATEGORY_CHAR:
-            return _CATEGORY_CHAR[str(av)]
+        if op is _sc.CATEGORY and _name(av) in _CATEGORY_CHAR:
+            return _CATEGORY_CHAR[_name(av)]
     raise ValueError("unsupported character set")
 
 
@@ -207,7 +212,7 @@ def _regex_text(items: Any, boost: int) -> str:
             out.append("a")
         elif op is _sc.IN:
             out.append(_set_char(av))
-        elif op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT) or str(op) == "POSSESSIVE_REPEAT":
+        elif op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT) or _name(op) == "POSSESSIVE_REPEAT":
             lo, hi, sub = av
             out.append(_regex_text(sub, boost) * min(max(lo, boost), hi))
         elif op is _sc.SUBPATTERN:
@@ -232,7 +237,9 @@ def _from_pattern(pattern: str, min_len: int, max_len: int | None) -> str | None
             text = _regex_text(parsed, boost)
         except (ValueError, RecursionError, OverflowError):
             return None
-        if len(text) < min_len or (max_len is not None and len(text) > max_len):
+        if max_len is not None and len(text) > max_len:
+            return None  # a larger boost only makes it longer
+        if len(text) < min_len:
             continue
         if _matches(pattern, text):
             return text
