@@ -49,6 +49,13 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
     ws = workspace or Workspace(source_dir)
     done: set[tuple] = set()
     out: list[RuleResult] = []
+    helpers: set[str] = set()  # blocking plain-def functions in scope, whichever file they live in
+    for rel, names in scope.items():
+        if rel.endswith((".py", ".pyi")):
+            try:
+                helpers |= Checker(_Src(rel, ws.text(rel)), names, timeout_s).blocking_functions()
+            except (OSError, ValueError):
+                continue
     for rel, names in sorted(scope.items()):
         grammar = "python" if rel.endswith((".py", ".pyi")) else _JS_EXT.get(Path(rel).suffix.lower())
         if grammar is None:
@@ -56,7 +63,7 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
         for _ in range(max_fixes):
             if grammar == "python":
                 src = _Src(rel, ws.text(rel))
-                found = Checker(src, names, timeout_s).run()
+                found = Checker(src, names, timeout_s, frozenset(helpers)).run()
             else:
                 found = js_findings(_Src(rel, ws.text(rel), grammar), names, timeout_s)
             findings = [f for f in found if f.key not in done]

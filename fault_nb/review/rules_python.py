@@ -27,10 +27,16 @@ _LOGGING = re.compile(r"(\b(log|logger|logging|sentry_sdk|structlog|traceback)\b
 class Checker:
     """Runs every check on one file restricted to ``functions`` (names)."""
 
-    def __init__(self, src: _Src, functions: set[str], timeout_s: float):
+    def __init__(self, src: _Src, functions: set[str], timeout_s: float, blocking_helpers: frozenset = frozenset()):
         self.src = src
         self.functions = functions
         self.timeout_s = timeout_s
+        # plain-def functions in the review scope (any file) that block: calling one from `async def` blocks too
+        self.blocking_helpers = blocking_helpers
+
+    def blocking_functions(self) -> set[str]:
+        """Names of the plain ``def`` functions in scope that make blocking calls themselves."""
+        return {_fn_name(self.src, f) for f in self.scope() if not _is_async(f) and self._blocking_names(f)}
 
     def scope(self) -> list[Any]:
         fns = [f for f in _functions(self.src) if _fn_name(self.src, f) in self.functions]
@@ -330,7 +336,9 @@ class Checker:
             head, _, meth = name.rpartition(".")
             if name == "time.sleep" or (name in HTTP_CALLS and name.startswith(("requests.", "urllib", "urlopen"))) \
                     or (head in http_sessions and meth in _HTTP_VERBS) \
-                    or (head in sessions and meth in _DB_METHODS):
+                    or (head in sessions and meth in _DB_METHODS) \
+                    or (name.rpartition(".")[2] in self.blocking_helpers and not head
+                        and (call.parent is None or call.parent.type != "await")):
                 out.append(name)
         return out
 

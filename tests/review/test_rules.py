@@ -511,3 +511,47 @@ def test_an_error_payload_is_not_logging(tmp_path):
     results = run_rules(tmp_path, {"m.py": {"quiet", "logged"}})
     assert [(r.finding.kind, r.finding.function) for r in results] == [("broad-except", "quiet")]
     assert results[0].ok and git_apply_check(results[0].diff, tmp_path).returncode == 0
+
+
+def test_async_handler_calling_a_blocking_helper_in_another_file(tmp_path):
+    # `async def ship(): notify(...)` where notify() does requests.post: the event loop blocks, but only
+    # direct blocking calls were seen
+    (tmp_path / "routes.py").write_text(textwrap.dedent('''
+        from fastapi import APIRouter
+
+        from notify import notify, notify_async
+
+        router = APIRouter()
+
+
+        @router.post("/ship")
+        async def ship(order_id: int):
+            notify(order_id)
+            return {"ok": True}
+
+
+        @router.post("/ship2")
+        async def ship2(order_id: int):
+            await notify_async(order_id)
+            return {"ok": True}
+    '''))
+    (tmp_path / "notify.py").write_text(textwrap.dedent('''
+        import httpx
+        import requests
+
+
+        def notify(order_id):
+            requests.post("http://ship/x", json={"id": order_id}, timeout=1)
+
+
+        async def notify_async(order_id):
+            async with httpx.AsyncClient(timeout=1) as c:
+                await c.post("http://ship/x", json={"id": order_id})
+    '''))
+    scope = {"routes.py": {"ship", "ship2"}, "notify.py": {"notify", "notify_async"}}
+    results = run_rules(tmp_path, scope)
+    assert [(r.finding.kind, r.finding.function) for r in results] == [("sync-work-in-async-handler", "ship")]
+    assert "(notify)" in results[0].finding.rationale and results[0].ok
+    assert "+def ship(order_id: int):" in results[0].diff
+    # without the helper in scope nothing is known about it
+    assert run_rules(tmp_path, {"routes.py": {"ship"}}) == []
