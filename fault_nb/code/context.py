@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._endpoint_ids import derived_operation_id
 from .._tokens import estimate_tokens
 from ..errors import CodeIndexError, OpenAPIError, UnknownEndpointError
 from .routes import HTTP_METHODS, Route, match_score, segments, url_path
@@ -193,8 +194,7 @@ def _from_openapi(doc: dict, file: str) -> list[tuple[str, str, str]]:
             if method.lower() in HTTP_METHODS and isinstance(op, dict):
                 # no operationId: the id scenario generation gives it (get_users_user_id), so the
                 # operation_id in results from generated scenarios finds its endpoint here
-                slug = re.sub(r"[^0-9A-Za-z]+", "_", str(p)).strip("_")
-                opid = op.get("operationId") or f"{method.lower()}_{slug or 'root'}"
+                opid = op.get("operationId") or derived_operation_id(method, str(p))
                 out.append((str(opid), method.upper(), p))
     return _unique(out)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._endpoint_ids import MISSING_OPERATION_ID, derived_operation_id, url_api_path
 from .report import PERCENTILES, error_count, latency_sample, r6_percentile, slo_eval
 
 RUNS_COLUMNS = (
@@ -40,21 +41,71 @@ SLO_COLUMNS = (
     "calls_over_threshold", "calls_over_threshold_percent",
 )
 
-ENDPOINTS_COLUMNS = ("operation_id", "method", "url", "has_operation_id", "label")
+ENDPOINTS_COLUMNS = ("operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id")
+
+SYNTHESISED_MARK = " (no operationId)"
 
 
-def endpoint_label(operation_id: str | None, method: str, url: str) -> str:
+def endpoint_label(operation_id: str | None, method: str, url: str, *, synthesised: bool = False) -> str:
     """``"opid [METHOD url]"``, or ``"[METHOD url]"`` without an operationId.
+
+    An id fault_nb made up for fault's ``none`` says so: ``"get_users [GET url] (no operationId)"``.
 
     >>> endpoint_label("index__get", "GET", "http://localhost:9090/")
     'index__get [GET http://localhost:9090/]'
     """
-    return f"{operation_id} [{method} {url}]" if operation_id else f"[{method} {url}]"
+    if not operation_id:
+        return f"[{method} {url}]"
+    return f"{operation_id} [{method} {url}]" + (SYNTHESISED_MARK if synthesised else "")
 
 
-def _opid(call: dict) -> str | None:
+def _raw_opid(call: dict) -> str | None:
     meta = call.get("meta")
     return meta.get("operation_id") if isinstance(meta, dict) else None
+
+
+class OperationIds:
+    """The operation id fault_nb uses for each call of a results dict.
+
+    fault writes ``none`` for every operation without an operationId (spec E.2), so
+    several endpoints can share it. Such a call gets the id fault_nb's default
+    generator would have written, ``<method>_<path>`` (the path is the URL minus the
+    item's upstream, i.e. fault's base URL), made unique with ``_2``, ``_3`` ... if it
+    clashes with a real operationId or another endpoint's derived id. A missing
+    ``meta.operation_id`` stays ``None``; any other value is kept as is.
+    """
+
+    def __init__(self, data: dict):
+        real = set()
+        nones = []
+        for _si, _scen, _ii, item, _ir in _iter_items(data):
+            raw = _raw_opid(item["call"])
+            if raw == MISSING_OPERATION_ID:
+                nones.append(item)
+            elif raw is not None:
+                real.add(raw)
+        self._derived: dict[tuple[str, str], str] = {}
+        used = set(real)
+        for item in nones:
+            call = item["call"]
+            key = (call["method"], call["url"])
+            if key in self._derived:
+                continue
+            upstreams = [u for u in (item.get("context") or {}).get("upstreams") or () if isinstance(u, str)]
+            base = derived_operation_id(call["method"], url_api_path(call["url"], upstreams))
+            opid, n = base, 1
+            while opid in used:
+                n += 1
+                opid = f"{base}_{n}"
+            used.add(opid)
+            self._derived[key] = opid
+
+    def __call__(self, call: dict) -> tuple[str | None, bool]:
+        """``(operation id, synthesised?)`` of one call."""
+        raw = _raw_opid(call)
+        if raw == MISSING_OPERATION_ID:
+            return self._derived[(call["method"], call["url"])], True
+        return raw, False
 
 
 def _iter_items(data: dict):
@@ -86,9 +137,10 @@ def build_runs(data: dict):
      c_blen, c_err, c_to, c_hasm, c_ekinds, c_dec, c_exps, c_expu, c_dns, c_ftypes, c_delay, c_events,
      c_rmean) = (cols[name] for name in RUNS_COLUMNS)
     nan = math.nan
+    ids = OperationIds(data)
     for si, scen, ii, item, ir in _iter_items(data):
         call = item["call"]
-        method, url, opid = call["method"], call["url"], _opid(call)
+        method, url, opid = call["method"], call["url"], ids(call)[0]
         mode = (item["context"].get("strategy") or {}).get("mode", "single")
         title = scen["title"]
         rows = ir["results"]
@@ -214,6 +266,7 @@ def build_items(data: dict):
 
     cols: dict[str, list] = {name: [] for name in ITEMS_COLUMNS}
     nan = math.nan
+    ids = OperationIds(data)
     for si, scen, ii, item, ir in _iter_items(data):
         call, ctx = item["call"], item["context"]
         strat = ctx.get("strategy") or {"mode": "single"}
@@ -224,7 +277,7 @@ def build_items(data: dict):
         slos = slo_eval(ctx.get("slo"), sample, ir["requests_count"], errors)
         values = {
             "scenario_idx": si, "scenario_title": scen["title"], "item_idx": ii,
-            "method": call["method"], "url": call["url"], "operation_id": _opid(call),
+            "method": call["method"], "url": call["url"], "operation_id": ids(call)[0],
             "strategy_mode": strat.get("mode", "single"),
             "step": strat.get("step", nan), "count": strat.get("count"),
             "duration": strat.get("duration"), "clients": strat.get("clients"), "rps": strat.get("rps"),
@@ -290,17 +343,18 @@ def build_slo(data: dict):
     import numpy as np
 
     cols: dict[str, list] = {name: [] for name in SLO_COLUMNS}
+    ids = OperationIds(data)
     for si, scen, ii, item, ir in _iter_items(data):
         call = item["call"]
         rows = ir["results"]
         evaluated = slo_eval(item["context"].get("slo"), latency_sample(rows), ir["requests_count"],
                              error_count(rows))
-        opid = _opid(call)
+        opid, synthesised = ids(call)
         for row, kind, measured in evaluated:
             values = {
                 "scenario_idx": si, "scenario_title": scen["title"], "item_idx": ii, "operation_id": opid,
                 "method": call["method"], "url": call["url"],
-                "endpoint": endpoint_label(opid, call["method"], call["url"]),
+                "endpoint": endpoint_label(opid, call["method"], call["url"], synthesised=synthesised),
                 "slo_type": kind, "measured": measured, "margin": row["threshold"] - measured,
                 "calls_over_threshold_percent": (math.nan if row["calls_over_threshold_percent"] is None
                                                  else row["calls_over_threshold_percent"]),
@@ -317,24 +371,39 @@ def build_slo(data: dict):
 
 
 def endpoint_tuples(data: dict) -> list[tuple[str | None, str, str]]:
-    """Unique (operation_id, method, url) in report order (spec G.3), opid-less ones included."""
-    seen: dict[tuple, None] = {}
+    """Unique (operation_id, method, url) in report order (spec G.3), opid-less ones included.
+
+    fault's ``none`` placeholder is replaced by the derived id (see :class:`OperationIds`).
+    """
+    return [t[:3] for t in _endpoint_records(data)]
+
+
+def _endpoint_records(data: dict) -> list[tuple[str | None, str, str, bool, str | None]]:
+    ids = OperationIds(data)
+    seen: dict[tuple, tuple] = {}
     for _si, _scen, _ii, item, _ir in _iter_items(data):
         call = item["call"]
-        seen.setdefault((_opid(call), call["method"], call["url"]), None)
-    return list(seen)
+        opid, synthesised = ids(call)
+        seen.setdefault((opid, call["method"], call["url"]), (synthesised, _raw_opid(call)))
+    return [key + value for key, value in seen.items()]
 
 
 def build_endpoints(data: dict):
-    """Endpoints frame: operation_id, method, url, has_operation_id, label."""
+    """Endpoints frame: operation_id, method, url, has_operation_id, label, raw_operation_id.
+
+    ``has_operation_id`` is False both without ``meta.operation_id`` (``operation_id`` NA,
+    label ``[METHOD url]``) and for fault's ``none`` placeholder (``operation_id`` is the
+    derived id, label ``id [METHOD url] (no operationId)``, ``raw_operation_id`` ``"none"``).
+    """
     import numpy as np
 
-    tuples = endpoint_tuples(data)
+    records = _endpoint_records(data)
     cols = {
-        "operation_id": np.asarray([t[0] for t in tuples], dtype=object),
-        "method": [t[1] for t in tuples],
-        "url": [t[2] for t in tuples],
-        "has_operation_id": np.asarray([t[0] is not None for t in tuples], dtype=bool),
-        "label": [endpoint_label(*t) for t in tuples],
+        "operation_id": np.asarray([r[0] for r in records], dtype=object),
+        "method": [r[1] for r in records],
+        "url": [r[2] for r in records],
+        "has_operation_id": np.asarray([r[0] is not None and not r[3] for r in records], dtype=bool),
+        "label": [endpoint_label(r[0], r[1], r[2], synthesised=r[3]) for r in records],
+        "raw_operation_id": np.asarray([r[4] for r in records], dtype=object),
     }
     return _frame(cols, ENDPOINTS_COLUMNS)

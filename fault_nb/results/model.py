@@ -124,7 +124,10 @@ class Results:
 
     @cached_property
     def endpoints(self):
-        """Unique endpoints in report order: operation_id, method, url, has_operation_id, label.
+        """Unique endpoints in report order: operation_id, method, url, has_operation_id, label, raw_operation_id.
+
+        fault's ``none`` (no operationId) gets the derived id ``<method>_<path>``, flagged
+        ``has_operation_id=False``; ``raw_operation_id`` keeps what the file says.
 
         >>> results.endpoints.label.tolist()  # doctest: +SKIP
         ['index__get [GET http://localhost:9090/]', ...]
@@ -148,7 +151,10 @@ class Results:
 
     @property
     def operation_ids(self) -> list[str]:
-        """operationIds in report order (the endpoints fault's code review offers)."""
+        """operationIds in report order (the endpoints fault's code review offers).
+
+        Endpoints fault labelled ``none`` are listed by their derived ids (``get_users_user_id``).
+        """
         from .frames import endpoint_tuples
 
         out: dict[str, None] = {}

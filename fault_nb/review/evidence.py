@@ -11,6 +11,7 @@ import math
 import re
 from typing import Any
 
+from .._endpoint_ids import MISSING_OPERATION_ID
 from ..errors import UnknownEndpointError
 
 IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
@@ -153,8 +154,11 @@ def _slo_rows(results: Any, operation_id: str, method: str, url: str) -> list[di
         for item in summary.get("item_summaries") or []:
             meta = item.get("meta") or {}
             call = item.get("call") or {}
-            same = meta.get("operation_id") == operation_id or (
-                not meta.get("operation_id") and call.get("method") == method and item.get("url") == url)
+            item_opid = meta.get("operation_id")
+            if item_opid == MISSING_OPERATION_ID:  # fault's placeholder: the endpoint is its method and URL
+                item_opid = None
+            same = item_opid == operation_id or (
+                not item_opid and call.get("method") == method and item.get("url") == url)
             if not same:
                 continue
             faults = _fault_label([f.get("type") for f in item.get("faults") or [] if isinstance(f, dict)])

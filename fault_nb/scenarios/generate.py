@@ -46,6 +46,7 @@ import re
 from typing import Any, Iterable
 from urllib.parse import quote, urlencode, urlsplit
 
+from .._endpoint_ids import MISSING_OPERATION_ID, derived_operation_id
 from ..errors import FaultNbError, OpenAPIError, ScenarioFormatError, UnknownEndpointError
 from .model import ScenarioList, validate_scenario
 from .openapi import OpenAPI, Operation, as_dict, load_openapi
@@ -207,8 +208,8 @@ def _expected_status(op: Operation) -> int:
 # ---- scenario assembly ---------------------------------------------------------------
 
 def _derived_id(op: Operation) -> str:
-    slug = re.sub(r"[^0-9A-Za-z]+", "_", op.path).strip("_")
-    return f"{op.method.lower()}_{slug}" if slug else f"{op.method.lower()}_root"
+    # shared with results (fault's "none" gets this id there) and the code index
+    return derived_operation_id(op.method, op.path)
 
 
 def _origin(url: str) -> str:
@@ -247,7 +248,7 @@ def _calls(api: OpenAPI, op: Operation, *, fault_compat: bool, base_url: str | N
         if body is not None:
             call["body"] = body
         config = {} if "{" in op.path and "}" in op.path else None
-        return call, base, config, 200, op.operation_id or "none"
+        return call, base, config, 200, op.operation_id or MISSING_OPERATION_ID
     servers = api.servers(op)
     base = base_url or (servers[0] if servers else (_origin(api.url) if api.url else "http://localhost"))
     url = _join(base, op.path)

@@ -513,3 +513,25 @@ def test_openapi_endpoints_without_operation_id_use_the_generated_ids(tmp_path):
     generated = {s["items"][0]["call"]["meta"]["operation_id"] for s in generate_scenarios(doc, kinds=["latency"])}
     assert endpoints_from(doc) == [("put_pets_petId", "PUT", "/pets/{petId}"), ("get_root", "GET", "/")]
     assert {e[0] for e in endpoints_from(doc)} == generated
+
+
+def test_results_with_fault_none_ids_map_each_endpoint_to_its_own_handler(shared, fixtures_dir):
+    # fault writes operation_id `none` for every operation without one: two endpoints must not collapse
+    from fault_nb.results import Results
+
+    data = json.loads((fixtures_dir / "results" / "seed_app.results.json").read_text("utf-8"))
+    for sr in data["results"]:
+        for item in sr["scenario"]["items"]:
+            if item["call"]["meta"]["operation_id"] in ("index__get", "read_user_users__user_id__get"):
+                item["call"]["meta"]["operation_id"] = "none"
+    results = Results.from_dict(data)
+    index = index_source(shared / "apps" / "webapp", endpoints=results, progress=False)
+    try:
+        assert [e[0] for e in index.endpoints] == ["get_root", "create_user_users__post", "get_users_user_id"]
+        got = {opid: (index.handler_for(opid).how, index.handler_for(opid).function) for opid, _, _ in index.endpoints}
+        assert got == {"get_root": ("route", "index"), "create_user_users__post": ("route", "create_user"),
+                       "get_users_user_id": ("route", "read_user")}
+        with pytest.raises(UnknownEndpointError):
+            index.handler_for("none")
+    finally:
+        index.close()

@@ -139,7 +139,7 @@ def test_slo_frame(seed):
 
 def test_endpoints(seed, fixtures_dir):
     ep = seed.endpoints
-    assert list(ep.columns) == ["operation_id", "method", "url", "has_operation_id", "label"]
+    assert list(ep.columns) == ["operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id"]
     assert ep.operation_id.tolist() == ["index__get", "create_user_users__post", "read_user_users__user_id__get"]
     assert ep.label.tolist()[1] == "create_user_users__post [POST http://localhost:9090/users/]"
     assert ep.has_operation_id.all()
