@@ -70,15 +70,20 @@ def _is_async(fn: Any) -> bool:
     return any(ch.type == "async" for ch in fn.children)
 
 
-def _functions(src: _Src) -> list[Any]:
+def _nodes_of(src: _Src, node_type: str) -> list[Any]:
+    """Every node of ``node_type`` in the file (explicit stack: deep trees do not hit the recursion limit)."""
     out = []
     stack = [src.tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type == "function_definition":
+        if node.type == node_type:
             out.append(node)
         stack.extend(node.children)
     return out
+
+
+def _functions(src: _Src) -> list[Any]:
+    return _nodes_of(src, "function_definition")
 
 
 def _fn_name(src: _Src, fn: Any) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ._syntax import Finding, _Src, _edit
+from ._syntax import Finding, _edit, _nodes_of, _Src
 
 _JS_EXT = {".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
            ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"}
@@ -15,12 +15,7 @@ def js_findings(src: _Src, names: set[str], timeout_s: float) -> list[Finding]:
     ranges = [tuple(int(x) for x in n[1:].split("-")) for n in names if re.fullmatch(r"L\d+-\d+", n)]
     ms = int(timeout_s * 1000)
     out = []
-    stack = [src.tree.root_node]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.type != "call_expression":
-            continue
+    for node in _nodes_of(src, "call_expression"):
         line = node.start_point[0] + 1
         if not any(a <= line <= b for a, b in ranges):
             continue
@@ -73,12 +68,7 @@ def _axios_instances(src: _Src, ranges: list[tuple[int, ...]], ms: int) -> list[
     """``const api = axios.create({...})`` without a timeout, used as ``api.get(...)`` on a scope line."""
     scoped = "\n".join(line for i, line in enumerate(src.text.splitlines(), 1) if any(a <= i <= b for a, b in ranges))
     out = []
-    stack = [src.tree.root_node]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.type != "variable_declarator":
-            continue
+    for node in _nodes_of(src, "variable_declarator"):
         var, call = node.child_by_field_name("name"), node.child_by_field_name("value")
         if var is None or call is None or call.type != "call_expression" or \
                 re.sub(r"\s+", "", src.t(call.child_by_field_name("function"))) != "axios.create":
