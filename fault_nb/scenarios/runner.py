@@ -145,7 +145,9 @@ def _duration(seconds: float) -> dict:
     return {"secs": secs, "nanos": int(round((seconds - secs) * 1e9)) % 1_000_000_000}
 
 
-async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle, progress: bool = False) -> dict:
+async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
+                    progress: bool = False) -> tuple[dict, dict | None]:
+    """The ItemResult in fault's shape, and our own load record (None unless load)."""
     ctx = item.get("context") or {}
     faults = list(ctx.get("faults") or [])
     upstreams = list(ctx.get("upstreams") or [])
@@ -206,13 +208,7 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle, progres
         "failure_counts": failures,
         "total_time": _duration(time.perf_counter() - started),
     }
-    if extra is not None:
-        # not part of fault's format: run_scenarios moves it to Results.extras (a sidecar file)
-        result[_EXTRA_KEY] = extra
-    return result
-
-
-_EXTRA_KEY = "_fault_nb_extra"
+    return result, extra
 
 
 def _check_writable(path: Path) -> None:
@@ -263,8 +259,7 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
             for item in sc["items"]:
                 if bar is not None:
                     bar.set_postfix_str(f"{sc.get('title', '')[:40]}: {(item.get('call') or {}).get('url', '')}")
-                item_result = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress))
-                extra = item_result.pop(_EXTRA_KEY, None)
+                item_result, extra = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress))
                 if extra is not None:
                     extras["load"].append({"scenario_idx": len(data["results"]) - 1,
                                            "item_idx": len(entry["results"]), **extra["load"]})
