@@ -1,6 +1,6 @@
 """Benchmark of the fault proxy and the open-loop load generator, on loopback.
 
-Against the seed webapp (``../shared/apps/webapp``), measured in one run:
+Against the sample webapp (``examples/apps/webapp``), measured in one run:
 
 1. proxy overhead: p50/p99 of ``GET /`` through the proxy (no faults) minus
    direct, requests interleaved so drift hits both equally;
@@ -69,8 +69,7 @@ def wrk_rps(url: str, seconds: int = 3, connections: int = 8) -> float | None:
 
 def main() -> int:
     started = time.perf_counter()
-    shared = ROOT.parent / "shared"
-    with tempfile.TemporaryDirectory() as work, serve_app(shared / "apps" / "webapp", workdir=work) as app:
+    with tempfile.TemporaryDirectory() as work, serve_app(ROOT / "examples" / "apps" / "webapp", workdir=work) as app:
         call = prepare_call({"call": {"method": "GET", "url": app.url + "/"}}, None)
         call.timeout = 10.0
         with start_proxy([], upstreams=[app.url]) as proxy:

@@ -3,7 +3,13 @@
 - Every test runs with an isolated environment: no LLM key, no qdrant server,
   and fault_nb's cache under the test's tmp dir, so no test reaches a real
   service by accident (simonw/llm does the same).
-- ``shared`` points at the read-only ../shared folder; copy before changing.
+- ``shared`` is the repository's ``examples/`` folder (the sample apps under
+  ``apps/``, what ``fault_nb.demo.find_shared()`` returns in a checkout);
+  ``fixtures_dir`` is ``tests/fixtures`` (fault's reference files, byte-exact, and
+  the spec's JSON Schemas under ``spec/``). Both are in the repository: a clone
+  alone runs every test. Copy before changing anything.
+- ``workspace_shared`` is the developers' ``../shared`` (reading material): a test
+  that cross-checks against it skips when it is absent.
 - ``webapp``, ``inventory_app`` and ``orders_app`` start the real sample apps
   with uvicorn on free loopback ports and stop them by PID, also on failure.
 """
@@ -16,7 +22,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = (ROOT.parent / "shared").resolve()
+EXAMPLES = ROOT / "examples"
+FIXTURES = ROOT / "tests" / "fixtures"
+WORKSPACE_SHARED = (ROOT.parent / "shared").resolve()
 
 _ISOLATED_VARS = (
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENROUTER_API_KEY", "GEMINI_API_KEY",
@@ -38,19 +46,27 @@ def _isolated_env(monkeypatch, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"{SHARED} is missing: the tests read the shared fixtures from ../shared")
-    return SHARED
+    """The sample apps' folder (``apps/<name>``): the repository's examples/."""
+    return EXAMPLES
 
 
 @pytest.fixture(scope="session")
-def fixtures_dir(shared) -> Path:
-    return shared / "fixtures"
+def fixtures_dir() -> Path:
+    """fault's reference files (results, reports, scenarios, openapi) and spec/*.schema.json."""
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def workspace_shared() -> Path:
+    """The developers' ../shared, for optional cross-checks; skips when this is a clone alone."""
+    if not (WORKSPACE_SHARED / "fixtures").is_dir():
+        pytest.skip(f"no {WORKSPACE_SHARED} beside the checkout (a clone alone): nothing to cross-check")
+    return WORKSPACE_SHARED
 
 
 @pytest.fixture
 def app_copy(tmp_path, shared):
-    """Copy one of ../shared/apps/<name> into tmp_path and return its path."""
+    """Copy one of examples/apps/<name> into tmp_path and return its path."""
 
     def _copy(name: str) -> Path:
         dst = tmp_path / name
