@@ -111,3 +111,71 @@ def orders_app(shared, inventory_app, tmp_path_factory):
         yield app
     finally:
         app.stop()
+
+
+# -- system packages: a test that needs one is skipped with a one-line reason when it is
+# missing (a non-root user cannot apt-get it), and fails instead when CI asks for everything.
+REQUIRE_SYSTEM_TOOLS = "FAULT_NB_REQUIRE_SYSTEM_TOOLS"
+SYSTEM_TOOLS = ("chromium", "pandoc", "wrk")
+_SKIP_PREFIX = "missing system package"
+_found: dict[str, str | None] = {}
+
+
+def system_tool(name: str) -> str | None:
+    """Where the system package ``name`` is, or None (looked up once per session)."""
+    if name not in _found:
+        if name == "chromium":  # the browser kaleido and the browser tests drive
+            from fault_nb.plots import find_browser
+
+            _found[name] = find_browser()
+        else:
+            from fault_nb._tools import find_tool
+
+            _found[name] = find_tool(name)
+    return _found[name]
+
+
+def require_system(*tools: str) -> None:
+    """Skip (or, with FAULT_NB_REQUIRE_SYSTEM_TOOLS=1, fail) unless every tool is installed."""
+    from fault_nb._tools import INSTALL
+
+    for name in tools:
+        if name not in SYSTEM_TOOLS:
+            raise ValueError(f"unknown system package {name!r}; expected one of {SYSTEM_TOOLS}")
+    missing = [name for name in tools if system_tool(name) is None]
+    if not missing:
+        return
+    reason = f"{_SKIP_PREFIX}: {', '.join(missing)} ({'; '.join(INSTALL[m] for m in missing)})"
+    if os.environ.get(REQUIRE_SYSTEM_TOOLS) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_SYSTEM_TOOLS}=1 makes that a failure", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:  # every browser test drives Chromium
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.system("chromium"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    tools = [tool for mark in item.iter_markers("system") for tool in mark.args]
+    if tools:
+        require_system(*dict.fromkeys(tools))
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if _SKIP_PREFIX in reason:
+            names = reason.split(f"{_SKIP_PREFIX}: ", 1)[1].split(" (", 1)[0]
+            for name in names.split(", "):
+                counts[name] = counts.get(name, 0) + 1
+    if counts:
+        total = sum(1 for r in terminalreporter.stats.get("skipped", [])
+                    if _SKIP_PREFIX in (r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)))
+        per_tool = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        terminalreporter.write_line(
+            f"{total} test(s) skipped for missing system packages ({per_tool}); "
+            f"set {REQUIRE_SYSTEM_TOOLS}=1 to make them failures", yellow=True)

@@ -41,6 +41,7 @@ def test_notebooks_are_committed_without_outputs():
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
 
 
+@pytest.mark.system("chromium")  # the PNG copies of the charts
 def test_01_explore_results(run_nb):
     nb, _ = run_nb("01-explore-results.ipynb", timeout=120)
     html = "\n".join(outputs(nb, "text/html"))
