@@ -32,8 +32,10 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
         for var, obj in (f.get("routes") or {}).get("objects", {}).items():
             objects[(rel, var)] = obj
 
-    def resolve(rel: str, expr: str, depth: int = 0) -> tuple[str, str] | None:
-        if (rel, expr) in objects:
+    def resolve(rel: str, expr: str, depth: int = 0, known: dict | None = None) -> tuple[str, str] | None:
+        """The (file, name) that ``expr`` in ``rel`` stands for among ``known`` (default: app/router objects)."""
+        known = objects if known is None else known
+        if (rel, expr) in known:
             return rel, expr
         if depth > 4:
             return None
@@ -46,14 +48,14 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
             if target_file is None:
                 return None
             name = (files.get(target_file) or {}).get("exports", {}).get("default")
-            return resolve(target_file, name, depth + 1) if name else None
+            return resolve(target_file, name, depth + 1, known) if name else None
         if expr in imports:
             target, name = table.resolve_import(imports[expr], lang)
             if target is None or name is None:
                 return None
             if lang in JS_GRAMMARS:
                 name = (files.get(target) or {}).get("exports", {}).get(name, name)
-            return resolve(target, name, depth + 1)
+            return resolve(target, name, depth + 1, known)
         if "." in expr:
             head, attr = expr.rsplit(".", 1)
             if head in imports:
@@ -61,7 +63,7 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                 if target is not None and name is None:
                     if lang in JS_GRAMMARS:
                         attr = (files.get(target) or {}).get("exports", {}).get(attr, attr)
-                    return resolve(target, attr, depth + 1)
+                    return resolve(target, attr, depth + 1, known)
         return None
 
     by_name: dict[str, set[str]] = {}
@@ -122,6 +124,8 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                     out.append((base + (pre or "") + own, note))
         return out
 
+    views = _ClassViews(files, lambda rel, expr, known: resolve(rel, expr, known=known))
+
     nest_prefixes = sorted({"/" + g.strip("/") for f in files.values()
                             if (g := (f.get("routes") or {}).get("global_prefix"))})
     routes: list[Route] = []
@@ -142,14 +146,22 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                 bases = [("", f"object {r['obj']!r} could not be resolved; prefixes unknown")]
             if framework is None:
                 continue
+            view = views.find(rel, r["view_class"]) if r.get("view_class") else None
+            methods = r["methods"]
+            if view is not None and r.get("methods_from_class"):
+                methods = views.methods(view)  # as Flask's MethodView and add_url_rule decide
             for base, note in bases:
                 path = _join(base, r["path"])
-                for method in r["methods"]:
+                for method in methods:
                     opid, explicit = r.get("operation_id"), bool(r.get("operation_id"))
                     if not opid and framework == "fastapi":
                         opid = fastapi_operation_id(r.get("name") or r["function"], path, method)
-                    routes.append(Route(method, path, rel, r["function"], r["start_line"], r["end_line"],
-                                        framework, opid, explicit, note))
+                    where = (rel, r["function"], r["start_line"], r["end_line"])
+                    view_note = ""
+                    if view is not None:
+                        where, view_note = views.handler(view, method, where)
+                    routes.append(Route(method, path, where[0], where[1], where[2], where[3],
+                                        framework, opid, explicit, "; ".join(filter(None, [note, view_note]))))
     return routes
 
 
@@ -182,3 +194,69 @@ def _join(base: str, path: str) -> str:
     if not path or path == "/":
         return base if path == "" or base.endswith("/") else base + path
     return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+# Flask's MethodView: which methods a class serves and which method of it runs
+_FLASK_VIEW_ROOTS = {"MethodView", "View", "views.MethodView", "views.View", "flask.views.MethodView",
+                     "flask.views.View"}
+
+
+class _ClassViews:
+    """Flask class-based views across files, resolved as Flask resolves them.
+
+    ``methods``: the class's ``methods`` attribute when it sets one, else the union of
+    its bases' ``methods`` and every HTTP handler it defines or inherits
+    (``MethodView.__init_subclass__``); none at all means ``GET`` (``add_url_rule``).
+    ``handler``: the method that runs (``dispatch_request``: ``get`` also serves ``HEAD``).
+    """
+
+    def __init__(self, files: dict[str, dict], resolve):
+        self.classes = {(rel, name): info for rel, f in files.items()
+                        for name, info in ((f.get("routes") or {}).get("classes") or {}).items()}
+        self._resolve = resolve
+
+    def find(self, rel: str, expr: str) -> tuple[str, str] | None:
+        return self._resolve(rel, expr, self.classes)
+
+    def _bases(self, key: tuple[str, str]) -> list[tuple[str, str] | str]:
+        """Resolved bases in order; a base outside the indexed code stays its name."""
+        return [self.find(key[0], b) or b for b in self.classes[key]["bases"]]
+
+    def methods(self, key: tuple[str, str], seen: frozenset = frozenset()) -> list[str]:
+        found = self._methods(key, seen)
+        return [m.upper() for m in HTTP_METHODS if m.upper() in found] if found else ["GET"]
+
+    def _methods(self, key: tuple[str, str], seen: frozenset) -> set[str]:
+        info = self.classes[key]
+        if info.get("methods") is not None:
+            return set(info["methods"])
+        out: set[str] = set()
+        for base in self._bases(key):
+            if isinstance(base, tuple) and base not in seen:
+                out |= self._methods(base, seen | {key})
+        return out | {m.upper() for m in HTTP_METHODS if self._defining(key, m, seen) is not None}
+
+    def _defining(self, key: tuple[str, str], name: str, seen: frozenset) -> tuple[tuple[str, str], list[int]] | None:
+        """The class (this one or the first base in MRO order) that defines ``name``, with its lines."""
+        handlers = self.classes[key]["handlers"]
+        if name in handlers:
+            return key, handlers[name]
+        for base in self._bases(key):
+            if isinstance(base, tuple) and base not in seen:
+                hit = self._defining(base, name, seen | {key})
+                if hit is not None:
+                    return hit
+        return None
+
+    def handler(self, key: tuple[str, str], method: str, fallback: tuple) -> tuple[tuple, str]:
+        name = method.lower()
+        hit = self._defining(key, name, frozenset())
+        if hit is None and name == "head":
+            hit = self._defining(key, "get", frozenset())
+        if hit is None:
+            unknown = [b for b in self._bases(key) if isinstance(b, str) and b not in _FLASK_VIEW_ROOTS]
+            note = f"base {unknown[0]!r} of {key[1]} is not in the indexed code" if unknown else ""
+            return fallback, note
+        (file, cls), (start, end) = hit
+        note = "" if cls == key[1] else f"{name} inherited from {cls}"
+        return (file, f"{cls}.{name}", start, end), note
