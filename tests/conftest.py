@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _system import _SKIP_PREFIX, REQUIRE_SYSTEM_TOOLS, require_system
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -113,43 +114,7 @@ def orders_app(shared, inventory_app, tmp_path_factory):
         app.stop()
 
 
-# -- system packages: a test that needs one is skipped with a one-line reason when it is
-# missing (a non-root user cannot apt-get it), and fails instead when CI asks for everything.
-REQUIRE_SYSTEM_TOOLS = "FAULT_NB_REQUIRE_SYSTEM_TOOLS"
-SYSTEM_TOOLS = ("chromium", "pandoc", "wrk")
-_SKIP_PREFIX = "missing system package"
-_found: dict[str, str | None] = {}
-
-
-def system_tool(name: str) -> str | None:
-    """Where the system package ``name`` is, or None (looked up once per session)."""
-    if name not in _found:
-        if name == "chromium":  # the browser kaleido and the browser tests drive
-            from fault_nb.plots import find_browser
-
-            _found[name] = find_browser()
-        else:
-            from fault_nb._tools import find_tool
-
-            _found[name] = find_tool(name)
-    return _found[name]
-
-
-def require_system(*tools: str) -> None:
-    """Skip (or, with FAULT_NB_REQUIRE_SYSTEM_TOOLS=1, fail) unless every tool is installed."""
-    from fault_nb._tools import INSTALL
-
-    for name in tools:
-        if name not in SYSTEM_TOOLS:
-            raise ValueError(f"unknown system package {name!r}; expected one of {SYSTEM_TOOLS}")
-    missing = [name for name in tools if system_tool(name) is None]
-    if not missing:
-        return
-    reason = f"{_SKIP_PREFIX}: {', '.join(missing)} ({'; '.join(INSTALL[m] for m in missing)})"
-    if os.environ.get(REQUIRE_SYSTEM_TOOLS) == "1":
-        pytest.fail(f"{reason}, and {REQUIRE_SYSTEM_TOOLS}=1 makes that a failure", pytrace=False)
-    pytest.skip(reason)
-
+# -- system packages (see tests/_system.py): skipped with a reason, counted, or failed in CI
 
 def pytest_collection_modifyitems(config, items):
     for item in items:  # every browser test drives Chromium
