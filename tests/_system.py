@@ -62,4 +62,4 @@ def require_system(*tools: str) -> None:
     reason = f"{_SKIP_PREFIX}: {', '.join(missing)} ({'; '.join(how[m] for m in missing)})"
     if os.environ.get(REQUIRE_SYSTEM_TOOLS) == "1":
         pytest.fail(f"{reason}, and {REQUIRE_SYSTEM_TOOLS}=1 makes that a failure", pytrace=False)
-    pytest.skip(reason)
+    raise pytest.skip.Exception(reason, _use_item_location=True)  # the test's file:line in -rs

@@ -130,8 +130,9 @@ def test_binder_from_a_clone_alone_without_a_browser(tmp_path, without_browser):
     notebooks_done = time.monotonic()
 
     html = _voila(without_browser, venv, repo / "notebooks" / "02-code-review.ipynb", env, tmp_path)
-    assert "Offline rules reviewer" in html and "fnb-review-panel" in html
-    assert "Traceback" not in html and "Error" not in html.split("fnb-review-panel", 1)[0][-2000:]
+    # every cell ran server-side: the dashboard's panel is there, no cell failed
+    assert "ReviewPanel: Offline rules reviewer" in html and "application/vnd.jupyter.widget-view+json" in html
+    assert "there was an error when executing cell" not in html.lower() and "Traceback" not in html
     timings = {"install_s": round(installed - t0), "notebooks_s": round(notebooks_done - installed),
                "voila_s": round(time.monotonic() - notebooks_done)}
     print("binder timings:", json.dumps(timings))
@@ -142,7 +143,7 @@ def _voila(wrap, venv: Path, notebook: Path, env: dict, tmp_path: Path) -> str:
     port, token = free_port(), secrets.token_hex(16)
     log = tmp_path / "voila.log"
     cmd = [venv / "bin" / "voila", notebook.name, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-           f"--token={token}", "--VoilaConfiguration.file_allowlist=['.*']"]
+           f"--token={token}"]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(wrap(cmd), cwd=notebook.parent, env={**env, "JUPYTER_CONFIG_DIR": str(tmp_path / "jc"),
                                 "JUPYTER_RUNTIME_DIR": str(tmp_path / "jr")}, stdout=fh, stderr=subprocess.STDOUT,
