@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import ColumnError
@@ -437,15 +438,30 @@ def static_png(fig: Any, *, timeout: float | None = None) -> bytes | None:
 
     worker = threading.Thread(target=render, daemon=True, name="fault-nb-png")
     worker.start()
-    worker.join(limit)
+    deadline = time.monotonic() + limit
+    while worker.is_alive() and time.monotonic() < deadline and _image_server_alive():
+        worker.join(0.2)
     if "png" in box:
         return box["png"]
-    if worker.is_alive():
+    if worker.is_alive() and not _image_server_alive():
+        _images_off("the browser kaleido started has stopped (it could not start or crashed)")
+    elif worker.is_alive():
         _images_off(f"a PNG copy of a chart took longer than {limit:g} s (browser not answering)")
     else:
         error = box.get("error")
         _images_off(f"a PNG copy of a chart failed ({type(error).__name__}: {error})")
     return None
+
+
+def _image_server_alive() -> bool:
+    """False once kaleido's server thread has ended (its browser failed): no answer will come."""
+    try:
+        from kaleido import _sync_server
+
+        thread = getattr(_sync_server.GlobalKaleidoServer(), "_thread", None)
+    except Exception:
+        return True
+    return thread is None or thread.is_alive()
 
 
 def _bounded_png_renderer():
