@@ -138,6 +138,7 @@ def test_no_show_and_lazy_import():
     assert not math.isnan(0.0)
 
 
+@pytest.mark.system("chromium")
 def test_use_static_images_adds_a_real_png_to_every_figure():
     """kaleido drives the system Chromium (installed by scripts/sysdeps.sh)."""
     import base64
@@ -149,7 +150,7 @@ def test_use_static_images_adds_a_real_png_to_every_figure():
 
     before = pio.renderers.default
     try:
-        assert plots.use_static_images() == "plotly_mimetype+notebook_connected+png"
+        assert plots.use_static_images() == "plotly_mimetype+notebook_connected+fault_nb_png"
         bundle = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))._repr_mimebundle_({}, {})
         png = bundle["image/png"]
         raw = base64.b64decode(png) if isinstance(png, str) else png
