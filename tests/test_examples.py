@@ -54,6 +54,17 @@ def test_find_shared_in_a_clone_with_the_package_installed_elsewhere(monkeypatch
     assert "examples/apps" in str(err.value)
 
 
+def test_find_shared_falls_back_to_the_wheels_copy(monkeypatch, tmp_path):
+    """Installed from a wheel, outside any checkout: the copy the wheel ships (fault_nb/_examples)."""
+    monkeypatch.delenv("FAULT_NB_SHARED", raising=False)
+    package = tmp_path / "site-packages" / "fault_nb"
+    shutil.copytree(ROOT / "examples", package / "_examples")
+    monkeypatch.setattr(demo, "REPO", tmp_path / "site-packages")
+    monkeypatch.setattr(demo, "__file__", str(package / "demo.py"))
+    (tmp_path / "elsewhere").mkdir()
+    assert demo.find_shared(tmp_path / "elsewhere") == package / "_examples"
+
+
 def test_the_notebooks_sample_results_are_the_reference_fixture(shared, fixtures_dir):
     rel = Path("results") / "seed_app.results.json"
     assert (shared / "fixtures" / rel).read_bytes() == (fixtures_dir / rel).read_bytes()
