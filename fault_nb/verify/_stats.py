@@ -228,8 +228,12 @@ def newcombe_paired(before: Sequence[np.ndarray], after: Sequence[np.ndarray], c
     n = np.array([len(b) for b in before], dtype=float)
     d_ = n - a - b_ - c
     denom = np.sqrt((a + b_) * (c + d_) * (a + c) * (b_ + d_))
+    # Newcombe's phi with his continuity correction: ad - bc above n/2 is reduced by n/2,
+    # between 0 and n/2 it counts as 0, a negative one is kept
+    cross = a * d_ - b_ * c
+    cross = np.where(cross > n / 2, cross - n / 2, np.where(cross >= 0, 0.0, cross))
     with np.errstate(divide="ignore", invalid="ignore"):
-        phi = np.where(denom > 0, (a * d_ - b_ * c) / np.where(denom > 0, denom, 1.0), 0.0)
+        phi = np.where(denom > 0, cross / np.where(denom > 0, denom, 1.0), 0.0)
     xb, xa = a + b_, a + c
     low, high = _newcombe_bounds(xb, n, xa, n, z_of(confidence), phi)
     return low, high, _invert(xb, n, xa, n, phi), (xa - xb) / n
