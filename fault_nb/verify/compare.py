@@ -215,11 +215,9 @@ def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> li
             v["note"] = one_sided
         elif min(len(xb), len(xa)) < MIN_N:
             v["note"] = f"fewer than {MIN_N} requests with a latency on a side (before {len(xb)}, after {len(xa)}): no claim"
-        elif _stats.is_sample_max(len(xb), p) or _stats.is_sample_max(len(xa), p):
-            need = math.ceil(p / (100.0 - p)) + 1
-            v["note"] = (f"p{p:g} of fewer than {need} requests is the slowest one: "
-                         "no interval, no claim")
-        elif pair_ok and len(pairs[0]) >= MIN_N and not _stats.is_sample_max(len(pairs[0]), p):
+        elif min(len(xb), len(xa)) < _stats.min_n_for(p):
+            v["note"] = _tail_note(p, len(xb), len(xa))
+        elif pair_ok and len(pairs[0]) >= _stats.min_n_for(p):
             row.test, row.data = "boot-paired", (pairs, p)
             v["method"] = "paired bootstrap"
             if len(pairs[0]) < max(len(xb), len(xa)):
@@ -293,13 +291,13 @@ def _slo_row(base: dict, title: str, b: _Cell | None, a: _Cell | None, one_sided
         v["note"] = f"{status}; fewer than {MIN_N} requests on a side: no claim"
         return row
     if kind == "latency":
-        if _stats.is_sample_max(len(xb), p) or _stats.is_sample_max(len(xa), p):
-            v["note"] = f"{status}; p{p:g} of this few requests is the slowest one: no claim"
+        if min(len(xb), len(xa)) < _stats.min_n_for(p):
+            v["note"] = f"{status}; " + _tail_note(p, len(xb), len(xa))
             return row
         if pair_ok:
             both = np.isfinite(b.latency[:n_common]) & np.isfinite(a.latency[:n_common])
             pairs = (b.latency[:n_common][both], a.latency[:n_common][both])
-            if len(pairs[0]) >= MIN_N and not _stats.is_sample_max(len(pairs[0]), p):
+            if len(pairs[0]) >= _stats.min_n_for(p):
                 row.test, row.data = "boot-paired", (pairs, p)
                 v["method"] = "paired bootstrap"
         if row.test is None:
@@ -315,6 +313,13 @@ def _slo_row(base: dict, title: str, b: _Cell | None, a: _Cell | None, one_sided
             v["method"] = "Newcombe hybrid score"
     v["note"] = status
     return row
+
+
+def _tail_note(p: float, nb: int, na: int) -> str:
+    from . import _stats
+
+    return (f"p{p:g} needs at least {_stats.min_n_for(p)} requests a side ({_stats.MIN_TAIL} above it) for an "
+            f"interval (before {nb}, after {na}): no claim")
 
 
 def _pf(slo: dict | None) -> str:
