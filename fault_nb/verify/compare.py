@@ -92,11 +92,18 @@ def _seed_of(results: "Results") -> int | None:
     return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
-def _fault_label(faults: list | None) -> str:
-    # the label the charts use (plots._fault_key); one home for it is being made in results.frames
+def _fault_labels(results: "Results") -> dict[tuple[int, int], str]:
+    """The fault label of each item, as the charts show it: the items frame's ``fault_label``
+    column where the results package provides it (it also names a dependency's faults),
+    else the charts' own label of the item's fault types."""
+    items = results.items
+    if "fault_label" in items.columns:
+        return {(int(si), int(ii)): str(label)
+                for si, ii, label in zip(items["scenario_idx"], items["item_idx"], items["fault_label"])}
     from ..plots import _fault_key
 
-    return _fault_key([tuple(str(f.get("type")) for f in faults or () if isinstance(f, dict))])[0]
+    return {(int(si), int(ii)): label
+            for si, ii, label in zip(items["scenario_idx"], items["item_idx"], _fault_key(items["fault_types"]))}
 
 
 def _endpoint(opid: str | None, call: dict) -> str:
@@ -138,6 +145,7 @@ def _side(results: "Results", label: str) -> _Side:
         for rec in slo.to_dict("records"):
             slo_rows.setdefault((rec["scenario_idx"], rec["item_idx"]), {})[str(rec["title"])] = rec
     ids = OperationIds(results.raw)
+    labels = _fault_labels(results)
     cells: dict[tuple, _Cell] = {}
     seen: dict[tuple, int] = {}
     start = 0
@@ -148,7 +156,7 @@ def _side(results: "Results", label: str) -> _Side:
             sl = slice(start, start + n)
             start += n
             ctx = item.get("context") or {}
-            base = (_endpoint(ids(item["call"])[0], item["call"]), _fault_label(ctx.get("faults")),
+            base = (_endpoint(ids(item["call"])[0], item["call"]), labels[(si, ii)],
                     str((ctx.get("strategy") or {}).get("mode", "single")))
             occurrence = seen.get(base, 0)
             seen[base] = occurrence + 1
@@ -506,20 +514,18 @@ def _cell_name(key: tuple) -> str:
     return name + (f" #{key[3] + 1}" if key[3] else "")
 
 
-def _num(x: float, unit: str) -> str:
+def _num(x: float, unit: str, *, signed: bool = False) -> str:
+    """A value (or a signed change) for display: ms (s above 10 s), % (points for a change)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
+    sign = "+" if signed else ""
     if unit == "%":
-        return f"{x:.1f}%"
-    return f"{x:,.1f} ms" if abs(x) < 10_000 else f"{x / 1000:,.2f} s"
+        return f"{x:{sign}.1f} pts" if signed else f"{x:.1f}%"
+    return f"{x:{sign},.1f} ms" if abs(x) < 10_000 else f"{x / 1000:{sign},.2f} s"
 
 
 def _signed(x: float, unit: str) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    if unit == "%":
-        return f"{x:+.1f} pts"
-    return f"{x:+,.1f} ms" if abs(x) < 10_000 else f"{x / 1000:+,.2f} s"
+    return _num(x, unit, signed=True)
 
 
 def _ci(lo: float, hi: float, unit: str) -> str:
