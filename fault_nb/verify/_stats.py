@@ -43,6 +43,7 @@ from ..results.report import r6_percentile
 
 B_UNPAIRED = 2000
 B_PAIRED = 1000
+MAX_COUNTS = 4_000_000  # resample counts held at once by the paired bootstrap (B x n int32: 16 MB)
 _TAIL_MIN = 10  # fewer resamples than this beyond 0: the p-value uses the normal tail of the bootstrap
 
 
@@ -118,18 +119,30 @@ def boot_r6_unpaired(samples: Sequence[np.ndarray], p: float, B: int, rng: np.ra
     return flat[base + k1] * (1.0 - g)[:, None] + flat[base + k2] * g[:, None]
 
 
+def resample_counts(n: int, B: int, rng: np.random.Generator) -> np.ndarray:
+    """``(B, n)`` multinomial counts: how often each of ``n`` request pairs is in each resample."""
+    idx = rng.integers(0, n, size=(B, n), dtype=np.int32)
+    idx += (np.arange(B, dtype=np.int32) * np.int32(n))[:, None]
+    return np.bincount(idx.ravel(), minlength=B * n).astype(np.int32).reshape(B, n)
+
+
 def boot_r6_paired(before: np.ndarray, after: np.ndarray, ps: Sequence[float], B: int,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, counts: np.ndarray | None = None) -> np.ndarray:
     """Paired bootstrap draws ``(len(ps), B)`` of ``q_p(after) - q_p(before)``.
 
     ``before[i]`` and ``after[i]`` faced the same fault draws (same seed, same
-    request index), so pairs are resampled together.
+    request index), so pairs are resampled together. ``counts`` (from
+    :func:`resample_counts`) lets cells with the same number of pairs share one set
+    of resamples: each cell's interval is still exactly its bootstrap interval.
     """
     n = len(before)
+    if counts is None and B * n > MAX_COUNTS:  # bounded memory: resample in blocks
+        block = max(1, MAX_COUNTS // n)
+        return np.concatenate([boot_r6_paired(before, after, ps, min(block, B - start), rng)
+                               for start in range(0, B, block)], axis=1)
     rows = np.arange(B, dtype=np.int64)
-    idx = rng.integers(0, n, size=(B, n), dtype=np.int32)
-    idx += (np.arange(B, dtype=np.int32) * np.int32(n))[:, None]
-    counts = np.bincount(idx.ravel(), minlength=B * n).astype(np.int32).reshape(B, n)
+    if counts is None:
+        counts = resample_counts(n, B, rng)
     out = np.zeros((len(ps), B))
     dtype = np.int32 if B * n < 2**31 - 1 else np.int64  # half the memory traffic of int64
     for sign, x in ((-1.0, before), (1.0, after)):

@@ -194,7 +194,11 @@ def _r6(x: "np.ndarray", p: float) -> float:
 
     from ..results.report import r6_percentile
 
-    return float(r6_percentile(np.sort(x), p)[0]) if len(x) else math.nan
+    return float(r6_percentile(x if _is_sorted(x) else np.sort(x), p)[0]) if len(x) else math.nan
+
+
+def _is_sorted(x: "np.ndarray") -> bool:
+    return bool(len(x) < 2 or (x[1:] >= x[:-1]).all())
 
 
 def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> list[_Row]:
@@ -213,9 +217,9 @@ def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> li
     if pair_ok:
         both = np.isfinite(b.latency[:n_common]) & np.isfinite(a.latency[:n_common])
         pairs = (b.latency[:n_common][both], a.latency[:n_common][both])
+    xb = np.sort(_finite(b.latency)) if b is not None else np.empty(0)
+    xa = np.sort(_finite(a.latency)) if a is not None else np.empty(0)
     for metric, p in LATENCY_METRICS.items():
-        xb = _finite(b.latency) if b is not None else np.empty(0)
-        xa = _finite(a.latency) if a is not None else np.empty(0)
         v = dict(base, metric=metric, unit="ms", before=_r6(xb, p) if b is not None else math.nan,
                  after=_r6(xa, p) if a is not None else math.nan, n_before=len(xb), n_after=len(xa))
         row = _Row(v)
@@ -353,14 +357,18 @@ def _run_tests(rows: list[_Row], confidence: float) -> None:
         db = _stats.boot_r6_unpaired([r.data[0] for r in group], p, _stats.B_UNPAIRED, rng)
         da = _stats.boot_r6_unpaired([r.data[1] for r in group], p, _stats.B_UNPAIRED, rng)
         _store(group, *_stats.boot_summary(da - db, confidence))
-    # paired bootstrap: one set of resamples per cell serves every percentile of that cell
+    # paired bootstrap: one set of joint resamples per cell serves every percentile of that cell,
+    # and cells with the same number of pairs share it (the resampling does not depend on the values)
     paired = [r for r in rows if r.test == "boot-paired"]
     by_pairs: dict[int, list[_Row]] = {}
     for r in paired:
         by_pairs.setdefault(id(r.data[0][0]), []).append(r)
+    counts: dict[int, "np.ndarray"] = {}
     for group in by_pairs.values():
         (xb, xa), ps = group[0].data[0], [r.data[1] for r in group]
-        draws = _stats.boot_r6_paired(xb, xa, ps, _stats.B_PAIRED, rng)
+        if len(xb) not in counts and len(xb) * _stats.B_PAIRED <= _stats.MAX_COUNTS:
+            counts[len(xb)] = _stats.resample_counts(len(xb), _stats.B_PAIRED, rng)
+        draws = _stats.boot_r6_paired(xb, xa, ps, _stats.B_PAIRED, rng, counts=counts.get(len(xb)))
         _store(group, *_stats.boot_summary(draws, confidence))
     rate = [r for r in rows if r.test == "rate"]
     if rate:

@@ -237,3 +237,14 @@ def test_benjamini_hochberg():
     claims = _stats.benjamini_hochberg(np.array([0.01, 0.02, 0.03, 0.04, 0.05]), 0.05)
     assert claims.all()
     assert not _stats.benjamini_hochberg(np.array([0.02] + [0.9] * 9), 0.05).any()
+
+
+def test_paired_bootstrap_in_blocks_for_large_cells(monkeypatch):
+    rng = np.random.default_rng(20)
+    b = rng.lognormal(4, 0.5, 500)
+    a = b * 0.8
+    whole = _stats.boot_r6_paired(b, a, [50.0], 2000, np.random.default_rng(21))
+    monkeypatch.setattr(_stats, "MAX_COUNTS", 500 * 300)  # blocks of 300 resamples
+    blocks = _stats.boot_r6_paired(b, a, [50.0], 2000, np.random.default_rng(21))
+    assert blocks.shape == whole.shape == (1, 2000)
+    assert abs(np.quantile(blocks, 0.5) - np.quantile(whole, 0.5)) < 0.1 * np.std(whole)
