@@ -1,0 +1,159 @@
+"""Java (Spring) checks of the rules reviewer: RestTemplate, WebClient and java.net.http clients built
+without connect or read timeouts."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._syntax import Finding, Project, _ancestor, _edit, _enclosing_name, _in_ranges, _line_ranges, _nodes_of, _Src
+from .edits import Edit
+
+_FACTORY = "boundedRequestFactory"
+_CONNECT_MS = 2000
+
+
+def _import_edit(src: _Src, fqcn: str) -> Edit | None:
+    pkg = fqcn.rsplit(".", 1)[0]
+    if re.search(rf"^import\s+({re.escape(fqcn)}|{re.escape(pkg)}\.\*)\s*;", src.text, re.M):
+        return None
+    decls = [n for n in src.tree.root_node.children if n.type in ("import_declaration", "package_declaration")]
+    if not decls:
+        return None
+    _, e = src.span(decls[-1])
+    return _edit(src, e, e, f"\nimport {fqcn};")
+
+
+def _class_of(node: Any) -> Any | None:
+    return _ancestor(node, ("class_declaration",))
+
+
+def _in_scope(src: _Src, node: Any, ranges: list) -> bool:
+    """In a scoped method, or a field initializer of a class that has one."""
+    if _in_ranges(node, ranges):
+        return True
+    if _ancestor(node, ("field_declaration",)) is None:
+        return False
+    cls = _class_of(node)
+    if cls is None:
+        return False
+    return any(a <= b and not (b < cls.start_point[0] + 1 or a > cls.end_point[0] + 1) for a, b in ranges)
+
+
+def java_findings(src: _Src, names: set[str], timeout_s: float, project: Project | None = None) -> list[Finding]:
+    """Java: ``new RestTemplate()``, ``WebClient.create()``/``builder()`` without a connector,
+    ``HttpClient.newHttpClient()``/``newBuilder()`` without ``connectTimeout``, ``HttpRequest`` without
+    ``timeout``; in scoped methods and the fields of their classes."""
+    ranges = _line_ranges(names)
+    read_ms = int(round(timeout_s * 1000))
+    connect_ms = min(_CONNECT_MS, read_ms)
+    reqs = project.requirements() if project is not None else ""
+    out: list[Finding] = []
+    java_net = re.search(r"^import\s+java\.net\.http\.(HttpClient|\*)\s*;", src.text, re.M) is not None
+    for node in _nodes_of(src, "object_creation_expression"):
+        typ = node.child_by_field_name("type")
+        args = node.child_by_field_name("arguments")
+        if typ is None or src.t(typ) != "RestTemplate" or args is None or args.named_children or \
+                not _in_scope(src, node, ranges):
+            continue
+        edits = _rest_template_fix(src, node, args, connect_ms, read_ms)
+        if edits is None:
+            continue
+        where = _enclosing_name(src, node)
+        out.append(_finding(src, node, where, "`new RestTemplate()`",
+                            f"`new RestTemplate()` uses a request factory with no connect and no read timeout: a "
+                            "slow dependency holds the request thread for as long as the network does. Build it on "
+                            f"a factory with a {connect_ms} ms connect and {read_ms} ms read timeout.", edits))
+    for call in _nodes_of(src, "method_invocation"):
+        if not _in_scope(src, call, ranges):
+            continue
+        obj = call.child_by_field_name("object")
+        name = src.t(call.child_by_field_name("name"))
+        chain = re.sub(r"\s+", "", src.t(call))
+        where = _enclosing_name(src, call)
+        if obj is not None and src.t(obj) == "WebClient" and name == "create":
+            if not re.search(r"webflux|reactor-netty", reqs):
+                continue
+            inner = src.t(call.child_by_field_name("arguments"))[1:-1].strip()
+            new = "WebClient.builder()" + (f".baseUrl({inner})" if inner else "") + \
+                f".clientConnector({_connector(connect_ms, read_ms)}).build()"
+            s, e = src.span(call)
+            out.append(_finding(src, call, where, "`WebClient.create(...)`", _WEBCLIENT_WHY.format(
+                c=connect_ms, r=read_ms), [_edit(src, s, e, new)]))
+        elif name == "build" and chain.startswith("WebClient.builder()") and "clientConnector" not in chain:
+            if not re.search(r"webflux|reactor-netty", reqs) or _ancestor(call, ("method_invocation",)) is not None \
+                    and re.sub(r"\s+", "", src.t(_ancestor(call, ("method_invocation",)))).startswith("WebClient.builder()"):
+                continue
+            out.append(_before_build(src, call, where, "`WebClient.builder()...build()`",
+                                     f".clientConnector({_connector(connect_ms, read_ms)})",
+                                     _WEBCLIENT_WHY.format(c=connect_ms, r=read_ms)))
+        elif java_net and obj is not None and src.t(obj) == "HttpClient" and name == "newHttpClient":
+            s, e = src.span(call)
+            new = f"HttpClient.newBuilder().connectTimeout(java.time.Duration.ofMillis({connect_ms})).build()"
+            out.append(_finding(src, call, where, "`HttpClient.newHttpClient()`", _HTTPCLIENT_WHY.format(c=connect_ms),
+                                [_edit(src, s, e, new)]))
+        elif java_net and name == "build" and chain.startswith("HttpClient.newBuilder()") and \
+                "connectTimeout" not in chain:
+            out.append(_before_build(src, call, where, "`HttpClient.newBuilder()...build()`",
+                                     f".connectTimeout(java.time.Duration.ofMillis({connect_ms}))",
+                                     _HTTPCLIENT_WHY.format(c=connect_ms)))
+        elif name == "build" and chain.startswith("HttpRequest.newBuilder(") and ".timeout(" not in chain and \
+                re.search(r"^import\s+java\.net\.http\.(HttpRequest|\*)\s*;", src.text, re.M):
+            out.append(_before_build(src, call, where, "`HttpRequest.newBuilder()...build()`",
+                                     f".timeout(java.time.Duration.ofMillis({read_ms}))",
+                                     f"This request has no timeout: `HttpClient.send` waits for the answer as long as "
+                                     f"the dependency takes. Bound it ({read_ms} ms)."))
+    return [f for f in out if f is not None]
+
+
+_WEBCLIENT_WHY = ("This WebClient uses Reactor Netty with no connect and no response timeout: a slow dependency "
+                  "keeps the exchange open for as long as the network does. Give it a connector with a {c} ms "
+                  "connect and {r} ms response timeout.")
+_HTTPCLIENT_WHY = ("`java.net.http.HttpClient` has no connect timeout by default: connecting to an unreachable "
+                   "dependency waits for the operating system's TCP timeout (minutes). Set one ({c} ms); bound each "
+                   "`HttpRequest` with `.timeout(...)` too.")
+
+
+def _connector(connect_ms: int, read_ms: int) -> str:
+    return ("new org.springframework.http.client.reactive.ReactorClientHttpConnector("
+            "reactor.netty.http.client.HttpClient.create()"
+            f".option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, {connect_ms})"
+            f".responseTimeout(java.time.Duration.ofMillis({read_ms})))")
+
+
+def _finding(src: _Src, node: Any, where: str, what: str, why: str, edits: list[Edit]) -> Finding:
+    return Finding("java-client-timeout", "timeout", f"Give {what} in `{where}` connect and read timeouts", why,
+                   src.rel, where, node.start_point[0] + 1, edits, 3.0)
+
+
+def _before_build(src: _Src, call: Any, where: str, what: str, insert: str, why: str) -> Finding | None:
+    name = call.child_by_field_name("name")
+    obj = call.child_by_field_name("object")
+    _, e = src.span(obj)
+    # keep the chain's layout: `.build()` on its own line stays on its own line
+    return _finding(src, call, where, what, why, [_edit(src, e, e, insert)]) if name is not None else None
+
+
+def _rest_template_fix(src: _Src, node: Any, args: Any, connect_ms: int, read_ms: int) -> list[Edit] | None:
+    cls = _class_of(node)
+    if cls is None:
+        return None
+    body = cls.child_by_field_name("body")
+    s, e = src.span(args)
+    edits = [_edit(src, s, e, f"({_FACTORY}())")]
+    if re.search(rf"\b{_FACTORY}\s*\(\s*\)\s*\{{", src.t(body)):
+        return edits
+    member = next((m for m in body.named_children if m.type != "comment"), None)
+    ind = src.indent(member) if member is not None else "    "
+    cls_ind = src.indent(cls)
+    step = ind[len(cls_ind):] or "    "
+    inner = ind + step
+    method = (f"\n{ind}private static SimpleClientHttpRequestFactory {_FACTORY}() {{\n"
+              f"{inner}SimpleClientHttpRequestFactory factory = new SimpleClientHttpRequestFactory();\n"
+              f"{inner}factory.setConnectTimeout({connect_ms});\n"
+              f"{inner}factory.setReadTimeout({read_ms});\n"
+              f"{inner}return factory;\n{ind}}}\n")
+    close = src.c(body.end_byte) - 1  # the class body's closing brace
+    ls = src.text.rfind("\n", 0, close) + 1
+    edits.append(_edit(src, ls, ls, method.lstrip("\n") if src.text[ls:close].strip() == "" else method))
+    imp = _import_edit(src, "org.springframework.http.client.SimpleClientHttpRequestFactory")
+    return edits + ([imp] if imp else [])
