@@ -319,6 +319,9 @@ def _enclosing_name(src: _Src, node: Any) -> str:
             return src.t(name) if name is not None else "<anonymous>"
         if p.type in ("arrow_function", "function_expression", "function", "func_literal", "closure_expression",
                       "lambda_expression"):
+            own = p.child_by_field_name("name") if p.type in ("function_expression", "function") else None
+            if own is not None:
+                return src.t(own)
             holder = p.parent
             if holder is not None and holder.type in ("variable_declarator", "assignment_expression", "pair"):
                 key = holder.child_by_field_name("name") or holder.child_by_field_name("left") or \

@@ -28,10 +28,11 @@ def _class_of(node: Any) -> Any | None:
 
 
 def _in_scope(src: _Src, node: Any, ranges: list) -> bool:
-    """In a scoped method, or a field initializer of a class that has one."""
+    """In a scoped method, or a field initializer or constructor of a class that has one (Spring builds
+    the clients of a bean there)."""
     if _in_ranges(node, ranges):
         return True
-    if _ancestor(node, ("field_declaration",)) is None:
+    if _ancestor(node, ("field_declaration", "constructor_declaration")) is None:
         return False
     cls = _class_of(node)
     if cls is None:

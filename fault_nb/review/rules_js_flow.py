@@ -108,11 +108,21 @@ def _outbound(src: _Src, block: Any) -> tuple[str, bool] | None:
         if name == "fetch":
             m = re.search(r"method\s*:\s*['\"`](\w+)", src.t(call))
             return (m.group(1).upper() if m else "GET"), keyed
-        m = re.fullmatch(r"(?:[\w$]+\.)*[\w$]+\.(get|post|put|patch|delete|head|options)", name)
-        if m and re.match(r"^(axios|got|superagent|request|ky|http|api|client|[\w$]*(client|api|http)[\w$]*)\.",
-                          name, re.I):
-            return m.group(1).upper(), keyed
+        m = re.fullmatch(r"([\w$]+)(?:\.[\w$]+)*\.(get|post|put|patch|delete|head|options)", name)
+        if m and (re.match(r"^(axios|got|superagent|request|ky|http|api|client|[\w$]*(client|api|http)[\w$]*)\.",
+                           name, re.I) or m.group(1) in _http_bindings(src)):
+            return m.group(2).upper(), keyed
     return None
+
+
+def _http_bindings(src: _Src) -> set[str]:
+    """Names bound to ``axios.create(...)`` here or imported from another module of the project (clients)."""
+    names = set(re.findall(r"(?:const|let|var)\s+([\w$]+)\s*=\s*axios\.create\(", src.text))
+    for m in re.finditer(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*['\"]\.|import\s*\{([^}]*)\}\s*from\s*['\"]\.",
+                         src.text):
+        names |= {re.split(r"\s*(?::|\bas\b)\s*", x.strip())[-1] for x in (m.group(1) or m.group(2)).split(",")
+                  if x.strip()}
+    return names
 
 
 def _nodes_of_under(node: Any):
