@@ -18,7 +18,7 @@ from typing import Any
 from ._syntax import Finding, Project, _Src
 from .edits import Workspace
 from .rules_go import go_findings
-from .rules_java import java_findings
+from .rules_java import java_called_methods, java_findings
 from .rules_js import _JS_EXT, js_findings, js_imported_names
 from .rules_python import Checker
 from .rules_python_net import imported_names
@@ -83,6 +83,8 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
                 extra = imported_names(chk)
             elif grammar in ("javascript", "typescript", "tsx"):
                 extra = js_imported_names(_Src(rel, ws.text(rel), grammar), names, project)
+            elif grammar == "java":
+                extra = java_called_methods(_Src(rel, ws.text(rel), grammar), names, project)
             else:
                 continue
         except (OSError, ValueError):

@@ -69,7 +69,13 @@ def go_findings(src: _Src, names: set[str], timeout_s: float, project: Project |
             if ctx is None:
                 continue
             s, e = src.span(args[0])
-            out.append(_ctx_finding(src, call, where, ctx, [_edit(src, s, e, ctx)]))
+            edits = [_edit(src, s, e, ctx)]
+            if len(re.findall(r"\bcontext\.", src.text)) == 1:  # the last use: Go rejects an unused import
+                m = re.search(r'^[ \t]*(import[ \t]+)?"context"[ \t]*\n', src.text, re.M)
+                if m is None:
+                    continue
+                edits.append(_edit(src, m.start(), m.end(), ""))
+            out.append(_ctx_finding(src, call, where, ctx, edits))
     out.extend(_client_literals(src, ranges, scoped, dur, project))
     out.extend(_unclosed_bodies(src, ranges))
     return out

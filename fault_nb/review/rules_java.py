@@ -158,3 +158,38 @@ def _rest_template_fix(src: _Src, node: Any, args: Any, connect_ms: int, read_ms
     edits.append(_edit(src, ls, ls, method.lstrip("\n") if src.text[ls:close].strip() == "" else method))
     imp = _import_edit(src, "org.springframework.http.client.SimpleClientHttpRequestFactory")
     return edits + ([imp] if imp else [])
+
+
+def java_called_methods(src: _Src, names: set[str], project: Project) -> dict[str, set[str]]:
+    """``{file: {method, "L<a>-<b>"}}`` for ``this.field.method(...)`` / ``field.method(...)`` calls of scoped
+    methods whose field is declared with a project class (``private final PaymentService payments;``): the
+    services a controller delegates to, which the index's call graph does not resolve by field type."""
+    ranges = _line_ranges(names)
+    fields: dict[str, str] = {}
+    for decl in _nodes_of(src, "field_declaration"):
+        typ = decl.child_by_field_name("type")
+        for d in decl.children_by_field_name("declarator"):
+            n = d.child_by_field_name("name")
+            if typ is not None and n is not None:
+                fields[src.t(n)] = src.t(typ)
+    out: dict[str, set[str]] = {}
+    folder = src.rel.rsplit("/", 1)[0] if "/" in src.rel else ""
+    for call in _nodes_of(src, "method_invocation"):
+        if not _in_ranges(call, ranges):
+            continue
+        obj = call.child_by_field_name("object")
+        if obj is None:
+            continue
+        field_name = re.sub(r"^this\.", "", src.t(obj))
+        cls = fields.get(field_name)
+        if cls is None or not re.fullmatch(r"[A-Z]\w*", cls):
+            continue
+        rel = f"{folder}/{cls}.java" if folder else f"{cls}.java"
+        other = project.src(rel, "java") if project.exists(rel) else None
+        if other is None:
+            continue
+        method = src.t(call.child_by_field_name("name"))
+        for m in _nodes_of(other, "method_declaration"):
+            if other.t(m.child_by_field_name("name")) == method:
+                out.setdefault(rel, set()).update({method, f"L{m.start_point[0] + 1}-{m.end_point[0] + 1}"})
+    return out
