@@ -108,6 +108,24 @@ func pointsHandler(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(p))
 }
 
+func boundedHandler(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://bounded/x", nil)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	resp, err := pricingClient.Do(req)
+	if err != nil {
+		http.Error(w, "bounded unavailable", http.StatusBadGateway)
+		return
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	w.Write(b)
+}
+
 func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/items", itemHandler)
@@ -119,6 +137,7 @@ func main() {
 	mux.HandleFunc("/search", searchHandler)
 	mux.HandleFunc("/status", statusHandler)
 	mux.HandleFunc("/points", pointsHandler)
+	mux.HandleFunc("/bounded", boundedHandler)
 	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	srv.ListenAndServe()
 }

@@ -85,7 +85,25 @@ async function recs(req, res) {
   res.json({ a, b });
 }
 
+async function streamTerms(req, res) {
+  // trap: a stream, not a synchronous read
+  fs.createReadStream(__dirname + "/terms.txt").pipe(res);
+}
+
+async function ping(req, res) {
+  try {
+    const r = await fetch(process.env.PING_URL, { signal: AbortSignal.timeout(500) });
+    res.json({ ok: r.ok });
+  } catch (err) {
+    // trap: logged, and answered
+    console.error("ping failed", err);
+    res.status(503).json({ ok: false });
+  }
+}
+
 app.get("/profiles/:id", getProfile);
+app.get("/terms3", streamTerms);
+app.get("/ping", ping);
 app.get("/cart/:sku", getCart);
 app.get("/cart2/:sku", getCartSafe);
 app.get("/items/:sku", getItem);

@@ -107,3 +107,18 @@ async def conn():
     await a.close()
     await b.close()
     return {"ok": True}
+
+
+@app.get("/reviews/{sku}")
+async def reviews(sku: str):
+    # trap: awaits an async helper
+    return await upstream.reviews_async(sku)
+
+
+@app.get("/banner")
+async def banner():
+    # trap: aiofiles does the file I/O without blocking
+    import aiofiles
+
+    async with aiofiles.open(DATA / "motd.txt") as fh:
+        return {"banner": await fh.read()}

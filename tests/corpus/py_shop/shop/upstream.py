@@ -90,3 +90,12 @@ def create_shipment(order_id):
         except requests.RequestException:
             time.sleep(min(0.2 * 2 ** attempt, 2.0) + random.uniform(0, 0.1))
     raise RuntimeError("shipping unavailable")
+
+
+async def reviews_async(sku):
+    # trap: a local async client with a timeout (not module level, not retried: we cannot be sure)
+    import httpx
+
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        r = await client.get(f"http://reviews/{sku}")
+        return r.json()
