@@ -18,10 +18,15 @@ def go_duration(timeout_s: float) -> str:
 
 
 def _time_import(src: _Src) -> Edit | None:
-    """``import "time"`` after the last import declaration (a second import declaration is valid Go)."""
+    """``"time"`` added to the last import block, else ``import "time"`` after the imports or the package."""
     if re.search(r'^\s*(import\s+)?(\w+\s+)?"time"\s*$', src.text, re.M):
         return None
     decls = [n for n in src.tree.root_node.children if n.type == "import_declaration"]
+    block = next((c for c in decls[-1].named_children if c.type == "import_spec_list"), None) if decls else None
+    if block is not None and block.named_children:
+        last = [c for c in block.named_children if c.type == "import_spec"][-1]
+        _, e = src.span(last)
+        return _edit(src, e, e, f'\n{src.indent(last)}"time"')
     anchor = decls[-1] if decls else next((n for n in src.tree.root_node.children if n.type == "package_clause"), None)
     if anchor is None:
         return None
@@ -143,12 +148,13 @@ def _client_literals(src: _Src, ranges: list, scoped: str, dur: str, project: Pr
             if "Timeout" in keys or any(k.type != "keyed_element" for k in body.named_children if k.type != "comment"):
                 continue
             where = _enclosing_name(f, lit)
+            var = _var_name(f, lit)
             if where == "<module>":
-                var = _var_name(f, lit)
                 if var is None or not re.search(rf"\b{re.escape(var)}\b", scoped):
                     continue
             elif f is not src or not _in_ranges(lit, ranges):
                 continue
+            what = f"package-level `{var}`" if where == "<module>" else f"`http.Client` in `{where}`"
             inner = f.t(body)[1:-1]
             s, e = f.span(body)
             if not inner.strip():
@@ -160,7 +166,7 @@ def _client_literals(src: _Src, ranges: list, scoped: str, dur: str, project: Pr
                 new = f"{{Timeout: {dur}, {inner.strip()}}}"
             edits = [_edit(f, s, e, new)]
             imp = _time_import(f)
-            out.append(Finding("go-http-timeout", "timeout", f"Give the `http.Client` in `{where}` a timeout",
+            out.append(Finding("go-http-timeout", "timeout", f"Give the {what} a timeout",
                                "An `http.Client` without `Timeout` waits as long as the network does: a slow "
                                "dependency holds the request, its goroutine and a connection. Set an overall "
                                f"timeout ({dur}).", f.rel, where, lit.start_point[0] + 1,

@@ -12,17 +12,6 @@ _FACTORY = "boundedRequestFactory"
 _CONNECT_MS = 2000
 
 
-def _import_edit(src: _Src, fqcn: str) -> Edit | None:
-    pkg = fqcn.rsplit(".", 1)[0]
-    if re.search(rf"^import\s+({re.escape(fqcn)}|{re.escape(pkg)}\.\*)\s*;", src.text, re.M):
-        return None
-    decls = [n for n in src.tree.root_node.children if n.type in ("import_declaration", "package_declaration")]
-    if not decls:
-        return None
-    _, e = src.span(decls[-1])
-    return _edit(src, e, e, f"\nimport {fqcn};")
-
-
 def _class_of(node: Any) -> Any | None:
     return _ancestor(node, ("class_declaration",))
 
@@ -49,6 +38,7 @@ def java_findings(src: _Src, names: set[str], timeout_s: float, project: Project
     connect_ms = min(_CONNECT_MS, read_ms)
     reqs = project.requirements() if project is not None else ""
     out: list[Finding] = []
+    duration = "Duration" if re.search(r"^import\s+java\.time\.(Duration|\*)\s*;", src.text, re.M) else "java.time.Duration"
     java_net = re.search(r"^import\s+java\.net\.http\.(HttpClient|\*)\s*;", src.text, re.M) is not None
     for node in _nodes_of(src, "object_creation_expression"):
         typ = node.child_by_field_name("type")
@@ -75,32 +65,36 @@ def java_findings(src: _Src, names: set[str], timeout_s: float, project: Project
             if not re.search(r"webflux|reactor-netty", reqs):
                 continue
             inner = src.t(call.child_by_field_name("arguments"))[1:-1].strip()
+            connector, imports = _connector(src, connect_ms, read_ms)
             new = "WebClient.builder()" + (f".baseUrl({inner})" if inner else "") + \
-                f".clientConnector({_connector(connect_ms, read_ms)}).build()"
+                f".clientConnector({connector}).build()"
             s, e = src.span(call)
             out.append(_finding(src, call, where, "`WebClient.create(...)`", _WEBCLIENT_WHY.format(
-                c=connect_ms, r=read_ms), [_edit(src, s, e, new)]))
+                c=connect_ms, r=read_ms), [_edit(src, s, e, new)] + imports))
         elif name == "build" and chain.startswith("WebClient.builder()") and "clientConnector" not in chain:
             if not re.search(r"webflux|reactor-netty", reqs) or _ancestor(call, ("method_invocation",)) is not None \
                     and re.sub(r"\s+", "", src.t(_ancestor(call, ("method_invocation",)))).startswith("WebClient.builder()"):
                 continue
-            out.append(_before_build(src, call, where, "`WebClient.builder()...build()`",
-                                     f".clientConnector({_connector(connect_ms, read_ms)})",
-                                     _WEBCLIENT_WHY.format(c=connect_ms, r=read_ms)))
+            connector, imports = _connector(src, connect_ms, read_ms)
+            found = _before_build(src, call, where, "`WebClient.builder()...build()`", f".clientConnector({connector})",
+                                  _WEBCLIENT_WHY.format(c=connect_ms, r=read_ms))
+            if found is not None:
+                found.edits += imports
+            out.append(found)
         elif java_net and obj is not None and src.t(obj) == "HttpClient" and name == "newHttpClient":
             s, e = src.span(call)
-            new = f"HttpClient.newBuilder().connectTimeout(java.time.Duration.ofMillis({connect_ms})).build()"
+            new = f"HttpClient.newBuilder().connectTimeout({duration}.ofMillis({connect_ms})).build()"
             out.append(_finding(src, call, where, "`HttpClient.newHttpClient()`", _HTTPCLIENT_WHY.format(c=connect_ms),
                                 [_edit(src, s, e, new)]))
         elif java_net and name == "build" and chain.startswith("HttpClient.newBuilder()") and \
                 "connectTimeout" not in chain:
             out.append(_before_build(src, call, where, "`HttpClient.newBuilder()...build()`",
-                                     f".connectTimeout(java.time.Duration.ofMillis({connect_ms}))",
+                                     f".connectTimeout({duration}.ofMillis({connect_ms}))",
                                      _HTTPCLIENT_WHY.format(c=connect_ms)))
         elif name == "build" and chain.startswith("HttpRequest.newBuilder(") and ".timeout(" not in chain and \
                 re.search(r"^import\s+java\.net\.http\.(HttpRequest|\*)\s*;", src.text, re.M):
             out.append(_before_build(src, call, where, "`HttpRequest.newBuilder()...build()`",
-                                     f".timeout(java.time.Duration.ofMillis({read_ms}))",
+                                     f".timeout({duration}.ofMillis({read_ms}))",
                                      f"This request has no timeout: `HttpClient.send` waits for the answer as long as "
                                      f"the dependency takes. Bound it ({read_ms} ms)."))
     return [f for f in out if f is not None]
@@ -114,15 +108,47 @@ _HTTPCLIENT_WHY = ("`java.net.http.HttpClient` has no connect timeout by default
                    "`HttpRequest` with `.timeout(...)` too.")
 
 
-def _connector(connect_ms: int, read_ms: int) -> str:
-    return ("new org.springframework.http.client.reactive.ReactorClientHttpConnector("
-            "reactor.netty.http.client.HttpClient.create()"
-            f".option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, {connect_ms})"
-            f".responseTimeout(java.time.Duration.ofMillis({read_ms})))")
+_CONNECTOR_TYPES = ("org.springframework.http.client.reactive.ReactorClientHttpConnector",
+                    "reactor.netty.http.client.HttpClient", "io.netty.channel.ChannelOption", "java.time.Duration")
+
+
+def _connector(src: _Src, connect_ms: int, read_ms: int) -> tuple[str, list[Edit]]:
+    """The connector expression, using imports where the simple name is free (else the qualified name)."""
+    names, imports = {}, []
+    for fq in _CONNECTOR_TYPES:
+        simple = fq.rsplit(".", 1)[1]
+        clash = re.search(rf"^import\s+(?!{re.escape(fq)}\s*;)[\w.]+\.{simple}\s*;", src.text, re.M) or \
+            re.search(rf"\b(class|interface|enum|record)\s+{simple}\b", src.text)
+        if clash:
+            names[simple] = fq
+            continue
+        names[simple] = simple
+        imports.append(fq)
+    expr = (f"new {names['ReactorClientHttpConnector']}({names['HttpClient']}.create()"
+            f".option({names['ChannelOption']}.CONNECT_TIMEOUT_MILLIS, {connect_ms})"
+            f".responseTimeout({names['Duration']}.ofMillis({read_ms})))")
+    edit = _imports_edit(src, imports)
+    return expr, [edit] if edit is not None else []
+
+
+def _imports_edit(src: _Src, fqcns: list[str]) -> Edit | None:
+    """One edit adding the missing imports after the last import (or the package declaration)."""
+    missing = [fq for fq in fqcns if not re.search(
+        rf"^import\s+({re.escape(fq)}|{re.escape(fq.rsplit('.', 1)[0])}\.\*)\s*;", src.text, re.M)]
+    if not missing:
+        return None
+    decls = [n for n in src.tree.root_node.children if n.type in ("import_declaration", "package_declaration")]
+    if not decls:
+        return None
+    _, e = src.span(decls[-1])
+    return _edit(src, e, e, "".join(f"\nimport {fq};" for fq in missing))
 
 
 def _finding(src: _Src, node: Any, where: str, what: str, why: str, edits: list[Edit]) -> Finding:
-    return Finding("java-client-timeout", "timeout", f"Give {what} in `{where}` connect and read timeouts", why,
+    place = f"`{where}`" if where != "<module>" else "a field initializer"
+    bound = "a timeout" if what.startswith("`HttpRequest") else "connect and read timeouts" \
+        if not what.startswith("`HttpClient") else "a connect timeout"
+    return Finding("java-client-timeout", "timeout", f"Give {what} in {place} {bound}", why,
                    src.rel, where, node.start_point[0] + 1, edits, 3.0)
 
 
@@ -156,7 +182,7 @@ def _rest_template_fix(src: _Src, node: Any, args: Any, connect_ms: int, read_ms
     close = src.c(body.end_byte) - 1  # the class body's closing brace
     ls = src.text.rfind("\n", 0, close) + 1
     edits.append(_edit(src, ls, ls, method.lstrip("\n") if src.text[ls:close].strip() == "" else method))
-    imp = _import_edit(src, "org.springframework.http.client.SimpleClientHttpRequestFactory")
+    imp = _imports_edit(src, ["org.springframework.http.client.SimpleClientHttpRequestFactory"])
     return edits + ([imp] if imp else [])
 
 

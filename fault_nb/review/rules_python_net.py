@@ -17,6 +17,8 @@ _IDEMPOTENT = ("get", "head", "put", "delete", "options")
 _RETRY_DECORATOR = re.compile(r"@\s*(\w+\.)*(retry|retrying|on_exception|on_predicate|backoff)\b", re.I)
 _PATH_IO = ("read_text", "write_text", "read_bytes", "write_bytes")
 _RETRYING_NAME = "_retrying_http"
+# httpx.Client options that belong to its default transport
+_TRANSPORT_OPTIONS = ("verify", "cert", "http1", "http2", "limits", "trust_env", "proxy")
 
 
 def module_binding(src: Any, name: str) -> Any | None:
@@ -146,16 +148,18 @@ def upstream_retry(chk: Any, fn: Any) -> list[Finding]:
 
 def _retry_expr(chk: Any) -> str:
     pins = chk.project.requirements() if chk.project is not None else ""
-    jitter = "" if re.search(r"urllib3\s*(<\s*2|==\s*1\.|~=\s*1\.)", pins) else "backoff_jitter=0.1, "
-    return ("Retry(total=3, connect=3, read=2, status=3, backoff_factor=0.2, " + jitter +
-            "status_forcelist=(502, 503, 504), allowed_methods=frozenset({\"GET\", \"HEAD\", \"PUT\", \"DELETE\", "
-            "\"OPTIONS\"}))")
+    # backoff_jitter came with urllib3 2.0; a project pinned below keeps plain exponential backoff
+    jitter = "" if re.search(r"urllib3\s*(<\s*2|==\s*1\.|~=\s*1\.)", pins) else " backoff_jitter=0.1,"
+    # raise_on_status=False: once the tries are spent the caller gets the last 5xx response, as before
+    return ("Retry(\n    total=3, connect=3, read=2, status=3, backoff_factor=0.2," + jitter + "\n"
+            "    status_forcelist=(502, 503, 504), raise_on_status=False,\n"
+            "    allowed_methods=frozenset({\"GET\", \"HEAD\", \"PUT\", \"DELETE\", \"OPTIONS\"}),\n)")
 
 
-def _mount_lines(chk: Any, var: str, ind: str = "") -> str:
+def _mount_lines(chk: Any, var: str) -> str:
     adapter = f"_{var.lstrip('_')}_retries"
-    return (f"{ind}{adapter} = HTTPAdapter(max_retries={_retry_expr(chk)})\n"
-            f"{ind}{var}.mount(\"http://\", {adapter})\n{ind}{var}.mount(\"https://\", {adapter})")
+    return (f"{adapter} = HTTPAdapter(max_retries={_retry_expr(chk)})\n"
+            f"{var}.mount(\"http://\", {adapter})\n{var}.mount(\"https://\", {adapter})")
 
 
 _ADAPTER_IMPORTS = ["from requests.adapters import HTTPAdapter", "from urllib3.util.retry import Retry"]
@@ -184,7 +188,17 @@ def _client_fix(chk: Any, bound: tuple[Any, Any], var: str) -> tuple[list[Edit],
 
         args = call.child_by_field_name("arguments")
         s, e = src.span(args)
-        edit = _edit(src, s, e, _add_kwarg(src.t(args), f"transport={transport}(retries=3)"))
+        moved = [k for k in _TRANSPORT_OPTIONS if k in kw]
+        if moved:
+            # with a transport given, httpx ignores these on the client: they must go to the transport
+            items = [a for a in args.named_children if a.type != "comment"]
+            keep = [src.t(a) for a in items if not (a.type == "keyword_argument" and
+                                                     src.t(a.child_by_field_name("name")) in moved)]
+            opts = ", ".join(src.t(kw[k]) for k in moved)
+            new_args = "(" + ", ".join(keep + [f"transport={transport}({opts}, retries=3)"]) + ")"
+        else:
+            new_args = _add_kwarg(src.t(args), f"transport={transport}(retries=3)")
+        edit = _edit(src, s, e, new_args)
         return [edit], (f"Give `{var}` httpx transport retries: connection failures are retried 3 times with "
                         "exponential backoff (httpx retries connect errors only, never a request that was sent).")
     return None
