@@ -328,6 +328,8 @@ def _enclosing_name(src: _Src, node: Any) -> str:
                     holder.child_by_field_name("key")
                 if key is not None:
                     return src.t(key).rsplit(".", 1)[-1]
+            if _ancestor(p, ("static_item", "const_item", "field_declaration")) is not None:
+                return "<module>"  # a closure initialising a static or a field runs once, like module code
             return "<anonymous>"
         p = p.parent
     return "<module>"

@@ -12,7 +12,8 @@ def rust_findings(src: _Src, names: set[str], timeout_s: float, project: Project
     ``.timeout(...)``; in scoped functions and the statics they use."""
     ranges = _line_ranges(names)
     ms = int(round(timeout_s * 1000))
-    dur = f"std::time::Duration::from_millis({ms})"
+    has_duration = re.search(r"^use\s+std::time::(Duration|\{[^}]*\bDuration\b[^}]*\})\s*;", src.text, re.M)
+    dur = f"{'' if has_duration else 'std::time::'}Duration::from_millis({ms})"
     scoped = "\n".join(ln for i, ln in enumerate(src.text.splitlines(), 1) if any(a <= i <= b for a, b in ranges))
     imports_client = re.search(r"^use\s+reqwest::(Client|\{[^}]*\bClient\b[^}]*\})\s*;", src.text, re.M) is not None
     out = []
@@ -24,17 +25,15 @@ def rust_findings(src: _Src, names: set[str], timeout_s: float, project: Project
         where = _enclosing_name(src, call)
         args = src.t(call.child_by_field_name("arguments"))
         s, e = src.span(call)
-        built = f"reqwest::Client::builder().timeout({dur}).build().expect(\"reqwest client\")"
+        client = "Client" if imports_client else "reqwest::Client"
+        built = f"{client}::builder().timeout({dur}).build().expect(\"reqwest client\")"
         if name == "reqwest::get":
             new = f"{built}.get({args[1:-1].strip()}).send()"
             what = "`reqwest::get`"
         elif (name == "reqwest::Client::new" or name == "Client::new" and imports_client) and args.strip() == "()":
             new, what = built, f"`{name}()`"
         elif fn.type == "field_expression" and name.endswith(".build") and "Client::builder()" in name \
-                and ".timeout(" not in name and _ancestor(call, ("call_expression",)) is None or \
-                fn.type == "field_expression" and name.endswith(".build") and "Client::builder()" in name \
-                and ".timeout(" not in name and not re.sub(r"\s+", "", src.t(_ancestor(call, ("call_expression",)))
-                                                            ).startswith(name):
+                and ".timeout(" not in name:
             if "blocking::" in name:
                 continue  # reqwest's blocking client has a 30 s default timeout
             obj = fn.child_by_field_name("value")
@@ -59,7 +58,8 @@ def _scoped(src: _Src, node: Any, ranges: list, scoped: str) -> bool:
 
 
 def _finding(src: _Src, node: Any, where: str, what: str, edits: list, ms: int) -> Finding:
-    return Finding("rust-client-timeout", "timeout", f"Give {what} in `{where}` a timeout",
+    place = "a static" if where == "<module>" else f"`{where}`"
+    return Finding("rust-client-timeout", "timeout", f"Give {what} in {place} a timeout",
                    "reqwest's async client has no timeout by default: a slow or silent dependency holds the request "
                    f"(and its task and connection) for as long as the network does. Bound it ({ms} ms).",
                    src.rel, where, node.start_point[0] + 1, edits, 3.0)
