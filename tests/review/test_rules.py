@@ -219,7 +219,7 @@ def test_stock_review_only_sees_its_handler(orders_results, orders_index):
     review = review_endpoint(orders_results, orders_index, "stock_stock__sku__get")
     assert [s.category for s in review.verified] == ["timeout", "other", "retry"]
     timeout, mapping, retry = review.verified
-    assert "_retrying_http.get(" in retry.diff and "Retry(total=3" in retry.diff
+    assert "_retrying_http.get(" in retry.diff and "total=3, connect=3" in retry.diff
     assert timeout.line == 54 and mapping.dependencies == [timeout.id]
     assert "except requests.Timeout as exc:" in mapping.diff and "status_code=504" in mapping.diff
     assert mapping.evidence  # answers the failing (packet loss) requests
