@@ -205,6 +205,8 @@ def _unclosed_bodies(src: _Src, ranges: list) -> list[Finding]:
         if fn is None:
             continue
         body = src.t(fn)
+        if not re.search(rf"\b{re.escape(resp)}\.(Body|StatusCode|Header|Status)\b", body):
+            continue  # not visibly an *http.Response
         if re.search(rf"\b{re.escape(resp)}\.Body\.Close\(\)", body) or \
                 re.search(rf"(return\s+|[(,=]\s*){re.escape(resp)}\s*([,)\n}}]|$)", body, re.M):
             continue  # closed, or handed on (returned, passed, stored): someone else closes it

@@ -46,6 +46,9 @@ def java_findings(src: _Src, names: set[str], timeout_s: float, project: Project
         if typ is None or src.t(typ) != "RestTemplate" or args is None or args.named_children or \
                 not _in_scope(src, node, ranges):
             continue
+        holder = _ancestor(node, ("method_declaration", "constructor_declaration", "class_declaration"))
+        if holder is not None and re.search(r"\.setRequestFactory\s*\(", src.t(holder)):
+            continue  # a factory (with its timeouts) is set right after
         edits = _rest_template_fix(src, node, args, connect_ms, read_ms)
         if edits is None:
             continue

@@ -55,6 +55,11 @@ def swallowed_catches(src: _Src, ranges: list) -> list[Finding]:
         if stmts and not (len(stmts) == 1 and stmts[0].type == "return_statement" and
                           not stmts[0].named_children):
             continue
+        tr = _ancestor(node, ("try_statement",))
+        tbody = tr.child_by_field_name("body") if tr is not None else None
+        if tbody is None or not (any(n.type == "await_expression" for n in _nodes_of_under(tbody))
+                                 or _outbound(src, tbody) is not None):
+            continue  # no I/O in the try (a JSON.parse, an optional require): not a resilience concern
         fn = _fn_of(node)
         loop = _ancestor(node, _LOOPS)
         if loop is not None and (fn is None or loop.start_byte > fn.start_byte):

@@ -14,7 +14,8 @@ from ._syntax import (Finding, Project, _call_name, _edit, _fn_name, _imports_ed
 from .edits import Edit
 
 _IDEMPOTENT = ("get", "head", "put", "delete", "options")
-_RETRY_DECORATOR = re.compile(r"@\s*(\w+\.)*(retry|retrying|on_exception|on_predicate|backoff)\b", re.I)
+# any decorator that mentions retrying (tenacity, backoff, stamina, Celery's autoretry_for ...): trust it
+_RETRY_DECORATOR = re.compile(r"@[^\n]*(retry|retries|backoff|on_exception|on_predicate)", re.I)
 _PATH_IO = ("read_text", "write_text", "read_bytes", "write_bytes")
 _RETRYING_NAME = "_retrying_http"
 # httpx.Client options that belong to its default transport

@@ -15,7 +15,7 @@ def rust_findings(src: _Src, names: set[str], timeout_s: float, project: Project
     has_duration = re.search(r"^use\s+std::time::(Duration|\{[^}]*\bDuration\b[^}]*\})\s*;", src.text, re.M)
     dur = f"{'' if has_duration else 'std::time::'}Duration::from_millis({ms})"
     scoped = "\n".join(ln for i, ln in enumerate(src.text.splitlines(), 1) if any(a <= i <= b for a, b in ranges))
-    imports_client = re.search(r"^use\s+reqwest::(Client|\{[^}]*\bClient\b[^}]*\})\s*;", src.text, re.M) is not None
+    imports_client = re.search(r"^use\s+reqwest::(Client|\{[^}]*(?<!::)\bClient\b[^}]*\})\s*;", src.text, re.M) is not None
     out = []
     for call in _nodes_of(src, "call_expression"):
         if not _scoped(src, call, ranges, scoped):

@@ -351,3 +351,49 @@ def test_a_missing_toolchain_is_skipped_with_a_reason(monkeypatch):
         assert toolchains.compile_check("a.ts", "let x: number = 1;\n").detail.startswith("no TypeScript compiler")
     finally:
         toolchains._which.cache_clear()
+
+
+def test_same_shapes_done_right_or_not_about_resilience_stay_quiet(tmp_path):
+    _write(tmp_path, {
+        "a.js": '''
+            function parseMaybe(s) {
+              try {
+                return JSON.parse(s);
+              } catch (e) {
+                return;
+              }
+            }
+            module.exports = { parseMaybe };
+        ''',
+        "Cfg.java": '''
+            import org.springframework.http.client.SimpleClientHttpRequestFactory;
+            import org.springframework.web.client.RestTemplate;
+
+            class Cfg {
+                RestTemplate rest(SimpleClientHttpRequestFactory f) {
+                    RestTemplate t = new RestTemplate();
+                    t.setRequestFactory(f);
+                    return t;
+                }
+            }
+        ''',
+        "tasks.py": '''
+            import requests
+
+            from celery import shared_task
+
+
+            @shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True)
+            def sync_stock(sku):
+                return requests.get(f"http://inv/{sku}", timeout=2).json()
+        ''',
+        "lib.rs": '''
+            use reqwest::{blocking::Client};
+
+            pub fn get() -> Client {
+                Client::new()
+            }
+        ''',
+    })
+    scope = {"a.js": {"L1-8"}, "Cfg.java": {"rest", "L5-9"}, "tasks.py": {"sync_stock"}, "lib.rs": {"L1-6"}}
+    assert run_rules(tmp_path, scope) == []
