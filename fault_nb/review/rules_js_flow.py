@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from ._syntax import Finding, _ancestor, _edit, _enclosing_name, _in_ranges, _nodes_of, _Src
+from .edits import Edit
 
 _FUNCS = ("function_declaration", "function_expression", "function", "arrow_function", "method_definition",
           "generator_function_declaration")
@@ -159,6 +160,9 @@ def retry_loops(src: _Src, ranges: list) -> list[Finding]:
         cbody = catch.child_by_field_name("body")
         if any(c.type == "throw_statement" for c in cbody.named_children):
             continue  # it gives up on the first error: not a retry
+        if loop.type == "for_in_statement" or not any(
+                n.type in ("return_statement", "break_statement") for n in _nodes_of_under(tr.child_by_field_name("body"))):
+            continue  # a retry loop leaves on success; this one walks a collection
         if _SLEEPY.search(src.t(body)):
             continue
         call = _outbound(src, tr.child_by_field_name("body"))
@@ -216,17 +220,36 @@ def _util_name(src: _Src) -> tuple[str, list] | tuple[None, None]:
         return f"{m.group(1) or m.group(2)}.promisify", []
     if re.search(r"\{[^}]*\bpromisify\b[^}]*\}\s*(=\s*require\(\s*|from\s*)['\"](node:)?util['\"]", src.text):
         return "promisify", []
+    edit = _module_import(src, "util", "node:util", star_in_js=False)
+    return ("util.promisify", [edit]) if edit is not None else (None, None)
+
+
+def _module_import(src: _Src, name: str, module: str, *, star_in_js: bool) -> Edit | None:
+    """``const name = require(module)`` (CommonJS) or ``import name from module`` / ``import * as name``
+    (ES modules, TypeScript) after the file's last import; None when ``name`` is taken or there is no anchor."""
+    if re.search(rf"(?<![\w$.]){re.escape(name)}\b", src.text):
+        return None
     cjs = re.search(r"\brequire\(", src.text) and not re.search(r"^import\s", src.text, re.M)
-    line = "const util = require(\"node:util\");" if cjs else (
-        "import * as util from \"node:util\";" if src.rel.endswith((".ts", ".tsx", ".mts", ".cts"))
-        else "import util from \"node:util\";")
+    ts = src.rel.endswith((".ts", ".tsx", ".mts", ".cts"))
+    line = f"const {name} = require(\"{module}\");" if cjs else (
+        f"import * as {name} from \"{module}\";" if ts or star_in_js else f"import {name} from \"{module}\";")
     tops = [n for n in src.tree.root_node.children
             if n.type == "import_statement" or (cjs and n.type in ("lexical_declaration", "variable_declaration")
                                                 and "require(" in src.t(n))]
     if not tops:
-        return None, None  # no import to anchor on: say nothing rather than guess where it goes
+        return None  # no import to anchor on: say nothing rather than guess where it goes
     _, e = src.span(tops[-1])
-    return "util.promisify", [_edit(src, e, e, "\n" + line)]
+    return _edit(src, e, e, "\n" + line)
+
+
+def _fs_named(src: _Src, name: str) -> bool:
+    """``name`` is destructured from fs: ``const { readFileSync } = require("fs")`` / ``import { readFileSync } from "fs"``."""
+    for m in re.finditer(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*['\"](?:node:)?fs['\"]\s*\)|"
+                         r"import\s*\{([^}]*)\}\s*from\s*['\"](?:node:)?fs['\"]", src.text):
+        names = [re.split(r"\s*(?::|\bas\b)\s*", x.strip()) for x in (m.group(1) or m.group(2)).split(",")]
+        if any(n[0] == name and n[-1] == name for n in names if n and n[0]):
+            return True
+    return False
 
 
 def sync_io(src: _Src, ranges: list) -> list[Finding]:
@@ -237,16 +260,26 @@ def sync_io(src: _Src, ranges: list) -> list[Finding]:
         if not _in_ranges(call, ranges):
             continue
         fnode = call.child_by_field_name("function")
-        m = re.fullmatch(r"([A-Za-z_$][\w$]*)\.(\w+Sync)", re.sub(r"\s+", "", src.t(fnode))) if fnode else None
-        if m is None:
+        callee = re.sub(r"\s+", "", src.t(fnode)) if fnode else ""
+        m = re.fullmatch(r"([A-Za-z_$][\w$]*)\.(\w+Sync)", callee)
+        bare = m is None and callee in _FS_ASYNC and _fs_named(src, callee)
+        if m is None and not bare:
             continue
-        var, meth = m.groups()
-        mod = _module_of(src, var)
+        var, meth = m.groups() if m else ("fsp", callee)
+        mod = "fs-named" if bare else _module_of(src, var)
         args = call.child_by_field_name("arguments")
         inner = src.t(args)[1:-1]
         extra: list = []
         if mod == "fs" and meth in _FS_ASYNC:
             expr = f"await {var}.promises.{_FS_ASYNC[meth]}({inner})"
+        elif mod == "fs-named":
+            if not re.search(r"^(?:const|let|var)\s+fsp\s*=\s*require\(\s*['\"](node:)?fs/promises['\"]|"
+                             r"^import\s+(\*\s+as\s+)?fsp\s+from\s+['\"](node:)?fs/promises['\"]", src.text, re.M):
+                imp = _module_import(src, "fsp", "node:fs/promises", star_in_js=True)
+                if imp is None:
+                    continue
+                extra = [imp]
+            expr = f"await fsp.{_FS_ASYNC[meth]}({inner})"
         elif mod in _PROMISIFY and meth in _PROMISIFY[mod]:
             promisify, extra = _util_name(src)
             if promisify is None:
@@ -295,8 +328,9 @@ def sync_io(src: _Src, ranges: list) -> list[Finding]:
         else:
             main = [_edit(src, s, e, expr)]
         name = _enclosing_name(src, call)
-        out.append(Finding("sync-io-in-handler", "other", f"Use the promise version of `{var}.{meth}` in `{name}`",
-                           f"`{var}.{meth}` blocks Node's only thread: while it runs (a slow disk, a big file, a "
+        shown = meth if bare else f"{var}.{meth}"
+        out.append(Finding("sync-io-in-handler", "other", f"Use the promise version of `{shown}` in `{name}`",
+                           f"`{shown}` blocks Node's only thread: while it runs (a slow disk, a big file, a "
                            "CPU-heavy hash) no other request is served. Await the asynchronous version instead.",
                            src.rel, name, call.start_point[0] + 1, main + extra, 2.0))
     return out

@@ -397,3 +397,47 @@ def test_same_shapes_done_right_or_not_about_resilience_stay_quiet(tmp_path):
     })
     scope = {"a.js": {"L1-8"}, "Cfg.java": {"rest", "L5-9"}, "tasks.py": {"sync_stock"}, "lib.rs": {"L1-6"}}
     assert run_rules(tmp_path, scope) == []
+
+
+def test_a_loop_over_items_is_not_a_retry_loop(tmp_path):
+    _write(tmp_path, {"sync.js": '''
+        const { api } = require("./api");
+
+        async function pushAll(items) {
+          for (const item of items) {
+            try {
+              await api.put(`/items/${item.id}`, item);
+            } catch (err) {
+              console.warn("skipped", item.id, err);
+            }
+          }
+          for (let i = 0; i < items.length; i++) {
+            try {
+              await api.put(`/items/${items[i].id}`, items[i]);
+            } catch (err) {
+              console.warn("skipped", i, err);
+            }
+          }
+        }
+        module.exports = { pushAll };
+    ''', "api.js": 'const axios = require("axios");\nconst api = axios.create({ timeout: 1000 });\nmodule.exports = { api };\n'})
+    assert run_rules(tmp_path, {"sync.js": {"L3-18"}}) == []
+
+
+def test_destructured_fs_calls_get_fs_promises(tmp_path):
+    _write(tmp_path, {"h.mjs": '''
+        import express from "express";
+        import { readFileSync, statSync } from "node:fs";
+
+        export async function page(req, res) {
+          const size = statSync("p.html").size;
+          res.send(readFileSync("p.html", "utf8") + size);
+        }
+    '''})
+    results = run_rules(tmp_path, {"h.mjs": {"L4-7"}})
+    assert _found(results) == [("sync-io-in-handler", "h.mjs", "page")] * 2 and all(r.ok for r in results)
+    new = _patched(tmp_path, results)["h.mjs"]
+    assert new.count('import * as fsp from "node:fs/promises";') == 1
+    assert 'const size = (await fsp.stat("p.html")).size;' in new and 'res.send(await fsp.readFile("p.html", "utf8") + size);' in new
+    if shutil.which("node"):
+        assert toolchains.compile_check("h.mjs", new).ok
