@@ -58,7 +58,7 @@ def test_default_charts_come_from_fault_nb_plots(results):
     explorer = ResultsExplorer(results)
     titles = [fig.layout.title.text for fig in explorer.figures]
     assert titles == ["Latency percentiles per endpoint and fault", "Latency over time",
-                      "Error, timeout and expectation-failure rates"]
+                      "Failure, 5xx, transport error, timeout and expectation rates"]
     assert explorer.message.value == ""
 
 
