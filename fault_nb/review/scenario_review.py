@@ -16,7 +16,7 @@ from typing import Any, Callable
 from .._io import atomic_write
 from ..results.frames import NO_FAULT, fault_types_present
 from ..results.stats import summarize_by, summarize_runs
-from ..scenarios.catalogue import FAULT_CATALOGUE, KIND_OF_TYPE
+from ..scenarios.catalogue import FAULT_CATALOGUE, KIND_OF_TYPE, KINDS
 from .evidence import _md, is_idempotent
 from .model import ScenarioReview
 from .prompts import PHASES, scenario_phase_messages
@@ -193,7 +193,8 @@ def _offline_phases(facts: dict, role: str) -> dict[str, str]:
     p["risks"] = "\n".join(k)
     tried = {t for f in facts["faults"] for t in f["types"]}
     hurt_kinds = [KIND_OF_TYPE.get(f["types"][0]) for f in hurting if f["types"]]
-    untried = [k for ft, k in KIND_OF_TYPE.items() if k and ft not in tried]
+    untried_kinds = {k for ft, k in KIND_OF_TYPE.items() if k and ft not in tried}
+    untried = [k for k in KINDS if k in untried_kinds]  # the generator's order
     kinds = list(dict.fromkeys([k for k in hurt_kinds if k] + untried))[:4] or ["latency", "blackhole"]
     n = ["## Next steps", ""]
     if untried:
