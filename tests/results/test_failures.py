@@ -182,3 +182,14 @@ def test_slo_margins_carry_units(fixtures_dir):
         assert row.margin_label.split(" by ")[0] == row.margin_text.split(" by ")[0]
     assert set(slo.fault_label) <= {"latency", "bandwidth + httperror", "blackhole + packetloss", "latency + packetloss",
                                     "bandwidth", "httperror", "blackhole", "packetloss"}
+
+
+def test_results_display_shows_failures_beside_faults_numbers(results):
+    degraded = results.with_dependency_faults("inventory", [{"type": "httperror", "status_code": 503}],
+                                              operation_ids=["create_order"])
+    md = degraded._repr_markdown_()
+    assert "9 requests, 6 failed (67%)" in md
+    assert "| faults | requests | failed | 5xx | transport errors | exp. failures |" in md
+    # the load item: fault's verdict is Pass (fault decides nothing under load), ours says 5 of 6 failed
+    assert "| load | inventory: httperror | 6 | 5 | 1 | 2 | 0 |" in md
+    assert "<th>failed</th><th>5xx</th>" in degraded._repr_html_()
