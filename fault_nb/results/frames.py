@@ -160,13 +160,21 @@ def _is_5xx(row: dict) -> bool:
     return isinstance(code, int) and code >= 500
 
 
-def row_failed(row: dict, expect: dict | None) -> bool:
-    """A failure as a user means it: no answer, a transport error, a timeout, a 5xx, or a
-    missed expectation (fault's ``errored`` counts transport errors only)."""
+def failure_flags(row: dict, expect: dict | None) -> tuple[bool, bool, bool]:
+    """``(http_5xx, expectation_failed, failed)`` of one request row (the runs frame's columns).
+
+    failed = no answer, a transport error, a timeout, a 5xx, or a missed expectation
+    (fault's ``errored`` counts transport errors only).
+    """
     m = row.get("metrics")
-    if m is None or m["errored"] or m["timed_out"]:
-        return True
-    return _is_5xx(row) or expectation_failed(row, expect)
+    five = _is_5xx(row)
+    missed = expectation_failed(row, expect)
+    return five, missed, bool(m is None or m["errored"] or m["timed_out"] or five or missed)
+
+
+def row_failed(row: dict, expect: dict | None) -> bool:
+    """Did this request fail as a user means it (see :func:`failure_flags`)?"""
+    return failure_flags(row, expect)[2]
 
 SYNTHESISED_MARK = " (no operationId)"
 
@@ -330,11 +338,10 @@ def build_runs(data: dict, extras: dict | None = None):
                 c_dns.append(nan)
                 c_delay.append(0.0)
                 c_events.append(0)
-            five = _is_5xx(row)
-            missed = expectation_failed(row, item_expect)
+            five, missed, failed = failure_flags(row, item_expect)
             c_5xx.append(five)
             c_expfail.append(missed)
-            c_failed.append(m is None or m["errored"] or m["timed_out"] or five or missed)
+            c_failed.append(failed)
             errors = row["errors"]
             c_ekinds.append(tuple(k for e in errors for k in (e if isinstance(e, dict) else (e,)))
                             if errors else ())
