@@ -215,7 +215,8 @@ class Results:
         data, fresh frames); ``to_json``/``to_yaml`` keep the record in the sidecar
         file (:func:`extras_path`), and ``load_results`` reads it back.
 
-        >>> degraded = results.with_dependency_faults("inventory", [{"type": "latency", "mean": 1200.0}])  # doctest: +SKIP
+        >>> faults = [{"type": "latency", "mean": 1200.0}]  # doctest: +SKIP
+        >>> degraded = results.with_dependency_faults("inventory", faults)  # doctest: +SKIP
         >>> degraded.runs.fault_label.unique()  # doctest: +SKIP
         <StringArray> ['inventory: latency']
         """

@@ -189,7 +189,8 @@ def evidence_prompt(evidence: dict) -> str:
     for r in evidence.get("rows", []):
         out.append(f"- {r['id']}: {r['fault']} -> {r['requests']} req, {_num(r['p50_ms'])}/{_num(r['p95_ms'])}/"
                    f"{_num(r['p99_ms'])} ms, failed {rate_text(r, 'failure_rate')}, transport errors "
-                   f"{rate_text(r, 'error_rate')}, timeouts {rate_text(r, 'timeout_rate')}, 5xx {rate_text(r, 'http_5xx_rate')}, "
+                   f"{rate_text(r, 'error_rate')}, timeouts {rate_text(r, 'timeout_rate')}, "
+                   f"5xx {rate_text(r, 'http_5xx_rate')}, "
                    f"failed expectations {r['failed_expectations']}")
     for r in evidence.get("slo", []):
         out.append(f"- {r['id']}: SLO '{r['slo']}' (threshold {_num(r['threshold'])} {r['unit']}) under "

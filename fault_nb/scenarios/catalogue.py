@@ -10,8 +10,8 @@ the results package can read it without loading anything else.
 
 >>> KINDS[:3]
 ('latency', 'stair-step', 'pulses')
->>> FAULT_CATALOGUE["packetloss"].kind, FAULT_CATALOGUE["packetloss"].label
-('packet-loss', 'packet loss')
+>>> FAULT_CATALOGUE["packetloss"].kind, FAULT_CATALOGUE["packetloss"].category
+('packet-loss', 'retry')
 """
 from __future__ import annotations
 
@@ -27,29 +27,24 @@ class FaultType:
     """One fault type as results.json spells it (``type``), and what we say about it.
 
     ``kind`` is the name fault's report and ``--kind`` use (``packet-loss``);
-    ``label`` is for people; ``mitigation`` and ``category`` feed the scenario review.
+    ``mitigation`` and ``category`` feed the scenario review.
     """
 
     type: str
     kind: str
-    label: str
     mitigation: str
     category: str
 
 
 #: fault's seven fault types (spec A.4), in fault's order
 FAULT_CATALOGUE: dict[str, FaultType] = {f.type: f for f in (
-    FaultType("latency", "latency", "latency", "timeouts and latency budgets on every outbound call", "timeout"),
-    FaultType("packetloss", "packet-loss", "packet loss",
-              "timeouts plus bounded retries with backoff for idempotent calls", "retry"),
-    FaultType("bandwidth", "bandwidth", "bandwidth cap",
-              "smaller payloads (pagination, compression) and read timeouts", "timeout"),
-    FaultType("jitter", "jitter", "jitter", "timeouts sized from p99, not the mean", "timeout"),
-    FaultType("dns", "dns", "DNS failure", "connection reuse (pooling) and a resolver timeout", "pooling"),
-    FaultType("httperror", "http-error", "HTTP error",
-              "retries with backoff for idempotent calls and a circuit breaker", "retry"),
-    FaultType("blackhole", "blackhole", "black-hole", "short connect timeouts and a circuit breaker",
-              "circuit-breaker"),
+    FaultType("latency", "latency", "timeouts and latency budgets on every outbound call", "timeout"),
+    FaultType("packetloss", "packet-loss", "timeouts plus bounded retries with backoff for idempotent calls", "retry"),
+    FaultType("bandwidth", "bandwidth", "smaller payloads (pagination, compression) and read timeouts", "timeout"),
+    FaultType("jitter", "jitter", "timeouts sized from p99, not the mean", "timeout"),
+    FaultType("dns", "dns", "connection reuse (pooling) and a resolver timeout", "pooling"),
+    FaultType("httperror", "http-error", "retries with backoff for idempotent calls and a circuit breaker", "retry"),
+    FaultType("blackhole", "blackhole", "short connect timeouts and a circuit breaker", "circuit-breaker"),
 )}
 
 FAULT_TYPES: tuple[str, ...] = tuple(FAULT_CATALOGUE)

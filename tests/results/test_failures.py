@@ -180,8 +180,8 @@ def test_slo_margins_carry_units(fixtures_dir):
     for row in slo.itertuples(index=False):
         assert row.margin_label.endswith(" ms" if row.unit == "ms" else " % of requests"), row.margin_label
         assert row.margin_label.split(" by ")[0] == row.margin_text.split(" by ")[0]
-    assert set(slo.fault_label) <= {"latency", "bandwidth + httperror", "blackhole + packetloss", "latency + packetloss",
-                                    "bandwidth", "httperror", "blackhole", "packetloss"}
+    assert set(slo.fault_label) <= {"latency", "bandwidth + httperror", "blackhole + packetloss",
+                                    "latency + packetloss", "bandwidth", "httperror", "blackhole", "packetloss"}
 
 
 def test_results_display_shows_failures_beside_faults_numbers(results):

@@ -53,7 +53,7 @@ def test_generated_scenarios_are_the_catalogues():
 
 def test_report_and_review_names_cover_every_type():
     for t, f in FAULT_CATALOGUE.items():
-        assert f.kind and f.label and f.mitigation and f.category, t
+        assert f.kind and f.mitigation and f.category, t
         assert KIND_OF_TYPE[t] is None or KIND_OF_TYPE[t] in KINDS
     assert KIND_OF_TYPE["dns"] is None and KIND_OF_TYPE["packetloss"] == "packet-loss"
     # fault's report names a load item's faults with the catalogue's kind names
