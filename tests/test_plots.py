@@ -113,7 +113,7 @@ def test_slo_margins(seed):
     assert list(bars[0].x) == ms.measured.tolist()
     assert list(marks[0].x) == ms.threshold.tolist()
     assert list(bars[0].text) == ms.margin_label.tolist()
-    assert all(t.endswith(" ms") for t in bars[0].text)  # the margin carries its unit
+    assert all(t.endswith("ms") for t in bars[0].text)  # the margin carries its unit
     colors = list(bars[0].marker.color)
     assert colors.count(plots._FAIL) == int((~ms["pass"]).sum())
 

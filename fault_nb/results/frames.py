@@ -89,21 +89,19 @@ def fault_label(fault_types=(), dependencies=()) -> str:
     return "; ".join(parts) or NO_FAULT
 
 
-def margin_label(slo_type: str, threshold: float, measured: float) -> str:
-    """An SLO margin with its unit: ``"Below by 12.5 ms"``, ``"Above by 3.0 %"`` (fault's own
-    ``margin_text`` leaves the unit out of error SLOs; it stays as fault writes it).
+def margin_label(margin_text: str, unit: str) -> str:
+    """fault's SLO margin with its unit: fault writes ``"Above by 1.0ms"`` for a latency SLO
+    but ``"Above by 9.0"`` for an error SLO; the label says ``"Above by 9.0% of requests"``.
+    A margin over no requests (fault's ``NaN``) reads ``"not measured (no requests)"``.
 
-    >>> margin_label("error", 1.0, 4.0), margin_label("latency", 300.0, 287.5)
-    ('Above by 3.0 % of requests', 'Below by 12.5 ms')
+    >>> margin_label("Above by 9.0", "%"), margin_label("Below by 12.5ms", "ms")
+    ('Above by 9.0% of requests', 'Below by 12.5ms')
     """
-    unit = " ms" if slo_type == "latency" else " % of requests"
-    if math.isnan(measured) or math.isinf(measured):
+    if "NaN" in margin_text or "inf" in margin_text:
         return "not measured (no requests)"
-    if slo_type == "latency":
-        buffer = threshold - measured
-        return f"Below by {buffer:.1f}{unit}" if buffer >= 0.0 else f"Above by {-buffer:.1f}{unit}"
-    return (f"Below by {threshold - measured:.1f}{unit}" if measured < threshold
-            else f"Above by {measured - threshold:.1f}{unit}")
+    if unit == "%":
+        return f"{margin_text}% of requests"
+    return margin_text if margin_text.endswith(unit) else f"{margin_text}{unit}"
 
 
 def dependency_matches(records, scenario_idx: int, operation_id: str | None) -> list[tuple[str, tuple]]:
@@ -533,7 +531,7 @@ def build_slo(data: dict, extras: dict | None = None):
                 "calls_over_threshold_percent": (math.nan if row["calls_over_threshold_percent"] is None
                                                  else row["calls_over_threshold_percent"]),
                 "endpoint_key": key, "fault_label": label,
-                "margin_label": margin_label(kind, row["threshold"], measured),
+                "margin_label": margin_label(row["margin_text"], row["unit"]),
             }
             for name in SLO_COLUMNS:
                 cols[name].append(values[name] if name in values else row[name])

@@ -51,7 +51,7 @@ def test_slo_margins_carry_units():
     ev = collect_evidence(_with_5xx(), "create_order_orders_post")
     assert ev["slo"], "the orders items declare SLOs"
     for r in ev["slo"]:
-        assert r["margin"].endswith(" ms" if r["unit"] == "ms" else " % of requests"), r
+        assert r["margin"].endswith("ms" if r["unit"] == "ms" else "% of requests"), r
     md = evidence_markdown(ev)
     assert "| 800 ms |" in md and "| 1 % |" in md
 

@@ -25,7 +25,7 @@ def test_offline_analysis_from_the_numbers(seed_results, tmp_path):
     # real numbers: the breached SLOs with their margins, the worst endpoint
     assert "| `index__get [GET http://localhost:9090/]` | Periodic latency pulses during load | P95 < 300ms" in text
     # margins carry their unit (fault's error-SLO margin has none)
-    assert "Above by 276.9 ms" in text and "Above by 9.0 % of requests" in text
+    assert "Above by 276.9ms" in text and "Above by 9.0% of requests" in text
     assert "4 of 10 SLO checks were breached" in text
     assert "63 requests" in text
     # failures as users mean them: 5xx and the failed share beside transport errors
