@@ -242,7 +242,8 @@ def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: mea
     """Measured value against each SLO threshold, one panel per unit (ms, %).
 
     Bars are the measured values (green pass, red fail), diamonds the thresholds,
-    and the text is the margin with its unit (``margin_label``: "Above by 1.0ms", "Below by 0.5% of requests").
+    and the text is the margin with its unit (``margin_label``: "Above by 1.0ms",
+    "Below by 0.5% of requests").
 
     >>> fig = slo_margins(results.slo)  # doctest: +SKIP
     """
