@@ -102,7 +102,7 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
     """Shaded spans: one per item with faults; load periods narrow it to the fault's period."""
     import pandas as pd
 
-    from .results.frames import fault_label, fault_schedules
+    from .results.frames import NO_FAULT, fault_label, fault_schedules
     from .results.markdown import parse_duration, period_fractions
 
     needed = ("scenario_idx", "item_idx", "fault_types")
@@ -110,8 +110,10 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
         return []
     # clip absurd latencies (a corrupt or hung run): pandas timestamps end in 2262
     end = runs[x] + pd.to_timedelta(runs[y].fillna(0.0).clip(lower=0.0, upper=_MAX_SPAN_MS), unit="ms")
+    # the fault_label column also names a dependency's fault (the requests themselves carry none)
+    labels = runs["fault_label"] if "fault_label" in runs.columns else runs["fault_types"].map(fault_label)
     spans = (pd.DataFrame({"si": runs["scenario_idx"], "ii": runs["item_idx"], "t0": runs[x], "t1": end,
-                           "faults": runs["fault_types"]})
+                           "faults": labels})
              .groupby(["si", "ii"], sort=True).agg(t0=("t0", "min"), t1=("t1", "max"), faults=("faults", "first")))
     if results is not None:
         schedules = fault_schedules(results.raw)
@@ -119,9 +121,9 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
         schedules = runs.attrs.get("fault_schedules") or {}
     out = []
     for (si, ii), t0, t1, faults in zip(spans.index, spans["t0"], spans["t1"], spans["faults"]):
-        if not isinstance(faults, (tuple, list)) or not faults:
+        if not isinstance(faults, str) or faults == NO_FAULT:
             continue
-        item_spans = [(t0, t1, fault_label(faults))]
+        item_spans = [(t0, t1, faults)]
         sched = schedules.get(f"{int(si)}.{int(ii)}")
         if sched is not None:
             secs = parse_duration(sched["duration"]) or 0.0

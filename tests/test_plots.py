@@ -190,3 +190,19 @@ def test_latency_timeline_survives_a_huge_latency(seed):
     r = Results.from_dict(raw)
     fig = plots.latency_timeline(r.runs, results=r)
     assert isinstance(fig, go.Figure) and fig.layout.shapes
+
+
+def test_timeline_shades_a_dependency_fault(seed):
+    """Requests that carried no fault but whose dependency was faulted get a window named after it."""
+    import copy
+
+    data = copy.deepcopy(seed.raw)
+    for item, ir in zip(data["results"][0]["scenario"]["items"], data["results"][0]["results"]):
+        item["context"]["faults"] = []
+        for row in ir["results"]:
+            row["faults"] = []
+    healthy = Results.from_dict(data)
+    assert not any(s.name.startswith("0.") for s in plots.latency_timeline(healthy.runs, results=healthy).layout.shapes)
+    degraded = healthy.with_dependency_faults("db", [{"type": "latency", "mean": 50.0}], scenarios=[0])
+    names = [s.name for s in plots.latency_timeline(degraded.runs, results=degraded).layout.shapes]
+    assert "0.0 db: latency" in names
