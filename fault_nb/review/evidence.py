@@ -1,7 +1,7 @@
 """Scenario evidence for one endpoint: which faults hurt it, by how much.
 
-Built from ``Results.runs`` (one row per request) and ``Results.report()``
-(fault's SLO rows). Each row gets an id (``E1``, ``E2`` ...) that suggestions
+Built from ``Results.runs`` (one row per request, grouped by its ``fault_label``)
+and ``Results.slo`` (fault's SLO rows, margins with their unit). Each row gets an id (``E1``, ``E2`` ...) that suggestions
 cite in their ``evidence`` field, so a reader can see which measurement a
 change answers.
 """
@@ -26,12 +26,11 @@ def is_idempotent(method: str) -> bool:
 
 
 def endpoint_rows(results: Any, operation_id: str) -> Any:
-    """The ``runs`` rows of one endpoint (matched by operationId, else by label)."""
+    """The ``runs`` rows of one endpoint (matched by ``endpoint_key``, else by label)."""
     runs = results.runs
-    if "operation_id" in runs.columns:
-        rows = runs[runs["operation_id"] == operation_id]
-        if len(rows):
-            return rows
+    rows = runs[runs["endpoint_key"] == operation_id]
+    if len(rows):
+        return rows
     eps = results.endpoints
     if "label" in eps.columns:
         hit = eps[(eps["label"] == operation_id) | (eps["operation_id"] == operation_id)]
