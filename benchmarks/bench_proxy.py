@@ -36,9 +36,7 @@ from fault_nb.scenarios.proxy import start_proxy  # noqa: E402
 from fault_nb.scenarios.strategies import LoadPlan, prepare_call, run_load, send  # noqa: E402
 
 
-def pct(values: list[float], p: float) -> float:
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
+from fault_nb.results.report import percentile as pct  # noqa: E402  (R-6, as fault's report)
 
 
 async def overhead(call, proxy, n: int) -> tuple[list[float], list[float]]:

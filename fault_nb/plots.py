@@ -38,40 +38,29 @@ def _check(df: "pd.DataFrame", **columns: Any) -> None:
                 raise ColumnError(arg, one, valid)
 
 
-def _endpoint_key(df: "pd.DataFrame"):
-    """operation_id, or ``METHOD url`` for requests without one."""
-    fallback = df["method"].astype(str) + " " + df["url"].astype(str)
-    if "operation_id" not in df.columns:
-        return fallback
-    return df["operation_id"].where(df["operation_id"].notna(), fallback).astype(str)
-
-
 def _fault_key(values: Iterable) -> list[str]:
+    """The fault label of each value of a ``group`` column (tuples of fault types become ``fault_label``'s form)."""
+    from .results.frames import NO_FAULT, fault_label
+
     out = []
     for v in values:
         if isinstance(v, (tuple, list)):
-            out.append("+".join(str(x) for x in v) if v else "no fault")
+            out.append(fault_label(v))
         elif v is None or (isinstance(v, float) and math.isnan(v)):
-            out.append("no fault")
+            out.append(NO_FAULT)
         else:
             out.append(str(v))
     return out
 
 
-def _r6(values, p: float) -> float:
-    from .results.report import r6_percentile
-
-    vals = sorted(values)
-    return r6_percentile(vals, p)[0] if vals else math.nan
-
-
 def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = "total_time_ms",
-                        group: str | None = "fault_types", percentiles: Sequence[float] = (50, 95, 99),
+                        group: str | None = "fault_label", percentiles: Sequence[float] = (50, 95, 99),
                         title: str | None = "Latency percentiles per endpoint and fault") -> "go.Figure":
     """Grouped bars of p50/p95/p99 latency per endpoint (and fault type).
 
-    ``x`` defaults to the operationId (``METHOD url`` when absent); ``group`` adds a
-    second axis level (the faults in force). Rows without metrics are skipped.
+    ``x`` defaults to the ``endpoint_key`` column (the operationId, ``METHOD url`` when
+    absent); ``group`` adds a second axis level (``fault_label``: the faults in force,
+    a dependency's included). Rows without metrics are skipped.
 
     >>> fig = latency_percentiles(results.runs)  # doctest: +SKIP
     >>> [t.name for t in fig.data]  # doctest: +SKIP
@@ -79,11 +68,11 @@ def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = 
     """
     import plotly.graph_objects as go
 
-    _check(runs, x=x, y=y, group=group)
-    if x is None:
-        _check(runs, x=["method", "url"])
+    from .results.report import percentile
+
+    _check(runs, x=x or "endpoint_key", y=y, group=group)
     df = runs[runs[y].notna()]
-    keys = _endpoint_key(df) if x is None else df[x].astype(str)
+    keys = df[x or "endpoint_key"].astype(str)
     groups = _fault_key(df[group]) if group is not None else ["all"] * len(df)
     buckets: dict[tuple[str, str], list[float]] = {}
     for k, g, v in zip(keys, groups, df[y].to_numpy()):
@@ -91,7 +80,7 @@ def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = 
     order = list(buckets)
     fig = go.Figure()
     for p in percentiles:
-        values = [_r6(buckets[key], float(p)) for key in order]
+        values = [percentile(buckets[key], float(p)) for key in order]
         counts = [len(buckets[key]) for key in order]
         xs: Any = [k for k, _ in order]
         if group is not None and order:
@@ -116,6 +105,7 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
     """Shaded spans: one per item with faults; load periods narrow it to the fault's period."""
     import pandas as pd
 
+    from .results.frames import NO_FAULT, fault_label, fault_schedules
     from .results.markdown import parse_duration, period_fractions
 
     needed = ("scenario_idx", "item_idx", "fault_types")
@@ -123,20 +113,20 @@ def _windows(runs: "pd.DataFrame", results: Any, x: str, y: str) -> list[dict]:
         return []
     # clip absurd latencies (a corrupt or hung run): pandas timestamps end in 2262
     end = runs[x] + pd.to_timedelta(runs[y].fillna(0.0).clip(lower=0.0, upper=_MAX_SPAN_MS), unit="ms")
+    # the fault_label column also names a dependency's fault (the requests themselves carry none)
+    labels = runs["fault_label"] if "fault_label" in runs.columns else runs["fault_types"].map(fault_label)
     spans = (pd.DataFrame({"si": runs["scenario_idx"], "ii": runs["item_idx"], "t0": runs[x], "t1": end,
-                           "faults": runs["fault_types"]})
+                           "faults": labels})
              .groupby(["si", "ii"], sort=True).agg(t0=("t0", "min"), t1=("t1", "max"), faults=("faults", "first")))
     if results is not None:
-        from .results.frames import fault_schedules
-
         schedules = fault_schedules(results.raw)
     else:
         schedules = runs.attrs.get("fault_schedules") or {}
     out = []
     for (si, ii), t0, t1, faults in zip(spans.index, spans["t0"], spans["t1"], spans["faults"]):
-        if not isinstance(faults, (tuple, list)) or not faults:
+        if not isinstance(faults, str) or faults == NO_FAULT:
             continue
-        item_spans = [(t0, t1, "+".join(str(f) for f in faults))]
+        item_spans = [(t0, t1, faults)]
         sched = schedules.get(f"{int(si)}.{int(ii)}")
         if sched is not None:
             secs = parse_duration(sched["duration"]) or 0.0
@@ -182,18 +172,17 @@ def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_
     schedules it (fractions of the load duration). The schedules come from
     ``results=`` or from ``runs.attrs`` (set by ``Results.runs``). Past
     ``MAX_WINDOWS`` spans, consecutive spans of a scenario are merged.
-    Errored and timed-out requests are drawn as crosses.
+    Failed requests (the ``failed`` column: transport error, timeout, 5xx or missed
+    expectation) are drawn as crosses.
 
     >>> fig = latency_timeline(results.runs, results=results)  # doctest: +SKIP
     """
     import plotly.graph_objects as go
 
-    _check(runs, x=x, y=y, color=color)
+    _check(runs, x=x, y=y, color=color or "endpoint_key")
     df = runs[runs[y].notna()]
-    keys = _endpoint_key(df) if color is None else df[color].astype(str)
-    bad = None
-    if "errored" in df.columns and "timed_out" in df.columns:
-        bad = (df["errored"].astype(bool) | df["timed_out"].astype(bool)).to_numpy()
+    keys = df[color or "endpoint_key"].astype(str)
+    bad = df["failed"].astype(bool).to_numpy() if "failed" in df.columns else None
     fig = go.Figure()
     for name in dict.fromkeys(keys):
         mask = (keys == name).to_numpy()
@@ -218,28 +207,35 @@ def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_
 
 
 def error_rates(runs: "pd.DataFrame", *, by: str = "scenario_title",
-                title: str | None = "Error, timeout and expectation-failure rates") -> "go.Figure":
-    """Share of requests that errored, timed out or failed their expectation, per ``by``.
+                title: str | None = "Failure, 5xx, transport error, timeout and expectation rates") -> "go.Figure":
+    """Share of requests that failed, per ``by``, and why: 5xx answers, transport errors
+    (fault's ``errored``, or no answer), timeouts and missed expectations.
+
+    "failed" is the runs frame's ``failed`` column; the counts come from
+    :func:`fault_nb.results.stats.summarize_by`.
 
     >>> fig = error_rates(results.runs)  # doctest: +SKIP
     >>> [t.name for t in fig.data]  # doctest: +SKIP
-    ['errored', 'timed out', 'expectation failed']
+    ['failed', 'HTTP 5xx', 'transport error', 'timed out', 'expectation failed']
     """
     import plotly.graph_objects as go
 
-    _check(runs, by=by, errored="errored", timed_out="timed_out", decision="decision")
-    groups = runs.groupby(by, sort=False)
-    names = [str(k) for k in groups.groups.keys()]
-    total = groups.size().to_numpy()
-    errored = groups["errored"].sum().to_numpy()
-    timed = groups["timed_out"].sum().to_numpy()
-    failed = groups["decision"].agg(lambda s: int((s == "failure").sum())).to_numpy()
+    from .results.stats import summarize_by
+
+    _check(runs, by=by, failed="failed", errored="errored", timed_out="timed_out", http_5xx="http_5xx",
+           expectation_failed="expectation_failed")
+    table = summarize_by(runs, by)
+    names = [str(k) for k in table[by]]
+    total = table["requests"].tolist()
     fig = go.Figure()
-    for label, counts, color in (("errored", errored, "#e63946"), ("timed out", timed, "#f4a261"),
-                                 ("expectation failed", failed, "#457b9d")):
+    for label, column, color in (("failed", "failed", "#6a040f"), ("HTTP 5xx", "http_5xx", "#9d0208"),
+                                 ("transport error", "transport_errors", "#e63946"),
+                                 ("timed out", "timed_out", "#f4a261"),
+                                 ("expectation failed", "expectation_failed", "#457b9d")):
+        counts = [int(c) for c in table[column]]
         rates = [100.0 * c / n if n else 0.0 for c, n in zip(counts, total)]
         fig.add_trace(go.Bar(name=label, x=names, y=rates, marker_color=color,
-                             customdata=list(zip([int(c) for c in counts], [int(n) for n in total])),
+                             customdata=list(zip(counts, [int(n) for n in total])),
                              hovertemplate="%{x}<br>%{y:.1f}% (%{customdata[0]} of %{customdata[1]})"
                                            "<extra>" + label + "</extra>"))
     fig.update_layout(barmode="group", title=title, yaxis_title="% of requests", yaxis_range=[0, 100],
@@ -251,7 +247,8 @@ def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: mea
     """Measured value against each SLO threshold, one panel per unit (ms, %).
 
     Bars are the measured values (green pass, red fail), diamonds the thresholds,
-    and the text is fault's margin ("Above by 1.0ms").
+    and the text is the margin with its unit (``margin_label``: "Above by 1.0ms",
+    "Below by 0.5% of requests").
 
     >>> fig = slo_margins(results.slo)  # doctest: +SKIP
     """
@@ -259,7 +256,7 @@ def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: mea
     import plotly.graph_objects as go
 
     _check(slo, endpoint="endpoint", title="title", measured="measured", threshold="threshold",
-           unit="unit", passed="pass", margin_text="margin_text")
+           unit="unit", passed="pass", margin_label="margin_label")
     units = list(dict.fromkeys(slo["unit"])) or ["ms"]
     fig = make_subplots(rows=1, cols=len(units), subplot_titles=[f"unit: {u}" for u in units],
                         horizontal_spacing=0.25)
@@ -269,7 +266,7 @@ def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: mea
         passed = part["pass"].astype(bool).tolist()
         fig.add_trace(go.Bar(
             x=part["measured"].tolist(), y=labels, orientation="h", name=f"measured ({unit})",
-            marker_color=[_PASS if p else _FAIL for p in passed], text=part["margin_text"].tolist(),
+            marker_color=[_PASS if p else _FAIL for p in passed], text=part["margin_label"].tolist(),
             textposition="auto", hovertemplate="%{y}<br>measured %{x:.2f}" + unit + "<br>%{text}<extra></extra>",
         ), row=1, col=col)
         fig.add_trace(go.Scatter(

@@ -9,6 +9,7 @@ import pytest
 from fault_nb import plots
 from fault_nb.errors import ColumnError
 from fault_nb.results import Results, load_results
+from fault_nb.results.report import r6_percentile
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +28,22 @@ def test_latency_percentiles_match_report(seed):
     assert [t.name for t in fig.data] == ["p50", "p95", "p99"]
     p50 = fig.data[0]
     pairs = list(zip(p50.x[0], p50.x[1]))
-    assert ("index__get", "latency+latency+latency") in pairs
-    # the load item with three latency pulses is its own bucket: its p50 is the report's
+    # buckets are (endpoint_key, fault_label): the three latency pulses, the spike and the
+    # stair-step of index__get share "latency"; their p50 is R-6 over that whole sample
+    assert ("index__get", "latency") in pairs and ("index__get", "latency + packetloss") in pairs
+    runs = seed.runs
+    part = runs[(runs.endpoint_key == "index__get") & (runs.fault_label == "latency")].total_time_ms.dropna()
+    idx = pairs.index(("index__get", "latency"))
+    assert p50.y[idx] == r6_percentile(sorted(part), 50.0)[0]
+    assert p50.customdata[idx] == len(part)
+    # one item alone matches fault's report exactly: the load item with latency and packet loss
     report = seed.report(end_time=None)
-    load_item = report["scenario_summaries"][3]["item_summaries"][0]["run_overview"][0]
-    idx = pairs.index(("index__get", "latency+latency+latency"))
-    assert p50.y[idx] == load_item["latency_percentiles"][1]["latency"]
-    assert p50.customdata[idx] == 13
+    idx = pairs.index(("index__get", "latency + packetloss"))
+    item = runs[runs.fault_label == "latency + packetloss"][["scenario_idx", "item_idx"]].drop_duplicates()
+    assert len(item) == 1
+    si, ii = item.iloc[0]
+    overview = report["scenario_summaries"][si]["item_summaries"][ii]["run_overview"][0]
+    assert p50.y[idx] == overview["latency_percentiles"][1]["latency"]
     assert fig.layout.barmode == "group"
 
 
@@ -64,8 +74,8 @@ def test_latency_timeline_shades_fault_windows(seed):
 def test_latency_timeline_marks_failed_requests(seed):
     fig = plots.latency_timeline(seed.runs)
     symbols = [s for t in fig.data for s in t.marker.symbol]
-    bad = int((seed.runs.errored | seed.runs.timed_out)[seed.runs.total_time_ms.notna()].sum())
-    assert symbols.count("x") == bad > 0
+    bad = int(seed.runs.failed[seed.runs.total_time_ms.notna()].sum())
+    assert symbols.count("x") == bad > int((seed.runs.errored | seed.runs.timed_out).sum()) > 0  # 5xx too
     assert len(fig.layout.shapes) == 15  # the schedules travel in runs.attrs
     plain = seed.runs.copy()
     plain.attrs = {}
@@ -74,14 +84,23 @@ def test_latency_timeline_marks_failed_requests(seed):
 
 def test_error_rates(seed):
     fig = plots.error_rates(seed.runs)
-    assert [t.name for t in fig.data] == ["errored", "timed out", "expectation failed"]
+    assert [t.name for t in fig.data] == ["failed", "HTTP 5xx", "transport error", "timed out",
+                                          "expectation failed"]
     runs = seed.runs
     scen = runs.scenario_title.unique().tolist()
     assert list(fig.data[0].x) == scen
     for i, title in enumerate(scen):
         part = runs[runs.scenario_title == title]
-        assert fig.data[0].y[i] == pytest.approx(100.0 * part.errored.sum() / len(part))
-        assert fig.data[2].y[i] == pytest.approx(100.0 * (part.decision == "failure").sum() / len(part))
+        failed = part.errored | part.timed_out | ~part.has_metrics | (part.status.fillna(0) >= 500) | (
+            part.decision == "failure").fillna(False) | part.expectation_failed
+        assert fig.data[0].y[i] == pytest.approx(100.0 * failed.sum() / len(part))
+        assert fig.data[1].y[i] == pytest.approx(100.0 * (part.status.fillna(0) >= 500).sum() / len(part))
+        assert fig.data[2].y[i] == pytest.approx(100.0 * (part.errored | ~part.has_metrics).sum() / len(part))
+        assert fig.data[3].y[i] == pytest.approx(100.0 * part.timed_out.sum() / len(part))
+        assert fig.data[4].y[i] == pytest.approx(100.0 * part.expectation_failed.sum() / len(part))
+    # the HTTP error scenario: fault counts no transport error there, the chart shows its 5xx
+    http = scen.index("Bandwidth cap and HTTP errors under load")
+    assert fig.data[2].y[http] == 0 < fig.data[1].y[http] <= fig.data[0].y[http]
     assert tuple(fig.layout.yaxis.range) == (0, 100)
 
 
@@ -93,7 +112,8 @@ def test_slo_margins(seed):
     ms = seed.slo[seed.slo.unit == "ms"]
     assert list(bars[0].x) == ms.measured.tolist()
     assert list(marks[0].x) == ms.threshold.tolist()
-    assert list(bars[0].text) == ms.margin_text.tolist()
+    assert list(bars[0].text) == ms.margin_label.tolist()
+    assert all(t.endswith("ms") for t in bars[0].text)  # the margin carries its unit
     colors = list(bars[0].marker.color)
     assert colors.count(plots._FAIL) == int((~ms["pass"]).sum())
 
@@ -171,3 +191,19 @@ def test_latency_timeline_survives_a_huge_latency(seed):
     r = Results.from_dict(raw)
     fig = plots.latency_timeline(r.runs, results=r)
     assert isinstance(fig, go.Figure) and fig.layout.shapes
+
+
+def test_timeline_shades_a_dependency_fault(seed):
+    """Requests that carried no fault but whose dependency was faulted get a window named after it."""
+    import copy
+
+    data = copy.deepcopy(seed.raw)
+    for item, ir in zip(data["results"][0]["scenario"]["items"], data["results"][0]["results"]):
+        item["context"]["faults"] = []
+        for row in ir["results"]:
+            row["faults"] = []
+    healthy = Results.from_dict(data)
+    assert not any(s.name.startswith("0.") for s in plots.latency_timeline(healthy.runs, results=healthy).layout.shapes)
+    degraded = healthy.with_dependency_faults("db", [{"type": "latency", "mean": 50.0}], scenarios=[0])
+    names = [s.name for s in plots.latency_timeline(degraded.runs, results=degraded).layout.shapes]
+    assert "0.0 db: latency" in names

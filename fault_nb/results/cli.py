@@ -25,7 +25,7 @@ def register(sub) -> None:
     summary.add_argument("--format", choices=("md", "json"), default="md",
                          help="md: fault's report.md; json: the Report numbers (default: md)")
     summary.add_argument("--end-time", default=None, metavar="RFC3339",
-                         help="end time to print instead of the wall clock (for reproducible output)")
+                         help="end time to print (default: the file's own end; 'now' for the wall clock)")
     summary.set_defaults(func=_summary)
     results.set_defaults(func=lambda args: _help(results))
 
@@ -37,9 +37,9 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def _summary(args) -> int:
     from .model import load_results
-    from .report import _NOW
+    from .report import FILE_END
 
-    end_time = args.end_time if args.end_time else _NOW
+    end_time = args.end_time if args.end_time else FILE_END
     if args.end_time:
         from ..errors import FaultNbError
         from .report import _end_time

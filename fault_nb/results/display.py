@@ -26,6 +26,10 @@ def _ms(x: float) -> str:
 
 def _rows(results: "Results") -> list[tuple[str, ...]]:
     out = []
+    items = results.items  # fault_label and the failed/5xx counts, the same numbers every view shows
+    labels, failed, five = items["fault_label"].tolist(), items["failed_count"].tolist(), \
+        items["http_5xx_count"].tolist()
+    k = 0
     for si, scen in enumerate(results._report_numbers["scenario_summaries"]):
         for ii, item in enumerate(scen["item_summaries"]):
             ov = item["run_overview"][0]
@@ -33,15 +37,18 @@ def _rows(results: "Results") -> list[tuple[str, ...]]:
             opid = (item.get("meta") or {}).get("operation_id") or ""
             out.append((
                 f"{si}.{ii}", scen["title"], item["call"]["method"], item["url"], opid,
-                (item.get("strategy_mode") or {}).get("mode", "single"),
-                str(ov["requests_count"]), str(ov["error_count"]), str(ov["failure_count"]),
-                _ms(pcts.get(50.0)), _ms(pcts.get(95.0)), item["final_status"],
+                (item.get("strategy_mode") or {}).get("mode", "single"), str(labels[k]),
+                str(ov["requests_count"]), str(failed[k]), str(five[k]), str(ov["error_count"]),
+                str(ov["failure_count"]), _ms(pcts.get(50.0)), _ms(pcts.get(95.0)), item["final_status"],
             ))
+            k += 1
     return out
 
 
-_HEAD = ("#", "scenario", "method", "url", "operationId", "strategy", "requests", "errors",
-         "exp. failures", "p50 ms", "p95 ms", "status")
+# "failed": no answer, transport error, timeout, 5xx or missed expectation (runs.failed);
+# "transport errors" and "exp. failures" and "fault status" are fault's own numbers
+_HEAD = ("#", "scenario", "method", "url", "operationId", "strategy", "faults", "requests", "failed", "5xx",
+         "transport errors", "exp. failures", "p50 ms", "p95 ms", "fault status")
 
 
 def _headline(results: "Results") -> str:
@@ -50,8 +57,11 @@ def _headline(results: "Results") -> str:
     n_items = sum(len(sr["results"]) for sr in raw["results"])
     n_rows = sum(len(ir["results"]) for sr in raw["results"] for ir in sr["results"])
     failed = sum(1 for sr in raw["results"] for ir in sr["results"] if ir["failure_counts"])
-    return (f"{n_scen} scenarios, {n_items} items, {n_rows} requests, {failed} failing items; "
-            f"{_when(raw['start'])} to {_when(raw['end'])}")
+    runs = results.runs
+    bad = int(runs["failed"].sum()) if len(runs) else 0
+    share = f" ({bad / len(runs):.0%})" if len(runs) else ""
+    return (f"{n_scen} scenarios, {n_items} items, {n_rows} requests, {bad} failed{share}, "
+            f"{failed} failing items by fault's verdict; {_when(raw['start'])} to {_when(raw['end'])}")
 
 
 def summary_html(results: "Results") -> str:

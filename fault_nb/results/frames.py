@@ -20,6 +20,7 @@ RUNS_COLUMNS = (
     "strategy_mode", "start", "total_time_ms", "ttfb_ms", "status", "body_length", "errored",
     "timed_out", "has_metrics", "error_kinds", "decision", "expected_status", "expected_under_ms",
     "dns_ms", "fault_types", "latency_delay_ms", "event_count", "repeat_mean_ms",
+    "endpoint_key", "fault_label", "dependency_fault_types", "http_5xx", "expectation_failed", "failed",
 )
 
 ITEMS_COLUMNS = (
@@ -27,7 +28,7 @@ ITEMS_COLUMNS = (
     "step", "count", "duration", "clients", "rps", "fault_types", "expected_status", "expected_under_ms",
     "requests_count", "rows", "failure_counts", "error_count", "timeout_count", "total_time_ms",
     "min_ms", "p25_ms", "p50_ms", "p75_ms", "p95_ms", "p99_ms", "max_ms", "slo_count", "slo_failed",
-    "final_status",
+    "final_status", "endpoint_key", "fault_label", "http_5xx_count", "failed_count",
 )
 
 SCENARIOS_COLUMNS = (
@@ -38,10 +39,140 @@ SCENARIOS_COLUMNS = (
 SLO_COLUMNS = (
     "scenario_idx", "scenario_title", "item_idx", "operation_id", "method", "url", "endpoint",
     "title", "slo_type", "objective", "threshold", "unit", "measured", "margin", "pass", "margin_text",
-    "calls_over_threshold", "calls_over_threshold_percent",
+    "calls_over_threshold", "calls_over_threshold_percent", "endpoint_key", "fault_label", "margin_label",
 )
 
-ENDPOINTS_COLUMNS = ("operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id")
+ENDPOINTS_COLUMNS = ("operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id",
+                     "endpoint_key")
+
+#: the fault label of a request that ran without any fault (one spelling everywhere)
+NO_FAULT = "none"
+#: joins the fault types of one label: ``latency + packetloss``
+FAULT_JOIN = " + "
+
+
+def endpoint_key(operation_id: str | None, method: str, url: str) -> str:
+    """The key every view groups an endpoint by: its operationId, or ``"METHOD url"`` without one.
+
+    It is the ``endpoint_key`` column of the frames and the value of the endpoint picker.
+
+    >>> endpoint_key("index__get", "GET", "http://h/"), endpoint_key(None, "GET", "http://h/")
+    ('index__get', 'GET http://h/')
+    """
+    return str(operation_id) if isinstance(operation_id, str) and operation_id else f"{method} {url}"
+
+
+def fault_label(fault_types=(), dependencies=()) -> str:
+    """The fault label of a request: what was injected, as people read it.
+
+    ``fault_types`` are the types injected on the call itself, ``dependencies`` pairs
+    ``(dependency name, fault types)`` for faults injected between the app and a
+    dependency it calls (see ``Results.with_dependency_faults``). Types are sorted and
+    unique, joined with ``" + "``; a dependency group reads ``"inventory: httperror +
+    latency"``; groups are joined with ``"; "``; nothing injected is :data:`NO_FAULT`.
+
+    >>> fault_label(("packetloss", "latency", "latency"))
+    'latency + packetloss'
+    >>> fault_label((), [("inventory", ["latency", "httperror"])])
+    'inventory: httperror + latency'
+    >>> fault_label(())
+    'none'
+    """
+    parts = []
+    own = FAULT_JOIN.join(sorted({str(t) for t in fault_types or () if t is not None}))
+    if own:
+        parts.append(own)
+    for name, types in dependencies or ():
+        dep = FAULT_JOIN.join(sorted({str(t) for t in types or () if t is not None}))
+        if dep:
+            parts.append(f"{name}: {dep}")
+    return "; ".join(parts) or NO_FAULT
+
+
+def margin_label(margin_text: str, unit: str) -> str:
+    """fault's SLO margin with its unit: fault writes ``"Above by 1.0ms"`` for a latency SLO
+    but ``"Above by 9.0"`` for an error SLO; the label says ``"Above by 9.0% of requests"``.
+    A margin over no requests (fault's ``NaN``) reads ``"not measured (no requests)"``.
+
+    >>> margin_label("Above by 9.0", "%"), margin_label("Below by 12.5ms", "ms")
+    ('Above by 9.0% of requests', 'Below by 12.5ms')
+    """
+    if "NaN" in margin_text or "inf" in margin_text:
+        return "not measured (no requests)"
+    if unit == "%":
+        return f"{margin_text}% of requests"
+    return margin_text if margin_text.endswith(unit) else f"{margin_text}{unit}"
+
+
+def dependency_matches(records, scenario_idx: int, operation_id: str | None) -> list[tuple[str, tuple]]:
+    """``[(dependency, fault types)]`` of the dependency-fault records that cover one item.
+
+    A record (``Results.extras["dependency_faults"]``) covers the items of its
+    ``scenarios`` (indices; None = all) whose operation id is in ``operation_ids``
+    (None = all).
+    """
+    out = []
+    for rec in records or ():
+        scen, ops = rec.get("scenarios"), rec.get("operation_ids")
+        if scen is not None and scenario_idx not in scen:
+            continue
+        if ops is not None and operation_id not in ops:
+            continue
+        types = tuple(str(f.get("type")) for f in rec.get("faults") or () if isinstance(f, dict))
+        if types:
+            out.append((str(rec.get("dependency") or "dependency"), types))
+    return out
+
+
+def expectation_failed(row: dict, expect: dict | None) -> bool:
+    """Did this request miss its expectation?
+
+    fault's own decision when the row has one (single and repeat items). Load rows
+    carry none (fault checks no per-request expectation under load), so the item's
+    ``expect`` is applied with fault's rule (spec D.5): status first, then
+    ``response_time_under``. A load item expecting nothing but ``all_slo_are_valid``
+    does not fail requests (its SLO rows say how it did).
+    """
+    exp = row.get("expect")
+    if exp is not None:
+        return ((exp.get("got") or {}).get("decision")) == "failure"
+    if not expect:
+        return False
+    status, under = expect.get("status"), expect.get("response_time_under")
+    m = row.get("metrics")
+    if m is None or (status is None and under is None):
+        return False
+    met = None
+    proto = m.get("protocol")
+    if proto is not None and status is not None:
+        met = proto.get("code") == status
+    if (met is None or met) and under is not None:
+        met = m["total_time"] <= under
+    return met is not True
+
+
+def _is_5xx(row: dict) -> bool:
+    m = row.get("metrics")
+    proto = m.get("protocol") if m is not None else None
+    code = proto.get("code") if proto is not None else None
+    return isinstance(code, int) and code >= 500
+
+
+def failure_flags(row: dict, expect: dict | None) -> tuple[bool, bool, bool]:
+    """``(http_5xx, expectation_failed, failed)`` of one request row (the runs frame's columns).
+
+    failed = no answer, a transport error, a timeout, a 5xx, or a missed expectation
+    (fault's ``errored`` counts transport errors only).
+    """
+    m = row.get("metrics")
+    five = _is_5xx(row)
+    missed = expectation_failed(row, expect)
+    return five, missed, bool(m is None or m["errored"] or m["timed_out"] or five or missed)
+
+
+def row_failed(row: dict, expect: dict | None) -> bool:
+    """Did this request fail as a user means it (see :func:`failure_flags`)?"""
+    return failure_flags(row, expect)[2]
 
 SYNTHESISED_MARK = " (no operationId)"
 
@@ -127,17 +258,23 @@ def _series(values, dtype):
     return pd.array(values, dtype=dtype)
 
 
-def build_runs(data: dict):
-    """One row per request (``ItemResultData``), columns :data:`RUNS_COLUMNS`."""
+def build_runs(data: dict, extras: dict | None = None):
+    """One row per request (``ItemResultData``), columns :data:`RUNS_COLUMNS`.
+
+    ``extras`` (``Results.extras``) brings the dependency-fault records that the
+    ``fault_label`` / ``dependency_fault_types`` columns name.
+    """
     import numpy as np
     import pandas as pd
 
     cols: dict[str, list] = {name: [] for name in RUNS_COLUMNS}
     (c_si, c_title, c_ii, c_ri, c_method, c_url, c_opid, c_mode, c_start, c_total, c_ttfb, c_status,
      c_blen, c_err, c_to, c_hasm, c_ekinds, c_dec, c_exps, c_expu, c_dns, c_ftypes, c_delay, c_events,
-     c_rmean) = (cols[name] for name in RUNS_COLUMNS)
+     c_rmean, c_key, c_flabel, c_dtypes, c_5xx, c_expfail, c_failed) = (cols[name] for name in RUNS_COLUMNS)
     nan = math.nan
     ids = OperationIds(data)
+    records = (extras or {}).get("dependency_faults") or ()
+    labels: dict[tuple, str] = {}
     for si, scen, ii, item, ir in _iter_items(data):
         call = item["call"]
         method, url, opid = call["method"], call["url"], ids(call)[0]
@@ -145,6 +282,11 @@ def build_runs(data: dict):
         title = scen["title"]
         rows = ir["results"]
         n = len(rows)
+        item_expect = item.get("expect")
+        deps = tuple(dependency_matches(records, si, opid))
+        dep_types = tuple(t for _name, types in deps for t in types)
+        c_key.extend([endpoint_key(opid, method, url)] * n)
+        c_dtypes.extend([dep_types] * n)
         c_si.extend([si] * n)
         c_title.extend([title] * n)
         c_ii.extend([ii] * n)
@@ -194,6 +336,10 @@ def build_runs(data: dict):
                 c_dns.append(nan)
                 c_delay.append(0.0)
                 c_events.append(0)
+            five, missed, failed = failure_flags(row, item_expect)
+            c_5xx.append(five)
+            c_expfail.append(missed)
+            c_failed.append(failed)
             errors = row["errors"]
             c_ekinds.append(tuple(k for e in errors for k in (e if isinstance(e, dict) else (e,)))
                             if errors else ())
@@ -211,7 +357,8 @@ def build_runs(data: dict):
                 c_expu.append(nan)
             faults = row["faults"]
             if faults:
-                c_ftypes.append(tuple(f.get("type") for f in faults))
+                ftypes = tuple(f.get("type") for f in faults)
+                c_ftypes.append(ftypes)
                 mean = nan
                 if mode == "repeat":
                     for f in faults:
@@ -220,8 +367,13 @@ def build_runs(data: dict):
                             break
                 c_rmean.append(mean)
             else:
+                ftypes = ()
                 c_ftypes.append(())
                 c_rmean.append(nan)
+            label = labels.get((ftypes, deps))
+            if label is None:
+                label = labels[(ftypes, deps)] = fault_label(ftypes, deps)
+            c_flabel.append(label)
 
     cols["start"] = pd.DatetimeIndex(
         pd.to_datetime(np.asarray(c_start, dtype="int64"), unit="us", utc=True)).as_unit("ns")
@@ -229,11 +381,11 @@ def build_runs(data: dict):
         cols[name] = np.asarray(cols[name], dtype="int64")
     for name in ("total_time_ms", "ttfb_ms", "expected_under_ms", "dns_ms", "latency_delay_ms", "repeat_mean_ms"):
         cols[name] = np.asarray(cols[name], dtype="float64")
-    for name in ("errored", "timed_out", "has_metrics"):
+    for name in ("errored", "timed_out", "has_metrics", "http_5xx", "expectation_failed", "failed"):
         cols[name] = np.asarray(cols[name], dtype=bool)
     for name in ("status", "body_length", "expected_status"):
         cols[name] = _series(cols[name], "Int64")
-    for name in ("error_kinds", "fault_types"):
+    for name in ("error_kinds", "fault_types", "dependency_fault_types"):
         arr = np.empty(len(cols[name]), dtype=object)
         arr[:] = cols[name]
         cols[name] = arr
@@ -260,15 +412,24 @@ def fault_schedules(data: dict) -> dict[str, dict]:
     return out
 
 
-def build_items(data: dict):
-    """One row per scenario item with fault's item-level numbers (spec B.2)."""
+def _item_label(item: dict, si: int, opid: str | None, records) -> str:
+    return fault_label(tuple(f.get("type") for f in item["context"].get("faults") or ()),
+                       dependency_matches(records, si, opid))
+
+
+def build_items(data: dict, extras: dict | None = None):
+    """One row per scenario item with fault's item-level numbers (spec B.2), plus the
+    item's ``endpoint_key``, ``fault_label`` and its ``http_5xx_count`` / ``failed_count``
+    (requests that failed as the runs frame's ``failed`` column counts them)."""
     import numpy as np
 
     cols: dict[str, list] = {name: [] for name in ITEMS_COLUMNS}
     nan = math.nan
     ids = OperationIds(data)
+    records = (extras or {}).get("dependency_faults") or ()
     for si, scen, ii, item, ir in _iter_items(data):
         call, ctx = item["call"], item["context"]
+        opid = ids(call)[0]
         strat = ctx.get("strategy") or {"mode": "single"}
         rows = ir["results"]
         sample = latency_sample(rows)
@@ -277,7 +438,7 @@ def build_items(data: dict):
         slos = slo_eval(ctx.get("slo"), sample, ir["requests_count"], errors)
         values = {
             "scenario_idx": si, "scenario_title": scen["title"], "item_idx": ii,
-            "method": call["method"], "url": call["url"], "operation_id": ids(call)[0],
+            "method": call["method"], "url": call["url"], "operation_id": opid,
             "strategy_mode": strat.get("mode", "single"),
             "step": strat.get("step", nan), "count": strat.get("count"),
             "duration": strat.get("duration"), "clients": strat.get("clients"), "rps": strat.get("rps"),
@@ -291,6 +452,10 @@ def build_items(data: dict):
             "min_ms": sample[0] if sample else nan, "max_ms": sample[-1] if sample else nan,
             "slo_count": len(slos), "slo_failed": sum(1 for row, _, _ in slos if not row["pass"]),
             "final_status": "Pass" if ir["failure_counts"] == 0 else "Fail",
+            "endpoint_key": endpoint_key(opid, call["method"], call["url"]),
+            "fault_label": _item_label(item, si, opid, records),
+            "http_5xx_count": sum(1 for r in rows if _is_5xx(r)),
+            "failed_count": sum(1 for r in rows if row_failed(r, item.get("expect"))),
         }
         for p in PERCENTILES:
             values[f"p{int(p)}_ms"] = r6_percentile(sample, p)[0] if sample else nan
@@ -300,7 +465,7 @@ def build_items(data: dict):
                  "p95_ms", "p99_ms", "max_ms"):
         cols[name] = np.asarray(cols[name], dtype="float64")
     for name in ("scenario_idx", "item_idx", "requests_count", "rows", "failure_counts", "error_count",
-                 "timeout_count", "slo_count", "slo_failed"):
+                 "timeout_count", "slo_count", "slo_failed", "http_5xx_count", "failed_count"):
         cols[name] = np.asarray(cols[name], dtype="int64")
     for name in ("count", "clients", "rps", "expected_status"):
         cols[name] = _series(cols[name], "Int64")
@@ -338,18 +503,25 @@ def build_scenarios(data: dict, report: dict):
     return _frame(cols, SCENARIOS_COLUMNS)
 
 
-def build_slo(data: dict):
-    """One row per SLO row of the report, keyed by scenario, item and endpoint."""
+def build_slo(data: dict, extras: dict | None = None):
+    """One row per SLO row of the report, keyed by scenario, item and endpoint.
+
+    ``margin`` is threshold minus measured in the row's ``unit``; ``margin_label`` says it
+    with the unit (fault's ``margin_text`` is kept as fault writes it).
+    """
     import numpy as np
 
     cols: dict[str, list] = {name: [] for name in SLO_COLUMNS}
     ids = OperationIds(data)
+    records = (extras or {}).get("dependency_faults") or ()
     for si, scen, ii, item, ir in _iter_items(data):
         call = item["call"]
         rows = ir["results"]
         evaluated = slo_eval(item["context"].get("slo"), latency_sample(rows), ir["requests_count"],
                              error_count(rows))
         opid, synthesised = ids(call)
+        key = endpoint_key(opid, call["method"], call["url"])
+        label = _item_label(item, si, opid, records)
         for row, kind, measured in evaluated:
             values = {
                 "scenario_idx": si, "scenario_title": scen["title"], "item_idx": ii, "operation_id": opid,
@@ -358,6 +530,8 @@ def build_slo(data: dict):
                 "slo_type": kind, "measured": measured, "margin": row["threshold"] - measured,
                 "calls_over_threshold_percent": (math.nan if row["calls_over_threshold_percent"] is None
                                                  else row["calls_over_threshold_percent"]),
+                "endpoint_key": key, "fault_label": label,
+                "margin_label": margin_label(row["margin_text"], row["unit"]),
             }
             for name in SLO_COLUMNS:
                 cols[name].append(values[name] if name in values else row[name])
@@ -405,5 +579,59 @@ def build_endpoints(data: dict):
         "has_operation_id": np.asarray([r[0] is not None and not r[3] for r in records], dtype=bool),
         "label": [endpoint_label(r[0], r[1], r[2], synthesised=r[3]) for r in records],
         "raw_operation_id": np.asarray([r[4] for r in records], dtype=object),
+        "endpoint_key": [endpoint_key(r[0], r[1], r[2]) for r in records],
     }
     return _frame(cols, ENDPOINTS_COLUMNS)
+
+
+def _types_of(value: Any) -> tuple[str, ...]:
+    if value is None or isinstance(value, float):
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.replace(";", ",").split(",") if v.strip())
+    try:
+        return tuple(str(v) for v in value)
+    except TypeError:
+        return ()
+
+
+def fault_types_present(runs) -> list[str]:
+    """The fault types injected anywhere in ``runs`` (on the calls or on their dependencies), sorted.
+
+    >>> fault_types_present(results.runs)  # doctest: +SKIP
+    ['latency', 'packetloss']
+    """
+    found: set[str] = set()
+    for col in ("fault_types", "dependency_fault_types"):
+        if col in runs.columns:
+            for v in runs[col]:
+                found.update(_types_of(v))
+    return sorted(found)
+
+
+def filter_runs(runs, *, scenario: int | None = None, operation_id: str | None = None,
+                fault_types=()):
+    """The rows of ``runs`` (``Results.runs``) that match every given filter.
+
+    ``operation_id`` is an ``endpoint_key`` (an operationId, or ``"METHOD url"`` for an
+    endpoint without one); ``fault_types`` keeps rows where any of the given types was
+    injected, on the call or on its dependency.
+
+    >>> filter_runs(results.runs, operation_id="index__get", fault_types=["latency"])  # doctest: +SKIP
+    """
+    import numpy as np
+
+    mask = np.ones(len(runs), dtype=bool)
+    if scenario is not None:
+        mask &= (runs["scenario_idx"] == scenario).to_numpy(dtype=bool)
+    if operation_id:
+        mask &= (runs["endpoint_key"] == operation_id).to_numpy(dtype=bool)
+    if fault_types:
+        wanted = set(fault_types)
+        hit = np.zeros(len(runs), dtype=bool)
+        for col in ("fault_types", "dependency_fault_types"):
+            if col in runs.columns:
+                hit |= np.fromiter((bool(wanted.intersection(_types_of(v))) for v in runs[col]),
+                                   dtype=bool, count=len(runs))
+        mask &= hit
+    return runs[mask]

@@ -16,6 +16,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from ..scenarios.catalogue import REPORT_NAMES
 from ._yaml import dumps_yaml
 
 _VS = "\ufe0f"
@@ -23,8 +24,6 @@ _LEFT, _RIGHT, _BOTH = "\u2b05" + _VS, "\u27a1" + _VS, "\u2194" + _VS
 _CLIENT, _SERVER = "\U0001f5a5" + _VS, "\U0001f5a7"
 _OK, _KO, _TARGET = "\u2705", "\u274c", "\U0001f3af"
 
-_KIND = {"latency": "latency", "packetloss": "packet-loss", "bandwidth": "bandwidth", "jitter": "jitter",
-         "dns": "dns", "httperror": "http-error", "blackhole": "blackhole"}
 
 
 def rust_f64(x: float) -> str:
@@ -281,7 +280,7 @@ def _faults_section(faults: list[dict], strategy: dict) -> list[str]:
         if secs is not None:  # fault leaves the table out when the duration does not parse
             out += ["| Type | Timeline | Description |", "|------|----------|-------------|"]
             for f in faults:
-                kind = _KIND.get(f.get("type"), str(f.get("type")))
+                kind = REPORT_NAMES.get(f.get("type"), str(f.get("type")))
                 out.append(f"| {kind} | {timeline(f.get('period'), secs)} | {describe_fault(f)} |")
             out.append("")
         return out + [""]

@@ -11,7 +11,7 @@ from .._io import atomic_write
 from ._serde import dumps_results
 from ._yaml import dumps_results_yaml
 from .reader import load_data, validate
-from .report import _NOW, _end_time
+from .report import FILE_END, _end_time, file_end_time
 
 
 def load_results(path: str | os.PathLike) -> "Results":
@@ -51,10 +51,62 @@ def _read_extras(path: str | os.PathLike) -> dict:
         data = json.loads(side.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("load", []), list):
             raise ValueError("expected an object with a 'load' list")
+        if "dependency_faults" in data:
+            data["dependency_faults"] = [_read_record(rec, f"$.dependency_faults[{i}]") for i, rec in
+                                         enumerate(_list_of(data["dependency_faults"], "$.dependency_faults"))]
         return data
     except (OSError, ValueError) as exc:  # the sidecar is optional: never lose the results for it
         warnings.warn(f"{side}: ignored ({exc})", stacklevel=3)
         return {}
+
+
+def _read_record(rec: Any, where: str) -> dict:
+    if not isinstance(rec, dict):
+        _bad(where, "expected an object")
+    for key in ("dependency", "faults"):
+        if key not in rec:
+            _bad(f"{where}.{key}", "missing")
+    return dependency_record(rec["dependency"], rec["faults"], upstream=rec.get("upstream"),
+                             scenarios=rec.get("scenarios"), operation_ids=rec.get("operation_ids"), where=where)
+
+
+def _bad(where: str, problem: str):
+    raise ValueError(f"{where}: {problem}")
+
+
+def _list_of(value: Any, where: str) -> list:
+    if not isinstance(value, (list, tuple)):
+        _bad(where, f"expected a list, got {type(value).__name__}")
+    return list(value)
+
+
+def dependency_record(dependency: str, faults: Any, *, upstream: str | None = None, scenarios: Any = None,
+                      operation_ids: Any = None, where: str = "dependency_faults") -> dict:
+    """A checked ``Results.extras["dependency_faults"]`` entry (see :meth:`Results.with_dependency_faults`).
+
+    >>> dependency_record("inventory", [{"type": "latency", "mean": 300.0}])["faults"][0]["type"]
+    'latency'
+    """
+    if not isinstance(dependency, str) or not dependency.strip():
+        _bad(f"{where}.dependency", "expected the dependency's name, e.g. 'inventory'")
+    out_faults = []
+    for i, f in enumerate(_list_of(faults, f"{where}.faults")):
+        if not isinstance(f, dict) or not isinstance(f.get("type"), str):
+            _bad(f"{where}.faults[{i}]", "expected a fault object with a 'type', e.g. {'type': 'latency', ...}")
+        out_faults.append(dict(f))
+    if upstream is not None and not isinstance(upstream, str):
+        _bad(f"{where}.upstream", "expected a URL string")
+    if scenarios is not None:
+        scenarios = _list_of(scenarios, f"{where}.scenarios")
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in scenarios):
+            _bad(f"{where}.scenarios", "expected scenario indices (integers)")
+    if operation_ids is not None:
+        operation_ids = [operation_ids] if isinstance(operation_ids, str) else _list_of(
+            operation_ids, f"{where}.operation_ids")
+        if not all(isinstance(x, str) for x in operation_ids):
+            _bad(f"{where}.operation_ids", "expected operation ids (strings)")
+    return {"dependency": dependency.strip(), "faults": out_faults, "upstream": upstream,
+            "scenarios": scenarios, "operation_ids": operation_ids}
 
 
 class Results:
@@ -99,14 +151,14 @@ class Results:
         """
         from .frames import build_runs
 
-        return build_runs(self._raw)
+        return build_runs(self._raw, self.extras)
 
     @cached_property
     def items(self):
         """One row per scenario item: requests_count, failure_counts, percentiles, final_status ..."""
         from .frames import build_items
 
-        return build_items(self._raw)
+        return build_items(self._raw, self.extras)
 
     @cached_property
     def scenarios(self):
@@ -120,7 +172,7 @@ class Results:
         """One row per SLO row of the report, with the measured value and the margin."""
         from .frames import build_slo
 
-        return build_slo(self._raw)
+        return build_slo(self._raw, self.extras)
 
     @cached_property
     def endpoints(self):
@@ -149,6 +201,41 @@ class Results:
 
         return pd.DataFrame(self.extras.get("load", []))
 
+    def with_dependency_faults(self, dependency: str, faults: list[dict], *, upstream: str | None = None,
+                               scenarios: list[int] | None = None,
+                               operation_ids: list[str] | None = None) -> "Results":
+        """These results, recording that a dependency of the app was faulted during the run.
+
+        When the faults were injected between the app under test and something it
+        calls (a fault proxy in front of a dependency, as in notebook 03), the requests
+        themselves carry no fault: this record is what makes their ``fault_label`` say
+        ``"inventory: httperror + latency"`` instead of ``"none"``. ``faults`` are the
+        fault dicts given to the proxy; ``scenarios`` (indices) and ``operation_ids``
+        narrow the record (None = every item). Returns a new ``Results`` (same raw
+        data, fresh frames); ``to_json``/``to_yaml`` keep the record in the sidecar
+        file (:func:`extras_path`), and ``load_results`` reads it back.
+
+        >>> faults = [{"type": "latency", "mean": 1200.0}]  # doctest: +SKIP
+        >>> degraded = results.with_dependency_faults("inventory", faults)  # doctest: +SKIP
+        >>> degraded.runs.fault_label.unique()  # doctest: +SKIP
+        <StringArray> ['inventory: latency']
+        """
+        from ..errors import FaultNbError
+
+        try:
+            record = dependency_record(dependency, faults, upstream=upstream, scenarios=scenarios,
+                                       operation_ids=operation_ids)
+        except ValueError as exc:
+            raise FaultNbError(f"with_dependency_faults: {exc}") from None
+        extras = copy.deepcopy(self.extras)
+        extras.setdefault("dependency_faults", []).append(record)
+        return Results(self._raw, source=self.source, extras=extras)
+
+    @property
+    def dependency_faults(self) -> list[dict]:
+        """The dependency-fault records of this run (see :meth:`with_dependency_faults`)."""
+        return list(self.extras.get("dependency_faults") or [])
+
     @property
     def operation_ids(self) -> list[str]:
         """operationIds in report order (the endpoints fault's code review offers).
@@ -170,25 +257,36 @@ class Results:
 
         return build_report(self._raw, end_time=None)
 
-    def report(self, *, end_time: Any = _NOW) -> dict:
-        """fault's Report (spec B) as a dict; ``end_time`` defaults to now, as in fault.
+    def _end(self, end_time: Any) -> str | None:
+        return file_end_time(self._raw) if end_time is FILE_END else _end_time(end_time)
+
+    def report(self, *, end_time: Any = FILE_END) -> dict:
+        """fault's Report (spec B) as a dict.
+
+        ``end_time`` defaults to this file's own ``end`` (whole seconds; see
+        :func:`~fault_nb.results.report.file_end_time`): fault stamps the wall clock
+        when it builds the report right after the run, which is that moment; rebuilding
+        the report of an old file keeps its end. Pass ``"now"``, a datetime, an RFC 3339
+        string, or None (no End line).
 
         >>> results.report(end_time=None)["scenario_summaries"][0]["item_count"]  # doctest: +SKIP
         3
         """
         report = copy.deepcopy(self._report_numbers)
-        report["end_time"] = _end_time(end_time)
+        report["end_time"] = self._end(end_time)
         return report
 
-    def to_markdown(self, path: str | os.PathLike | None = None, *, end_time: Any = _NOW) -> str:
+    def to_markdown(self, path: str | os.PathLike | None = None, *, end_time: Any = FILE_END) -> str:
         """fault's report.md (spec F); written atomically when ``path`` is given.
+
+        ``end_time`` as in :meth:`report` (default: the file's own end).
 
         >>> text = results.to_markdown("report.md")  # doctest: +SKIP
         """
         from .markdown import render_markdown
 
         report = dict(self._report_numbers)
-        report["end_time"] = _end_time(end_time)
+        report["end_time"] = self._end(end_time)
         text = render_markdown(report)
         if path is not None:
             atomic_write(path, text)
@@ -230,8 +328,11 @@ class Results:
     def _write_extras(self, path: str | os.PathLike) -> None:
         import json
 
+        side = extras_path(path)
         if self.extras:
-            atomic_write(extras_path(path), json.dumps(self.extras, indent=2, sort_keys=True))
+            atomic_write(side, json.dumps(self.extras, indent=2, sort_keys=True))
+        elif side.is_file():  # a sidecar of the run this file replaced would describe the wrong run
+            side.unlink()
 
     def __repr__(self) -> str:
         res = self._raw.get("results", [])

@@ -15,6 +15,7 @@ from typing import Any
 
 PERCENTILES = (25.0, 50.0, 75.0, 95.0, 99.0)
 _NOW = object()  # sentinel: end_time defaults to the wall clock, as in fault
+FILE_END = object()  # sentinel: end_time is the results file's own ``end`` (Results.report's default)
 
 
 def r6_percentile(sorted_lat: list[float], p: float) -> tuple[float, int]:
@@ -35,6 +36,21 @@ def r6_percentile(sorted_lat: list[float], p: float) -> tuple[float, int]:
         value = sorted_lat[j - 1] * (1.0 - g) + sorted_lat[j] * g
     count = min(max(math.ceil(h), 1), n)
     return value, count
+
+
+def percentile(values, p: float) -> float:
+    """R-6 percentile of any sample (unsorted, NaN and None skipped); NaN when nothing is left.
+
+    The one percentile every view uses (explorer, plots, evidence, benchmarks), so
+    their numbers match fault's report.
+
+    >>> percentile([4.0, 1.0, float("nan"), 3.0, 2.0], 50)
+    2.5
+    >>> percentile([], 95)
+    nan
+    """
+    xs = sorted(float(v) for v in values if v is not None and v == v)
+    return r6_percentile(xs, float(p))[0] if xs else math.nan
 
 
 def duration_ms(total_time: dict) -> float:
@@ -170,7 +186,29 @@ def _fraction(nanos: int) -> str:
     return f".{nanos:09d}"
 
 
+def file_end_time(data: dict) -> str | None:
+    """The results file's own end (``end``, whole seconds) as the report's RFC 3339 ``end_time``.
+
+    ``None`` when the file has no usable end (0, or before its start): the report then
+    has no End line rather than a made-up one.
+
+    >>> file_end_time({"start": 1750066212, "end": 1750066228})
+    '2025-06-16T09:30:28Z'
+    """
+    end, start = data.get("end"), data.get("start")
+    if not isinstance(end, int) or isinstance(end, bool) or end <= 0:
+        return None
+    if isinstance(start, int) and end < start:
+        return None
+    try:
+        return format_rfc3339(datetime.fromtimestamp(end, tz=timezone.utc))
+    except (OverflowError, OSError, ValueError):  # beyond datetime's range
+        return None
+
+
 def _end_time(end_time: Any) -> str | None:
+    if isinstance(end_time, str) and end_time.strip().lower() == "now":
+        end_time = _NOW
     if end_time is _NOW:
         return format_rfc3339(datetime.now(timezone.utc))
     if isinstance(end_time, str):
@@ -178,7 +216,7 @@ def _end_time(end_time: Any) -> str | None:
             datetime.fromisoformat(end_time.strip().replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             raise ValueError(f"end_time {end_time!r} is not an RFC 3339 timestamp "
-                             "(expected e.g. 2025-06-16T09:30:28Z)") from None
+                             "(expected e.g. 2025-06-16T09:30:28Z, or now)") from None
         return end_time
     if end_time is None:
         return end_time

@@ -10,7 +10,7 @@ import html
 import re
 from typing import Any
 
-from .evidence import evidence_markdown
+from .evidence import evidence_markdown, rate_text
 
 
 def _fence(text: str, lang: str = "") -> str:
@@ -183,11 +183,12 @@ def review_html(r) -> str:
     rows = r.evidence.get("rows") or []
     if rows:
         parts.append("<table><tr><th>id</th><th>fault</th><th>req</th><th>p50 ms</th><th>p95 ms</th>"
-                     "<th>p99 ms</th><th>errors</th><th>timeouts</th></tr>")
+                     "<th>p99 ms</th><th>failed</th><th>transport errors</th><th>timeouts</th><th>5xx</th></tr>")
         for row in rows:
             parts.append(f"<tr><td>{e(str(row['id']))}</td><td>{e(str(row['fault']))}</td><td>{row['requests']}</td>"
                          f"<td>{e(str(row['p50_ms']))}</td><td>{e(str(row['p95_ms']))}</td><td>{e(str(row['p99_ms']))}</td>"
-                         f"<td>{row['error_rate']:.0%}</td><td>{row['timeout_rate']:.0%}</td></tr>")
+                         f"<td>{rate_text(row, 'failure_rate')}</td><td>{rate_text(row, 'error_rate')}</td>"
+                         f"<td>{rate_text(row, 'timeout_rate')}</td><td>{rate_text(row, 'http_5xx_rate')}</td></tr>")
         parts.append("</table>")
     for slo in r.evidence.get("slo") or []:
         if not slo.get("pass"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..results.frames import NO_FAULT
 from ._syntax import Finding, Project, _Src
 from .edits import Workspace
 from .rules_go import go_findings
@@ -149,7 +150,7 @@ def evidence_weight(kind_category: str, evidence: dict) -> tuple[float, list[str
     """How strongly the scenario evidence supports a category, and the evidence ids that do."""
     rows = evidence.get("rows") or []
     slo = evidence.get("slo") or []
-    base = next((r for r in rows if r["fault"] == "none"), None)
+    base = next((r for r in rows if r["fault"] == NO_FAULT), None)
     base_p95 = (base or {}).get("p95_ms") or 0.0
     ids: list[str] = []
     score = 0.0

@@ -14,26 +14,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .._io import atomic_write
-from .evidence import _fault_label, _md, _pct, is_idempotent
+from ..results.frames import NO_FAULT, fault_types_present
+from ..results.stats import summarize_by, summarize_runs
+from ..scenarios.catalogue import FAULT_CATALOGUE, KIND_OF_TYPE, KINDS
+from .evidence import _md, is_idempotent
 from .model import ScenarioReview
 from .prompts import PHASES, scenario_phase_messages
 from .render import neutralize_html
 
 OFFLINE_LABEL = "offline analysis from the numbers (no LLM)"
 DEFAULT_REPORT = "scenario-review-report.md"
-
-_MITIGATION = {
-    "latency": ("timeouts and latency budgets on every outbound call", "timeout"),
-    "jitter": ("timeouts sized from p99, not the mean", "timeout"),
-    "packetloss": ("timeouts plus bounded retries with backoff for idempotent calls", "retry"),
-    "blackhole": ("short connect timeouts and a circuit breaker", "circuit-breaker"),
-    "bandwidth": ("smaller payloads (pagination, compression) and read timeouts", "timeout"),
-    "httperror": ("retries with backoff for idempotent calls and a circuit breaker", "retry"),
-    "dns": ("connection reuse (pooling) and a resolver timeout", "pooling"),
-}
-# fault type in results -> scenario kind of `fault-nb scenario generate --kind`
-_KIND = {"latency": "latency", "packetloss": "packet-loss", "jitter": "jitter", "bandwidth": "bandwidth",
-         "httperror": "http-error", "blackhole": "blackhole"}
 _RISK = {
     "timeout": "a timeout set below the real p99 turns slow successes into errors: size it from measurements",
     "retry": "retries multiply load on a struggling dependency and duplicate non-idempotent writes",
@@ -42,33 +32,40 @@ _RISK = {
 }
 
 
+def _mitigation(fault: dict) -> tuple[str, str]:
+    """(what to add, category) for the first fault type of a fault row (the catalogue's advice)."""
+    for t in fault.get("types") or ():
+        if t in FAULT_CATALOGUE:
+            return FAULT_CATALOGUE[t].mitigation, FAULT_CATALOGUE[t].category
+    return "defensive defaults", "other"
+
+
+def _group_facts(g: dict) -> dict:
+    return {"requests": int(g["requests"]), "p95_ms": 0.0 if g["p95_ms"] != g["p95_ms"] else float(g["p95_ms"]),
+            "failure_rate": float(g["failure_rate"]), "error_rate": float(g["transport_error_rate"]),
+            "timeout_rate": float(g["timeout_rate"]), "http_5xx_rate": float(g["http_5xx_rate"]),
+            "failed": int(g["expectation_failed"])}
+
+
 def _facts(results: Any) -> dict:
     runs = results.runs
     ep_rows = []
-    keys = runs["operation_id"].astype(object).where(runs["operation_id"].notna(),
-                                                      runs["method"].astype(str) + " " + runs["url"].astype(str))
-    for opid, part in (runs.groupby(keys, sort=False) if len(runs) else []):
-        lat = [float(x) for x in part["total_time_ms"].dropna()]
-        ep_rows.append({"endpoint": str(opid), "method": str(part["method"].iloc[0]),
-                        "requests": int(len(part)), "p95_ms": _pct(lat, 95) or 0.0,
-                        "error_rate": float(part["errored"].fillna(False).astype(bool).mean()),
-                        "timeout_rate": float(part["timed_out"].fillna(False).astype(bool).mean()),
-                        "failed": int((part["decision"].astype(str).str.lower() == "failure").sum())})
-    ep_rows.sort(key=lambda r: (-(r["error_rate"] + r["timeout_rate"]), -r["failed"], -r["p95_ms"]))
-    labels = runs["fault_types"].map(_fault_label) if "fault_types" in runs.columns else None
+    for g in summarize_by(runs, "endpoint_key").to_dict("records"):
+        method = runs["method"][runs["endpoint_key"] == g["endpoint_key"]].iloc[0]
+        ep_rows.append({"endpoint": str(g["endpoint_key"]), "method": str(method), **_group_facts(g)})
+    ep_rows.sort(key=lambda r: (-r["failure_rate"], -(r["error_rate"] + r["timeout_rate"]), -r["failed"],
+                                -r["p95_ms"]))
     faults = []
-    if labels is not None:
-        base = [float(x) for x in runs[labels == "none"]["total_time_ms"].dropna()]
-        base_p95 = _pct(base, 95)
-        for label in sorted(set(labels)):
-            part = runs[labels == label]
-            lat = [float(x) for x in part["total_time_ms"].dropna()]
-            faults.append({"fault": label, "requests": int(len(part)), "p95_ms": _pct(lat, 95) or 0.0,
-                           "error_rate": float(part["errored"].fillna(False).astype(bool).mean()),
-                           "timeout_rate": float(part["timed_out"].fillna(False).astype(bool).mean()),
-                           "failed": int((part["decision"].astype(str).str.lower() == "failure").sum()),
-                           "baseline_p95_ms": base_p95})
-        faults.sort(key=lambda r: (-(r["error_rate"] + r["timeout_rate"]), -r["failed"], -r["p95_ms"]))
+    base = summarize_runs(runs[runs["fault_label"] == NO_FAULT]).p95_ms if len(runs) else math.nan
+    base_p95 = None if base != base else base
+    for g in summarize_by(runs, "fault_label").sort_values("fault_label").to_dict("records"):
+        part = runs[runs["fault_label"] == g["fault_label"]]
+        types = fault_types_present(part)
+        faults.append({"fault": str(g["fault_label"]), "types": types, **_group_facts(g),
+                       "baseline_p95_ms": base_p95})
+    faults.sort(key=lambda r: (-r["failure_rate"], -(r["error_rate"] + r["timeout_rate"]), -r["failed"],
+                               -r["p95_ms"]))
+    total = summarize_runs(runs)
     slo = results.slo
     breaches = []
     if len(slo):
@@ -76,7 +73,7 @@ def _facts(results: Any) -> dict:
             breaches.append({"scenario": str(row.get("scenario_title", "")), "endpoint": str(row.get("endpoint", "")),
                              "slo": str(row.get("title", "")), "threshold": row.get("threshold"),
                              "unit": str(row.get("unit", "")), "measured": row.get("measured"),
-                             "margin": str(row.get("margin_text", ""))})
+                             "margin": str(row.get("margin_label", ""))})
     spec_url = None
     if len(runs):
         from urllib.parse import urlparse
@@ -86,9 +83,8 @@ def _facts(results: Any) -> dict:
             spec_url = f"{u.scheme}://{u.netloc}/openapi.json"
     return {"requests": int(len(runs)), "endpoints": ep_rows, "faults": faults, "breaches": breaches,
             "spec_url": spec_url,
-            "slo_total": int(len(slo)), "errors": int(runs["errored"].fillna(False).astype(bool).sum()),
-            "timeouts": int(runs["timed_out"].fillna(False).astype(bool).sum()),
-            "failed": int((runs["decision"].astype(str).str.lower() == "failure").sum())}
+            "slo_total": int(len(slo)), "errors": total.transport_errors, "timeouts": total.timed_out,
+            "http_5xx": total.http_5xx, "failed_requests": total.failed, "failed": total.expectation_failed}
 
 
 def _f(x: Any, unit: str = "") -> str:
@@ -99,13 +95,16 @@ def _f(x: Any, unit: str = "") -> str:
 
 def numbers_text(facts: dict) -> str:
     """The key numbers as plain text (what every phase prompt carries)."""
-    out = [f"{facts['requests']} requests, {facts['errors']} errored, {facts['timeouts']} timed out, "
-           f"{facts['failed']} failed their expectation; {len(facts['breaches'])} of {facts['slo_total']} SLO "
-           "checks breached."]
-    out += [f"- endpoint {e['endpoint']}: p95 {_f(e['p95_ms'], ' ms')}, errors {e['error_rate']:.0%}, "
-            f"timeouts {e['timeout_rate']:.0%}, failed expectations {e['failed']}" for e in facts["endpoints"]]
-    out += [f"- fault {f['fault']}: p95 {_f(f['p95_ms'], ' ms')}, errors {f['error_rate']:.0%}, "
-            f"timeouts {f['timeout_rate']:.0%}, failed expectations {f['failed']}" for f in facts["faults"]]
+    out = [f"{facts['requests']} requests, {facts['failed_requests']} failed (no answer, transport error, timeout, "
+           f"5xx or missed expectation): {facts['errors']} transport errors, {facts['timeouts']} timed out, "
+           f"{facts['http_5xx']} answered 5xx, {facts['failed']} failed their expectation; "
+           f"{len(facts['breaches'])} of {facts['slo_total']} SLO checks breached."]
+    out += [f"- endpoint {e['endpoint']}: p95 {_f(e['p95_ms'], ' ms')}, failed {e['failure_rate']:.0%}, "
+            f"transport errors {e['error_rate']:.0%}, timeouts {e['timeout_rate']:.0%}, 5xx {e['http_5xx_rate']:.0%}, "
+            f"failed expectations {e['failed']}" for e in facts["endpoints"]]
+    out += [f"- fault {f['fault']}: p95 {_f(f['p95_ms'], ' ms')}, failed {f['failure_rate']:.0%}, "
+            f"transport errors {f['error_rate']:.0%}, timeouts {f['timeout_rate']:.0%}, 5xx {f['http_5xx_rate']:.0%}, "
+            f"failed expectations {f['failed']}" for f in facts["faults"]]
     out += [f"- SLO breach: {b['slo']} on {b['endpoint']} in '{b['scenario']}': measured {_f(b['measured'])}"
             f"{b['unit']} vs {_f(b['threshold'])}{b['unit']} ({b['margin']})" for b in facts["breaches"]]
     return "\n".join(out)
@@ -114,11 +113,11 @@ def numbers_text(facts: dict) -> str:
 def _hurting(facts: dict) -> list[dict]:
     out = []
     for f in facts["faults"]:
-        if f["fault"] == "none":
+        if f["fault"] == NO_FAULT:
             continue
         base = f.get("baseline_p95_ms")
         slow = f["p95_ms"] > (2 * base if base else 300.0)
-        if f["error_rate"] or f["timeout_rate"] or f["failed"] or slow:
+        if f["failure_rate"] or f["error_rate"] or f["timeout_rate"] or f["failed"] or slow:
             out.append(f)
     return out
 
@@ -127,13 +126,15 @@ def _offline_phases(facts: dict, role: str) -> dict[str, str]:
     eps, breaches, hurting = facts["endpoints"], facts["breaches"], _hurting(facts)
     worst = eps[0] if eps else None
     p: dict[str, str] = {}
-    posture = "fragile" if breaches or facts["failed"] or facts["errors"] else "holding up"
+    posture = "fragile" if breaches or facts["failed_requests"] else "holding up"
     s = (f"Under the injected faults the application is **{posture}**: {facts['requests']} requests, "
-         f"{facts['errors']} errored, {facts['timeouts']} timed out, {facts['failed']} missed their expectation, "
+         f"{facts['failed_requests']} failed ({facts['errors']} transport errors, {facts['timeouts']} timed out, "
+         f"{facts['http_5xx']} answered 5xx, {facts['failed']} missed their expectation), "
          f"and {len(breaches)} of {facts['slo_total']} SLO checks were breached.")
     if worst:
         s += (f" The most affected endpoint is `{worst['endpoint']}` (p95 {_f(worst['p95_ms'], ' ms')}, "
-              f"errors {worst['error_rate']:.0%}, timeouts {worst['timeout_rate']:.0%}).")
+              f"failed {worst['failure_rate']:.0%}, 5xx {worst['http_5xx_rate']:.0%}, "
+              f"transport errors {worst['error_rate']:.0%}, timeouts {worst['timeout_rate']:.0%}).")
     if hurting:
         s += f" The faults that hurt most: {', '.join(f['fault'] for f in hurting[:3])}."
     if not facts["requests"]:
@@ -143,37 +144,39 @@ def _offline_phases(facts: dict, role: str) -> dict[str, str]:
     t = ["## SLO deep dive", ""]
     if breaches:
         t += ["| endpoint | scenario | SLO | measured | threshold | margin |", "|---|---|---|---:|---:|---|"]
-        t += [f"| `{b['endpoint']}` | {_md(b['scenario'])} | {_md(b['slo'])} | {_f(b['measured'])}{b['unit']} | "
-              f"{_f(b['threshold'])}{b['unit']} | {b['margin']} |" for b in breaches]
+        t += [f"| `{b['endpoint']}` | {_md(b['scenario'])} | {_md(b['slo'])} | {_f(b['measured'])} {b['unit']} | "
+              f"{_f(b['threshold'])} {b['unit']} | {b['margin']} |" for b in breaches]
     else:
         t.append("No SLO was breached." if facts["slo_total"] else "The scenarios declared no SLO.")
-    t += ["", "### Dashboard", "", "| endpoint | requests | p95 ms | errors | timeouts | verdict |",
-          "|---|---:|---:|---:|---:|---|"]
+    t += ["", "### Dashboard", "", "| endpoint | requests | p95 ms | failed | transport errors | timeouts | 5xx "
+          "| verdict |", "|---|---:|---:|---:|---:|---:|---:|---|"]
     breached_eps = {b["endpoint"].split(" [")[0] for b in breaches}
     for e in eps:
-        bad = e["endpoint"] in breached_eps or e["failed"] or e["error_rate"] or e["timeout_rate"]
-        t.append(f"| `{e['endpoint']}` | {e['requests']} | {_f(e['p95_ms'])} | {e['error_rate']:.0%} | "
-                 f"{e['timeout_rate']:.0%} | {'FAIL' if bad else 'pass'} |")
+        bad = e["endpoint"] in breached_eps or e["failure_rate"] or e["failed"] or e["error_rate"] or e["timeout_rate"]
+        t.append(f"| `{e['endpoint']}` | {e['requests']} | {_f(e['p95_ms'])} | {e['failure_rate']:.0%} "
+                 f"| {e['error_rate']:.0%} | {e['timeout_rate']:.0%} | {e['http_5xx_rate']:.0%} "
+                 f"| {'FAIL' if bad else 'pass'} |")
     p["slo"] = "\n".join(t)
     c = ["## Likely causes", ""]
     if not hurting:
         c.append("No injected fault degraded the endpoints measurably; the scenarios may be too gentle.")
     for f in hurting[:3]:
-        fix = _MITIGATION.get(f["fault"].split("+")[0], ("defensive defaults", "other"))[0]
+        fix = _mitigation(f)[0]
         c.append(f"- **{f['fault']}** raised p95 to {_f(f['p95_ms'], ' ms')}"
                  + (f" (baseline {_f(f['baseline_p95_ms'], ' ms')})" if f.get("baseline_p95_ms") else "")
-                 + f", errors {f['error_rate']:.0%}, timeouts {f['timeout_rate']:.0%}: the code likely lacks "
+                 + f", failed {f['failure_rate']:.0%} (5xx {f['http_5xx_rate']:.0%}, transport errors "
+                 f"{f['error_rate']:.0%}, timeouts {f['timeout_rate']:.0%}): the code likely lacks "
                  f"{fix}. Confirm by reading the outbound calls of the affected handlers "
                  "(`fault-nb agent code-review`).")
-    if any(f["fault"] in ("httperror", "dns") for f in hurting):
+    if any(set(f["types"]) & {"httperror", "dns"} for f in hurting):
         c.append("- Part of the damage may be platform configuration (DNS, proxies, upstream error handling) "
                  "rather than application code.")
     p["causes"] = "\n".join(c)
     r = ["## Recommendations", ""]
     recs = []
     for i, f in enumerate(hurting[:4]):
-        fix, cat = _MITIGATION.get(f["fault"].split("+")[0], ("defensive defaults", "other"))
-        prio = "Critical" if i == 0 or f["error_rate"] or f["timeout_rate"] else "Recommended"
+        fix, cat = _mitigation(f)
+        prio = "Critical" if i == 0 or f["failure_rate"] or f["error_rate"] or f["timeout_rate"] else "Recommended"
         recs.append((fix, prio, cat, f["fault"]))
         r.append(f"- **{prio}**: add {fix} (answers {f['fault']}).")
     if not recs:
@@ -188,9 +191,10 @@ def _offline_phases(facts: dict, role: str) -> dict[str, str]:
     if not recs:
         k.append("| none | - | - |")
     p["risks"] = "\n".join(k)
-    tried = {part for f in facts["faults"] for part in f["fault"].split("+")}
-    hurt_kinds = [_KIND.get(f["fault"].split("+")[0]) for f in hurting]
-    untried = [k for ft, k in _KIND.items() if ft not in tried]
+    tried = {t for f in facts["faults"] for t in f["types"]}
+    hurt_kinds = [KIND_OF_TYPE.get(f["types"][0]) for f in hurting if f["types"]]
+    untried_kinds = {k for ft, k in KIND_OF_TYPE.items() if k and ft not in tried}
+    untried = [k for k in KINDS if k in untried_kinds]  # the generator's order
     kinds = list(dict.fromkeys([k for k in hurt_kinds if k] + untried))[:4] or ["latency", "blackhole"]
     n = ["## Next steps", ""]
     if untried:

@@ -14,8 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 
-# keep in sync with fault_nb.scenarios.generate.KINDS (not imported: keeps the parser light)
-_KINDS = ("latency", "stair-step", "pulses", "packet-loss", "jitter", "bandwidth", "http-error", "blackhole")
+from .catalogue import KINDS  # pure data: keeps the parser light
 
 
 def register(subparsers) -> None:
@@ -33,7 +32,7 @@ def register(subparsers) -> None:
                      help="output YAML file, or an existing directory for one file per endpoint")
     gen.add_argument("--operation", action="append", metavar="ID",
                      help="only this operationId or 'METHOD /path' (repeatable)")
-    gen.add_argument("--kind", action="append", choices=_KINDS, help="only this scenario kind (repeatable)")
+    gen.add_argument("--kind", action="append", choices=KINDS, help="only this scenario kind (repeatable)")
     gen.add_argument("--fault-compat", action="store_true",
                      help="reproduce fault's output byte for byte (unfilled placeholders, empty bodies)")
     gen.add_argument("--base-url", help="send the calls here instead of the document's servers")

@@ -48,6 +48,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from .._endpoint_ids import MISSING_OPERATION_ID, derived_operation_id
 from ..errors import FaultNbError, OpenAPIError, ScenarioFormatError, UnknownEndpointError
+from .catalogue import KINDS, SCENARIO_KINDS  # fault's eight scenarios: titles, faults, values
 from .model import ScenarioList, validate_scenario
 from .openapi import OpenAPI, Operation, as_dict, load_openapi
 from .period import parse_duration_strict
@@ -55,49 +56,6 @@ from .samples import compact_json, fault_sample, valid_sample
 from .yamlout import format_f64
 
 __all__ = ["generate_scenarios", "KINDS", "endpoint_filename", "split_by_endpoint"]
-
-KINDS = ("latency", "stair-step", "pulses", "packet-loss", "jitter", "bandwidth", "http-error", "blackhole")
-
-_SLO_A = [
-    {"slo_type": "latency", "title": "P95 < 300ms", "objective": 95.0, "threshold": 300.0},
-    {"slo_type": "error", "title": "P99 < 1% errors", "objective": 99.0, "threshold": 1.0},
-]
-
-# (kind, title, description, faults, strategy, slo, expect, call extras) — spec E.3, fault's wording
-_TEMPLATES = (
-    ("latency", "Single high-latency spike (client ingress)",
-     "A single 800ms spike simulates jitter buffer underrun / GC pause on client network stack.",
-     [{"type": "latency", "side": "client", "mean": 800.0, "stddev": 100.0, "direction": "ingress"}],
-     None, None, {"status": 200}, {}),
-    ("stair-step", "Stair-step latency growth (5 x 100 ms)",
-     "Latency increases 100 ms per call; emulate slow congestion build-up or head-of-line blocking.",
-     [{"type": "latency", "side": "client", "mean": 100.0, "stddev": 30.0, "direction": "ingress"}],
-     {"mode": "repeat", "step": 100.0, "count": 5, "add_baseline_call": True}, None, {"status": 200}, {}),
-    ("pulses", "Periodic 150-250 ms latency pulses during load",
-     "Three latency bursts at 10-40-70% of a 10s window; good for P95 drift tracking.",
-     [{"type": "latency", "mean": 150.0, "period": "start:10%,duration:15%"},
-      {"type": "latency", "mean": 250.0, "period": "start:40%,duration:15%"},
-      {"type": "latency", "mean": 150.0, "period": "start:70%,duration:15%"}],
-     {"mode": "load", "duration": "10s", "clients": 3, "rps": 2}, _SLO_A, {"all_slo_are_valid": True}, {}),
-    ("packet-loss", "5% packet loss for 4s", "Simulates flaky Wi-Fi or cellular interference.",
-     [{"type": "packetloss", "direction": "egress", "period": "start:30%,duration:40%"}],
-     None, None, {"status": 200, "response_time_under": 100.0}, {"timeout": 500}),
-    ("jitter", "High jitter (±80ms @ 8Hz)", "Emulates bursty uplink, measuring buffering robustness.",
-     [{"type": "jitter", "amplitude": 80.0, "frequency": 8.0, "direction": "ingress", "side": "server"}],
-     None, None, {"status": 200}, {}),
-    ("bandwidth", "512 KBps bandwidth cap", "Models throttled 3G link; validates handling of large payloads.",
-     [{"type": "bandwidth", "rate": 512, "unit": "KBps", "direction": "ingress"}],
-     {"mode": "load", "duration": "15s", "clients": 2, "rps": 1}, _SLO_A, {"status": 200}, {}),
-    ("http-error", "Random 500 errors (5% of calls)",
-     "Backend flakiness under load; ensures retry / circuit-breaker logic.",
-     [{"type": "httperror", "status_code": 500, "probability": 0.05}],
-     {"mode": "load", "duration": "8s", "clients": 5, "rps": 4}, _SLO_A, {"response_time_under": 100.0}, {}),
-    ("blackhole", "Full black-hole for 1s",
-     "Simulates router drop / Pod eviction causing 100% packet loss for a second.",
-     [{"type": "blackhole", "direction": "egress", "period": "start:45%,duration:10%"}],
-     {"mode": "load", "duration": "10s", "clients": 2, "rps": 3}, _SLO_A, None, {"timeout": 500}),
-)
-
 
 # ---- fault's body synthesis (compat) ----------------------------------------------
 
@@ -334,7 +292,10 @@ def generate_scenarios(spec: Any, *, operations: Iterable[str] | None = None, ki
     for op in ops:
         call, upstream, config, status, op_id = _calls(api, op, fault_compat=fault_compat, base_url=base_url)
         call = {**call, "meta": {"operation_id": op_id}}
-        for kind, title, description, faults, strategy, slo, expect, extras in _TEMPLATES:
+        for template in SCENARIO_KINDS:
+            kind, title, description = template.kind, template.title, template.description
+            faults, strategy, slo, expect, extras = (template.faults, template.strategy, template.slo,
+                                                     template.expect, template.call_extras)
             if kinds is not None and kind not in kinds:
                 continue
             item_call = dict(call)

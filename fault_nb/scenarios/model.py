@@ -39,12 +39,12 @@ from ._readers import (
     _MISSING, _bool, _choice, _Ctx, _describe, _f64, _fields, _get, _int, _is_null, _list, _mapping,
     _put, _required, _str, _strmap, _text,
 )
+from .catalogue import FAULT_TYPES
 from .period import parse_duration_strict, parse_period_strict
 
 __all__ = ["load_scenarios", "validate_scenario", "ScenarioList", "ScenarioWarning",
            "FAULT_TYPES", "STRATEGY_MODES"]
 
-FAULT_TYPES = ("latency", "packetloss", "bandwidth", "jitter", "dns", "httperror", "blackhole")
 STRATEGY_MODES = ("single", "repeat", "load")
 DISTRIBUTIONS = ("uniform", "normal", "pareto", "pareto-normal")
 SIDES = ("client", "server")

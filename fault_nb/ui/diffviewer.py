@@ -10,6 +10,7 @@ import html
 from typing import Any
 
 from ..errors import require
+from ..review.evidence import row_summary
 from ._common import asset, with_fallback
 
 anywidget = require("anywidget", "notebook")
@@ -38,20 +39,13 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def _pct(value: Any) -> str:
-    try:
-        return f"{float(value):.0%}"
-    except (TypeError, ValueError):
-        return "?"
-
-
 def evidence_lines(review: Any) -> dict[str, str]:
     """``{"E1": "E1: latency, 7 requests, p95 820 ms, …", "S1": …}`` from a Review's evidence.
 
     Suggestions cite evidence by id; the viewer shows the line instead of the bare id.
 
     >>> evidence_lines({"evidence": {"rows": [{"id": "E1", "fault": "latency", "requests": 3, "p95_ms": 812.0}]}})["E1"]
-    'E1: latency, 3 requests, p95 812.0 ms, errors ?, 5xx ?'
+    'E1: latency, 3 requests, p95 812 ms, failed ? (transport errors ?, timeouts ?, 5xx ?, ? failed expectations)'
     """
     ev = _get(review, "evidence") or {}
     if not isinstance(ev, dict):
@@ -59,12 +53,7 @@ def evidence_lines(review: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for row in ev.get("rows") or []:
         if isinstance(row, dict) and row.get("id"):
-            text = (f"{row['id']}: {row.get('fault', '?')}, {row.get('requests', '?')} requests, "
-                    f"p95 {row.get('p95_ms', '?')} ms, errors {_pct(row.get('error_rate'))}, "
-                    f"5xx {_pct(row.get('http_5xx_rate'))}")
-            if row.get("failed_expectations"):
-                text += f", {row['failed_expectations']} failed expectation(s)"
-            out[str(row["id"])] = text
+            out[str(row["id"])] = row_summary(row)
     for slo in ev.get("slo") or []:
         if isinstance(slo, dict) and slo.get("id"):
             verdict = "pass" if slo.get("pass") else "FAIL"

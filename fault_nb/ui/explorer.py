@@ -4,47 +4,16 @@ from __future__ import annotations
 import html
 from typing import Any, Callable, Sequence
 
+from ..results.frames import fault_types_present, filter_runs  # noqa: F401  (filter_runs: re-exported)
+from ..results.stats import summarize_runs
 from ._common import error_box, widgets_module, with_fallback
 from .picker import endpoint_options
 
 _w = widgets_module()
 
 ALL = "__all__"
-TABLE_COLUMNS = ("scenario_title", "operation_id", "method", "url", "strategy_mode", "fault_types",
-                 "status", "total_time_ms", "ttfb_ms", "errored", "timed_out", "decision")
-
-
-def _fault_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v for v in value.replace(";", ",").split(",") if v]
-    try:
-        return [str(v) for v in value]
-    except TypeError:
-        return []
-
-
-def filter_runs(runs, *, scenario: int | None = None, operation_id: str | None = None,
-                fault_types: Sequence[str] = ()):
-    """The rows of ``runs`` (``Results.runs``) that match every given filter.
-
-    ``fault_types`` keeps rows whose item injects any of the given types.
-
-    >>> filter_runs(results.runs, operation_id="index__get", fault_types=["latency"])  # doctest: +SKIP
-    """
-    mask = runs.index == runs.index  # all True, keeps the index
-    if scenario is not None:
-        mask &= (runs["scenario_idx"] == scenario).to_numpy()
-    if operation_id:  # an operationId, or "METHOD url" for an endpoint without one
-        named = runs["method"].astype(str) + " " + runs["url"].astype(str)
-        # "METHOD url" names only the rows without an operationId (not a named endpoint at the same URL)
-        unnamed = runs["operation_id"].isna()
-        mask &= ((runs["operation_id"] == operation_id) | ((named == operation_id) & unnamed)).to_numpy(dtype=bool)
-    if fault_types:
-        wanted = set(fault_types)
-        mask &= runs["fault_types"].map(lambda v: bool(wanted & set(_fault_list(v)))).to_numpy(dtype=bool)
-    return runs[mask]
+TABLE_COLUMNS = ("scenario_title", "operation_id", "method", "url", "strategy_mode", "fault_label",
+                 "status", "total_time_ms", "ttfb_ms", "failed", "errored", "timed_out", "decision")
 
 
 def _figure_bundle(fig) -> dict:
@@ -91,7 +60,7 @@ class ResultsExplorer(_w.VBox):
                                     layout=_w.Layout(width="min(100%, 34em)"))
         self.endpoint = _w.Dropdown(options=[("All endpoints", ALL)] + endpoint_options(results), value=ALL,
                                     description="Endpoint", layout=_w.Layout(width="min(100%, 46em)"))
-        kinds = sorted({k for v in runs.get("fault_types", []) for k in _fault_list(v)})
+        kinds = fault_types_present(runs)
         self.faults = _w.SelectMultiple(options=kinds, value=(), description="Faults", rows=min(6, max(2, len(kinds))),
                                         layout=_w.Layout(width="18em"))
         self.summary = _w.HTML()
@@ -123,8 +92,6 @@ class ResultsExplorer(_w.VBox):
         shown = [c for c in TABLE_COLUMNS if c in self.frame.columns]
         table = self.frame[shown].head(self.max_rows).copy()
         more = len(self.frame) - len(table)
-        if "fault_types" in table:
-            table["fault_types"] = table["fault_types"].map(lambda v: ", ".join(_fault_list(v)))
         self.table.value = table.to_html(index=False, escape=True, na_rep="", border=0, float_format="{:.1f}".format,
                                          classes="fnb-runs jp-RenderedHTMLCommon") + (
             f"<p>… {more} more rows (use <code>explorer.frame</code>)</p>" if more > 0 else "")
@@ -143,12 +110,13 @@ class ResultsExplorer(_w.VBox):
         if not n:
             return ("<p><strong>No request matches these filters.</strong> An endpoint listed with no request "
                     "here had its scenario items run zero requests.</p>")
-        err = int(f["errored"].fillna(False).astype(bool).sum()) if "errored" in f else 0
-        t = f["total_time_ms"].dropna() if "total_time_ms" in f else []
-        timing = (f", total time p50 {t.quantile(0.5):.1f} ms, p95 {t.quantile(0.95):.1f} ms, "
-                  f"max {t.max():.1f} ms" if len(t) else "")
+        s = summarize_runs(f)  # the numbers are the core's; this only lays them out
+        timing = (f", total time p50 {s.p50_ms:.1f} ms, p95 {s.p95_ms:.1f} ms, max {s.max_ms:.1f} ms (R-6)"
+                  if s.p50_ms == s.p50_ms else "")
         return (f"<p><strong>{n}</strong> of {len(self.runs)} requests, "
-                f"<strong>{err}</strong> errored{html.escape(timing)}</p>")
+                f"<strong>{s.failed}</strong> failed ({s.failure_rate:.0%}): {s.http_5xx} HTTP 5xx, "
+                f"{s.transport_errors} transport errors, {s.timed_out} timed out, "
+                f"{s.expectation_failed} missed their expectation{html.escape(timing)}</p>")
 
     def _draw_charts(self) -> None:
         figures = []

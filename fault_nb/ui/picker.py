@@ -19,12 +19,9 @@ def endpoint_options(results) -> list[tuple[str, str]]:
     frame = results.endpoints
     out = []
     for row in frame.itertuples(index=False):
-        # fault's files may lack an operationId: such an endpoint is named "METHOD url"
-        # (reviewing it then says which operationIds exist instead of picking a wrong one);
-        # fault's "none" placeholder has a derived id (has_operation_id False): that id is reviewable
-        opid = row.operation_id
-        value = str(opid) if isinstance(opid, str) and opid else f"{row.method} {row.url}"
-        out.append((str(row.label), value))
+        # the value is the endpoint_key: the operationId, or "METHOD url" without one (reviewing
+        # that then says which operationIds exist); fault's "none" placeholder has a derived id
+        out.append((str(row.label), str(row.endpoint_key)))
     # one operationId at several URLs (/users/1 and /users/2): one option, the value is what gets reviewed
     counts: dict[str, int] = {}
     for _, value in out:

@@ -94,6 +94,9 @@ def test_03_dependencies(run_nb):
     md = "\n".join(outputs(nb, "text/markdown"))
     assert "```diff" in md and "timeout" in md.lower()
     assert (out / "report.md").is_file()
+    # the review evidence names the dependency's fault (not "none") and shows failures and 5xx
+    assert "| inventory: httperror + latency |" in md
+    assert "| failed | transport errors | timeouts | 5xx |" in md
 
 
 def test_failing_cell_fails_with_the_cell_error(tmp_path):

@@ -17,6 +17,7 @@ INTERNALS_RUNS_COLUMNS = [
     "strategy_mode", "start", "total_time_ms", "ttfb_ms", "status", "body_length", "errored", "timed_out",
     "has_metrics", "error_kinds", "decision", "expected_status", "expected_under_ms", "dns_ms",
     "fault_types", "latency_delay_ms", "event_count", "repeat_mean_ms",
+    "endpoint_key", "fault_label", "dependency_fault_types", "http_5xx", "expectation_failed", "failed",
 ]
 
 
@@ -43,7 +44,7 @@ def test_runs_columns_and_dtypes(loaded):
     assert str(runs["start"].dtype) == "datetime64[ns, UTC]"
     for col in ("total_time_ms", "ttfb_ms", "expected_under_ms", "dns_ms", "latency_delay_ms", "repeat_mean_ms"):
         assert runs[col].dtype == "float64", col
-    for col in ("errored", "timed_out", "has_metrics"):
+    for col in ("errored", "timed_out", "has_metrics", "http_5xx", "expectation_failed", "failed"):
         assert runs[col].dtype == bool, col
     for col in ("status", "body_length", "expected_status"):
         assert runs[col].dtype == "Int64", col
@@ -139,7 +140,8 @@ def test_slo_frame(seed):
 
 def test_endpoints(seed, fixtures_dir):
     ep = seed.endpoints
-    assert list(ep.columns) == ["operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id"]
+    assert list(ep.columns) == ["operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id",
+                                "endpoint_key"]
     assert ep.operation_id.tolist() == ["index__get", "create_user_users__post", "read_user_users__user_id__get"]
     assert ep.label.tolist()[1] == "create_user_users__post [POST http://localhost:9090/users/]"
     assert ep.has_operation_id.all()

@@ -32,7 +32,8 @@ def test_none_endpoints_get_distinct_derived_ids_in_every_frame(seed_data):
     assert results.items["operation_id"].tolist() == [rename[o] for o in base.items["operation_id"]]
     assert results.slo["operation_id"].tolist() == [rename[o] for o in base.slo["operation_id"]]
     ep = results.endpoints
-    assert list(ep.columns) == ["operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id"]
+    assert list(ep.columns) == ["operation_id", "method", "url", "has_operation_id", "label", "raw_operation_id",
+                                "endpoint_key"]
     assert ep["operation_id"].tolist() == results.operation_ids
     assert ep["has_operation_id"].tolist() == [False, True, False]
     assert ep["raw_operation_id"].tolist() == ["none", "create_user_users__post", "none"]

@@ -36,10 +36,12 @@ def test_report_json_is_byte_identical(fixtures_dir, name):
     assert dumps_json(results.report(end_time=_expected(fixtures_dir, name)["end_time"])) == expected_text
 
 
-def test_report_end_time_defaults_to_now_and_accepts_datetime(fixtures_dir):
+def test_report_end_time_defaults_to_the_files_end_and_accepts_now_and_datetime(fixtures_dir):
     results = load_results(fixtures_dir / "results" / "edge_empty.results.json")
-    before = datetime.now(timezone.utc)
-    end = datetime.fromisoformat(results.report()["end_time"].replace("Z", "+00:00"))
+    file_end = datetime.fromtimestamp(results.raw["end"], tz=timezone.utc)
+    assert results.report()["end_time"] == file_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    end = datetime.fromisoformat(results.report(end_time="now")["end_time"].replace("Z", "+00:00"))
     assert before <= end <= datetime.now(timezone.utc)
     dt = datetime(2025, 6, 16, 10, 2, 48, 903311, tzinfo=timezone.utc)
     assert results.report(end_time=dt)["end_time"] == "2025-06-16T10:02:48.903311Z"

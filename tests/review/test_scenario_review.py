@@ -24,9 +24,15 @@ def test_offline_analysis_from_the_numbers(seed_results, tmp_path):
     assert re.search(r"\n---\n\nGenerated on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n$", text)
     # real numbers: the breached SLOs with their margins, the worst endpoint
     assert "| `index__get [GET http://localhost:9090/]` | Periodic latency pulses during load | P95 < 300ms" in text
-    assert "Above by 276.9ms" in text and "Above by 9.0" in text
+    # margins carry their unit (fault's error-SLO margin has none)
+    assert "Above by 276.9ms" in text and "Above by 9.0% of requests" in text
     assert "4 of 10 SLO checks were breached" in text
     assert "63 requests" in text
+    # failures as users mean them: 5xx and the failed share beside transport errors
+    runs = seed_results.runs
+    assert f"63 requests, {int(runs.failed.sum())} failed" in text
+    assert f"{int((runs.status.fillna(0) >= 500).sum())} answered 5xx" in text
+    assert "| endpoint | requests | p95 ms | failed | transport errors | timeouts | 5xx | verdict |" in text
     assert len(sr.phases) == 7
 
 

@@ -92,6 +92,8 @@ def test_evidence_ids_become_readable_lines():
     review.suggestions[0].evidence = ["E1", "S1", "free text"]
     viewer = DiffViewer(review)
     assert viewer.suggestions[0]["evidence"] == [
-        "E1: latency, 7 requests, p95 820.0 ms, errors 0%, 5xx 25%, 2 failed expectation(s)",
+        # a rate the row lacks shows as "?", never as 0%
+        "E1: latency, 7 requests, p95 820 ms, failed ? (transport errors 0%, timeouts ?, 5xx 25%, "
+        "2 failed expectations)",
         "S1: Full black-hole: P95 < 300ms FAIL (Above by 12ms)",
         "free text"]

@@ -58,7 +58,7 @@ def test_default_charts_come_from_fault_nb_plots(results):
     explorer = ResultsExplorer(results)
     titles = [fig.layout.title.text for fig in explorer.figures]
     assert titles == ["Latency percentiles per endpoint and fault", "Latency over time",
-                      "Error, timeout and expectation-failure rates"]
+                      "Failure, 5xx, transport error, timeout and expectation rates"]
     assert explorer.message.value == ""
 
 
@@ -142,3 +142,19 @@ def test_one_operation_id_at_two_urls_is_one_option(fixtures_dir):
     explorer = ResultsExplorer(r, charts=[])
     explorer.endpoint.value = "index__get"
     assert set(explorer.frame["url"]) == {"http://localhost:9090/?page=2", "http://localhost:9090/"}
+
+
+def test_summary_counts_5xx_and_failures_not_only_transport_errors(results):
+    """With the HTTP-error rows selected the explorer no longer says "0 errored"."""
+    from fault_nb.results.stats import summarize_runs
+
+    explorer = ResultsExplorer(results, charts=[])
+    explorer.faults.value = ("httperror",)
+    f = explorer.frame
+    five = int((f.status.fillna(0) >= 500).sum())
+    assert five > 0 and int(f.errored.sum()) < int(f.failed.sum())
+    s = summarize_runs(f)  # the widget shows the core's numbers
+    assert (f"<strong>{s.failed}</strong> failed ({s.failure_rate:.0%}): {five} HTTP 5xx, "
+            f"{s.transport_errors} transport errors, {s.timed_out} timed out, "
+            f"{s.expectation_failed} missed their expectation") in explorer.summary.value
+    assert f"p95 {s.p95_ms:.1f} ms" in explorer.summary.value  # R-6, as fault's report
