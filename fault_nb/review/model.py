@@ -73,7 +73,11 @@ class _Record:
     _ALIASES: dict[str, str] = {}  # dict key -> attribute (``pass`` is a keyword)
     _DERIVED: tuple[str, ...] = ()  # keys to_dict writes for readers, never read back
 
+    __iter__ = None  # read by key, not iterated like a sequence
+
     def __getitem__(self, key: str) -> Any:
+        if not isinstance(key, str):
+            raise KeyError(key)
         attr = self._ALIASES.get(key, key)
         if not attr.startswith("_") and attr != "extra" and hasattr(self, attr):
             return getattr(self, attr)
@@ -371,6 +375,14 @@ class Suggestion:
         return cls(**{k: v for k, v in _need_mapping(data, "suggestions[]").items() if k in names})
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What :meth:`Review.choose` returns: the ids to tick, and a note for the user (may be empty)."""
+
+    ids: tuple[str, ...]
+    note: str = ""
+
+
 @dataclass
 class Applied:
     """What :meth:`Review.apply` changed; ``undo()`` restores the backup."""
@@ -514,6 +526,44 @@ class Review:
                     wanted.add(dep)
                     todo.append(dep)
         return [s for s in self.verified if s.id in wanted]
+
+    def choose(self, ticked: list[str], previous: list[str] | None = None) -> "Choice":
+        """The ticked ids made whole: a newly ticked suggestion brings what it needs, a newly unticked
+        one takes what needs it along, and ``note`` says so (ids that are not verified pass through).
+
+        >>> review.choose(["s2"], previous=[]).note  # doctest: +SKIP
+        's2 needs s1: s1 is ticked too.'
+        """
+        by_id = {s.id: s for s in self.verified}
+        order = [s.id for s in self.suggestions]
+
+        def needs(sid: str) -> set[str]:
+            out, todo = set(), [sid]
+            while todo:
+                for d in by_id[todo.pop()].dependencies:
+                    if d in by_id and d not in out:
+                        out.add(d)
+                        todo.append(d)
+            return out
+
+        now = [i for i in dict.fromkeys(ticked)]
+        before = set(previous or [])
+        wanted = set(now)
+        notes: list[str] = []
+        for sid in [i for i in order if i in before - wanted and i in by_id]:
+            gone = sorted((o for o in by_id if o in wanted and sid in needs(o)), key=order.index)
+            if gone:
+                wanted -= set(gone)
+                notes.append(f"{', '.join(gone)} {'needs' if len(gone) == 1 else 'need'} {sid}: "
+                             f"unticked too.")
+        for sid in [i for i in order if i in wanted - before and i in by_id]:
+            missing = sorted(needs(sid) - wanted, key=order.index)
+            if missing:
+                wanted |= set(missing)
+                notes.append(f"{sid} needs {', '.join(missing)}: {'it is' if len(missing) == 1 else 'they are'} "
+                             "ticked too.")
+        ids = [i for i in order if i in wanted] + [i for i in now if i not in order]
+        return Choice(tuple(ids), " ".join(notes))
 
     def rebased(self, only: list[str] | None = None, source_dir: str | Path | None = None) -> list[Suggestion]:
         """The selected suggestions with their diffs recomputed for exactly that subset, in the order

@@ -62,7 +62,9 @@ def _recompute(review: "Review", chosen: list[Suggestion], root: Path) -> list[S
                 raise ApplyError(f"{s.id} ({s.title}) does not apply with only {', '.join(ids)} chosen: {why}; "
                                  "nothing was written")
         by_id = {s.id: s for s in chosen}
-        return [dataclasses.replace(by_id[r.sid], diff=r.diff) for r in results if r.sid in by_id]
+        # the rationale too: it names what the finding saw, which the left-out fixes may have added
+        return [dataclasses.replace(by_id[r.sid], diff=r.diff, rationale=r.finding.rationale)
+                for r in results if r.sid in by_id]
     ws = Workspace(root)
     out = []
     for s in chosen:
