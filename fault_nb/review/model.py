@@ -105,6 +105,21 @@ class _Record:
         out.update({k: _plain(v) for k, v in (getattr(self, "extra", None) or {}).items() if k not in out})
         return out
 
+    _WHERE = ""  # the JSON path named in errors
+
+    @classmethod
+    def from_dict(cls, data: Any):
+        """The record from its saved dict (a record passes through)."""
+        if isinstance(data, cls):
+            return data
+        return cls(**cls._coerce(cls._split(_need_mapping(data or {}, cls._WHERE))))
+
+    @classmethod
+    def _coerce(cls, known: dict) -> dict:
+        """Constructor arguments of nested or older shapes made right (a hook)."""
+        known.setdefault("id", "")
+        return known
+
     @classmethod
     def _split(cls, data: Mapping[str, Any]) -> dict:
         """Constructor arguments from a dict: known keys by name, the others into ``extra``."""
@@ -159,11 +174,7 @@ class EvidenceRow(_Record):
     failed_expectations: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "EvidenceRow":
-        known = cls._split(_need_mapping(data, "evidence.rows[]"))
-        known.setdefault("id", "")
-        return cls(**known)
+    _WHERE = "evidence.rows[]"
 
 
 @dataclass(frozen=True)
@@ -184,11 +195,7 @@ class SloRow(_Record):
     calls_over: Any = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "SloRow":
-        known = cls._split(_need_mapping(data, "evidence.slo[]"))
-        known.setdefault("id", "")
-        return cls(**known)
+    _WHERE = "evidence.slo[]"
 
 
 @dataclass(frozen=True)
@@ -213,14 +220,13 @@ class Evidence(_Record):
         """Every evidence id (``E1`` ..., ``S1`` ...) a suggestion may cite."""
         return [r.id for r in self.rows] + [r.id for r in self.slo]
 
+    _WHERE = "evidence"
+
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | "Evidence" | None) -> "Evidence":
-        if isinstance(data, Evidence):
-            return data
-        known = cls._split(_need_mapping(data or {}, "evidence"))
+    def _coerce(cls, known: dict) -> dict:
         known["rows"] = tuple(EvidenceRow.from_dict(r) for r in known.get("rows") or ())
         known["slo"] = tuple(SloRow.from_dict(r) for r in known.get("slo") or ())
-        return cls(**known)
+        return known
 
 
 @dataclass(frozen=True)
@@ -256,17 +262,16 @@ class Provenance(_Record):
             return RULES_LABEL
         return llm_label(self.model, self.provider, self.base_url_host)
 
+    _WHERE = "provenance"
+
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | "Provenance" | None) -> "Provenance":
-        if isinstance(data, Provenance):
-            return data
-        known = cls._split(_need_mapping(data or {}, "provenance"))
+    def _coerce(cls, known: dict) -> dict:
         reviewer = known.get("reviewer")
         if reviewer not in ("rules", "llm"):
             # older files: an LLM review always named its model
             known["reviewer"] = "llm" if (known.get("model") or known.get("provider")) else "rules"
         known["masked"] = tuple(dict(m) for m in known.get("masked") or () if isinstance(m, Mapping))
-        return cls(**known)
+        return known
 
 
 def handler_from_dict(data: Any, operation_id: str = "") -> "HandlerMatch | None":

@@ -16,6 +16,14 @@ from fault_nb.review.model import ApplyError
 from .conftest import git_apply_check
 from .test_code_review import GOOD_FIND, GOOD_REPLACE, STOCK, answer, llm, sug  # noqa: F401 (llm: fixture)
 
+# built on the timeout's text: truly needs it
+WRAP = sug(find=GOOD_REPLACE, sid="wrap", title="Map inventory errors",
+           replace="    try:\n" + "    " + GOOD_REPLACE + "    except requests.RequestException as exc:\n"
+                   "        raise HTTPException(status_code=502, detail='inventory down') from exc\n")
+# next to the timeout (inside its diff context) but independent of it
+NEAR = sug(find='        raise HTTPException(status_code=404, detail="unknown sku")\n',
+           replace='        raise HTTPException(status_code=404, detail=f"unknown sku {sku}")\n',
+           sid="detail", title="Name the sku")
 _DIFF_BLOCK = re.compile(r"^(`{3,})diff\n(.*?)^\1$", re.S | re.M)
 
 
@@ -76,15 +84,9 @@ def test_seed_create_user_subsets(seed_results, webapp_index, webapp_src, tmp_pa
 
 def test_model_edits_rebase_and_a_true_prerequisite_is_named(llm_server, llm, orders_results, orders_index,  # noqa: F811
                                                              orders_src, tmp_path):
-    wrap = sug(find=GOOD_REPLACE, sid="wrap", title="Map inventory errors",
-               replace="    try:\n" + "    " + GOOD_REPLACE + "    except requests.RequestException as exc:\n"
-                       "        raise HTTPException(status_code=502, detail='inventory down') from exc\n")
-    near = sug(find='        raise HTTPException(status_code=404, detail="unknown sku")\n',
-               replace='        raise HTTPException(status_code=404, detail=f"unknown sku {sku}")\n',
-               sid="detail", title="Name the sku")
     health = sug(find='    return {"status": "ok"}\n', replace='    return {"status": "ok", "service": "orders"}\n',
                  sid="health", title="Name the service")
-    llm_server.push(answer(sug(), wrap, near, health))
+    llm_server.push(answer(sug(), WRAP, NEAR, health))
     review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
     assert [s.status for s in review.suggestions] == ["verified"] * 4
     s1, s2, s3, s4 = review.suggestions
@@ -109,13 +111,7 @@ def test_diffviewer_ticks_prerequisites_and_shows_the_subset_diffs(llm_server, l
     pytest.importorskip("anywidget")
     from fault_nb.ui import DiffViewer
 
-    wrap = sug(find=GOOD_REPLACE, sid="wrap", title="Map inventory errors",
-               replace="    try:\n" + "    " + GOOD_REPLACE + "    except requests.RequestException as exc:\n"
-                       "        raise HTTPException(status_code=502, detail='inventory down') from exc\n")
-    near = sug(find='        raise HTTPException(status_code=404, detail="unknown sku")\n',
-               replace='        raise HTTPException(status_code=404, detail=f"unknown sku {sku}")\n',
-               sid="detail", title="Name the sku")
-    llm_server.push(answer(sug(), wrap, near))
+    llm_server.push(answer(sug(), WRAP, NEAR))
     review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)
     viewer = DiffViewer(review)
     cards = {d["id"]: d for d in viewer.suggestions}
