@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -79,7 +80,8 @@ def test_untick_s1_export_and_apply_write_exactly_s2(voila, page):
         assert cards.count() == 2 and "rollback" in cards.first.inner_text()
         assert panel.locator(".fnb-needs").count() == 0  # s2 does not need s1
         cards.first.locator("input.fnb-include").uncheck()
-        time.sleep(1.0)  # the trait change travels to the kernel
+        # s2's card is recomputed without s1: neither its diff nor its rationale mention the rollback
+        expect(cards.nth(1)).not_to_contain_text("rollback", timeout=30_000)
         s2_added = [t[1:] for t in cards.nth(1).locator(".fnb-line.fnb-add .fnb-code").all_inner_texts()]
         assert s2_added == ["def create_user("]
 

@@ -241,7 +241,10 @@ def test_untick_the_prerequisite_apply_writes_exactly_the_rest(results, index, t
     assert s2.dependencies == []  # built on s1, but applies without it
     panel.viewer.set_state({"included": [s2.id]})  # the user unticks s1 in the browser
     assert panel.viewer.chosen == [s2.id] and panel.viewer.note == ""
-    shown = {d["id"]: d["diff"] for d in panel.viewer.suggestions}[s2.id]
+    card = {d["id"]: d for d in panel.viewer.suggestions}[s2.id]
+    shown = card["diff"]
+    assert "rollback" not in card["rationale"]  # the rationale names what the rule saw without s1
+    assert "rollback" in s2.rationale  # the review keeps its own
     exported = panel.export_markdown().read_text()
     assert "rollback" not in exported and "Needs" not in exported and shown in exported
     assert review.combined_diff([s2.id]) == shown
