@@ -161,7 +161,7 @@ class DiffViewer(anywidget.AnyWidget):
 
     @t.observe("included")
     def _on_included(self, change) -> None:
-        if self._settling:
+        if getattr(self, "_settling", False):  # (also while the base class sets the traits up)
             return
         choose = getattr(self.review, "choose", None)
         if choose is not None:
