@@ -77,11 +77,11 @@ def test_untick_s1_export_and_apply_write_exactly_s2(voila, page):
         panel.locator("button.fnb-review").click()
         cards = panel.locator(".fnb-diffviewer .fnb-suggestion")
         panel.locator(".fnb-diffviewer .fnb-line.fnb-add").first.wait_for(timeout=60_000)
-        assert cards.count() == 2 and "rollback" in cards.first.inner_text()
+        assert cards.count() == 2 and "db.rollback" in cards.first.inner_text()
         assert panel.locator(".fnb-needs").count() == 0  # s2 does not need s1
         cards.first.locator("input.fnb-include").uncheck()
         # s2's card is recomputed without s1: neither its diff nor its rationale mention the rollback
-        expect(cards.nth(1)).not_to_contain_text("rollback", timeout=30_000)
+        expect(cards.nth(1)).not_to_contain_text("db.rollback", timeout=30_000)
         s2_added = [t[1:] for t in cards.nth(1).locator(".fnb-line.fnb-add .fnb-code").all_inner_texts()]
         assert s2_added == ["def create_user("]
 
@@ -93,7 +93,7 @@ def test_untick_s1_export_and_apply_write_exactly_s2(voila, page):
         assert link.get_attribute("download") == name
         exported = base64.b64decode(link.get_attribute("href").split(",", 1)[1]).decode()
         assert (out / name).read_text() == exported and (out / name).stat().st_mtime >= started - 1
-        assert "rollback" not in exported and "+def create_user(" in exported
+        assert "db.rollback" not in exported and "+def create_user(" in exported
         assert whole.read_text() == step7  # the whole report keeps its own file
         with page.expect_download(timeout=30_000) as dl:
             link.click()
@@ -106,7 +106,7 @@ def test_untick_s1_export_and_apply_write_exactly_s2(voila, page):
         source = Path(where.group(1)) / "app.py"
         text = source.read_text()
         ast.parse(text)
-        assert "rollback" not in text and "\ndef create_user(" in text and "async def create_user(" not in text
+        assert "db.rollback()" not in text and "\ndef create_user(" in text and "async def create_user(" not in text
         panel.screenshot(path=str(ARTIFACTS / "voila-untick-s1-apply.png"))
         panel.locator("button.fnb-undo").click()
     finally:
