@@ -18,6 +18,10 @@ _LAZY = {
     "review_all": "fault_nb.review.code_review",
     "Review": "fault_nb.review.model",
     "Suggestion": "fault_nb.review.model",
+    "Evidence": "fault_nb.review.model",
+    "Provenance": "fault_nb.review.model",
+    "ReviewProgress": "fault_nb.review.model",
+    "Reviewer": "fault_nb.review.code_review",
     "LLMClient": "fault_nb.review.llm",
     "llm_from_env": "fault_nb.review.llm",
     "ResponseCache": "fault_nb.review.cache",
@@ -32,8 +36,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import ResponseCache
-    from .code_review import review_all, review_endpoint
+    from .code_review import Reviewer, review_all, review_endpoint
     from .llm import LLMClient, llm_from_env
-    from .model import Review, ScenarioReview, Suggestion
+    from .model import Evidence, Provenance, Review, ReviewProgress, ScenarioReview, Suggestion
     from .render import reviews_markdown
     from .scenario_review import review_scenarios

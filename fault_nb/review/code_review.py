@@ -11,20 +11,22 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, runtime_checkable
 
 from .._tokens import estimate_tokens
 from ..errors import FaultNbError, LLMError
 from .edits import Edit, EditError, Workspace
 from .evidence import collect_evidence, evidence_prompt, latency_threshold_ms
-from .model import CATEGORIES, RULES_LABEL, Review, Suggestion
+from .model import (CATEGORIES, RULES_LABEL, Basis, ProgressCallback, Provenance, Review, ReviewProgress,
+                    Suggestion, llm_label)
 from .prompts import code_review_messages, format_retry_message, parse_json_answer, repair_message
 
 # tree-sitter parsers and the embedded index are not thread-safe: local work is serialised,
 # only the (slow) model calls run concurrently
 _LOCAL = threading.RLock()
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # inside a reviewer: one step's message (see _Steps)
 
 
 def _now() -> str:
@@ -42,27 +44,110 @@ def _advices_text(advices: Any) -> str | None:
     return str(advices)
 
 
+# ---------------------------------------------------------------- the reviewer seam
+
+@runtime_checkable
+class Reviewer(Protocol):
+    """Who reviews one endpoint: :class:`RulesReviewer` (offline) or :class:`LLMReviewer`.
+
+    ``label`` names it in every output; ``concurrent`` says whether ``review_all`` may run
+    several endpoints at once; ``steps`` is how many progress steps a review usually takes.
+    """
+
+    label: str
+    concurrent: bool
+    steps: int
+
+    def review(self, index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
+        """Review one endpoint given ``collect_evidence``'s result; report steps through ``say``."""
+
+
+@dataclass
+class RulesReviewer:
+    """The offline rules reviewer: tree-sitter checks with verified fixes, no model, no network."""
+
+    label: str = RULES_LABEL
+    concurrent: bool = False  # tree-sitter work is serialised anyway
+    steps: int = 4
+
+    def review(self, index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
+        return _rules_review(index, operation_id, evidence, say)
+
+
+@dataclass
+class LLMReviewer:
+    """An OpenAI-compatible model asked for structured edits, which are verified here."""
+
+    llm: Any
+    advices: str | None = None
+    cache: Any = None
+    on_token: Callable[[str], None] | None = None
+    budget_tokens: int = 6000
+    concurrent: bool = True
+    steps: int = 5
+
+    @property
+    def label(self) -> str:
+        return llm_label(getattr(self.llm, "model", None), getattr(self.llm, "provider", None),
+                         getattr(self.llm, "host", None))
+
+    def review(self, index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
+        return _llm_review(index, operation_id, evidence, llm=self.llm, advices=self.advices, cache=self.cache,
+                           say=say, on_token=self.on_token, budget_tokens=self.budget_tokens)
+
+
+def make_reviewer(llm: Any = None, *, advices: Any = None, cache: Any = None,
+                  on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000) -> Reviewer:
+    """The reviewer for ``llm``: a Reviewer as is, ``None`` the offline rules reviewer, else an LLM client.
+
+    >>> make_reviewer(None).label
+    'offline rules reviewer (no LLM)'
+    """
+    if isinstance(llm, Reviewer):
+        return llm
+    if llm is None:
+        return RulesReviewer()
+    return LLMReviewer(llm, _advices_text(advices), cache, on_token, budget_tokens)
+
+
+class _Steps:
+    """A reviewer's step messages as :class:`ReviewProgress` events (the total grows with retries)."""
+
+    def __init__(self, operation_id: str, total: int, callback: ProgressCallback | None):
+        self.operation_id, self.total, self.callback, self.done = operation_id, total, callback, 0
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        self.total = self.done if message == "done" else max(self.total, self.done + 1)
+        if self.callback is not None:
+            self.callback(ReviewProgress(self.operation_id, message, self.done, self.total))
+
+
 def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any = None, llm: Any = None,
-                    cache: Any = None, on_progress: Progress | None = None,
+                    cache: Any = None, on_progress: ProgressCallback | None = None,
                     on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000) -> Review:
     """Review one endpoint's code and return verified suggestions.
 
-    ``llm=None`` uses the offline rules reviewer (labelled as such everywhere).
+    ``llm=None`` uses the offline rules reviewer (labelled as such everywhere); ``llm`` may also
+    be any :class:`Reviewer`. ``on_progress`` receives :class:`ReviewProgress` events.
 
     >>> review = review_endpoint(results, index, "create_order_orders_post")  # doctest: +SKIP
     >>> [s.title for s in review.verified]  # doctest: +SKIP
     """
-    say = on_progress or (lambda msg: None)
+    reviewer = make_reviewer(llm, advices=advices, cache=cache, on_token=on_token, budget_tokens=budget_tokens)
+    say = _Steps(operation_id, reviewer.steps, on_progress)
     if index is None or not hasattr(index, "handler_for"):
         raise FaultNbError("review_endpoint needs the code index of the app: "
                            "index = fault_nb.index_source(source_dir, endpoints=results)")
     with _LOCAL:
         say("collecting scenario evidence")
-        evidence = collect_evidence(results, operation_id)
-    if llm is None:
-        return _rules_review(index, operation_id, evidence, say)
-    return _llm_review(index, operation_id, evidence, llm=llm, advices=_advices_text(advices), cache=cache,
-                       say=say, on_token=on_token, budget_tokens=budget_tokens)
+        evidence = collect_evidence(results, operation_id)  # the Review types it (model.Evidence)
+    review = reviewer.review(index, operation_id, evidence, say)
+    from .subset import settle
+
+    with _LOCAL:
+        settle(review)  # what each suggestion truly needs, so any chosen subset applies on its own
+    return review
 
 
 # ---------------------------------------------------------------- rules
@@ -83,11 +168,11 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
         suggestions.append(Suggestion(
             id=res.sid, title=f.title, rationale=f.rationale, category=f.category, evidence=ids, file=f.file,
             diff=res.diff if res.ok else "", status="verified" if res.ok else "rejected", error=res.error,
-            dependencies=list(res.dependencies), line=f.line,
+            dependencies=list(res.dependencies), line=f.line, rule=f.kind, function=f.function,
             edits=[{"file": e.file, "find": e.find, "replace": e.replace} for e in f.edits]))
     notes = []
     if not scope:
-        notes.append(f"The handler of {operation_id} was not found in the source ({handler.get('reason') or 'unmapped'});"
+        notes.append(f"The handler of {operation_id} was not found in the source ({handler.reason or 'unmapped'});"
                      " nothing was checked.")
     notes += rule_questions(results)  # a rule that cannot be sure of a fix asks instead (no diff)
     if scope and not suggestions and not any(r.question for r in results):
@@ -100,9 +185,8 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
             notes.append(f"Timeouts are set to {timeout_s:g} s, 80% of the tightest latency SLO ({thr:g} ms).")
     say("done")
     return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions,
-                  {"reviewer": "rules", "label": RULES_LABEL, "provider": None, "model": None,
-                   "base_url_host": None, "created": _now()},
-                  handler, notes, str(index.source_dir))
+                  Provenance("rules", created=_now()), handler, notes, str(index.source_dir),
+                  Basis(scope={rel: tuple(sorted(names)) for rel, names in scope.items()}, timeout_s=timeout_s))
 
 
 # ---------------------------------------------------------------- LLM
@@ -263,8 +347,10 @@ def _propose(ws: Workspace, sid: str, item: dict) -> tuple[Suggestion, bool]:
 
 def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: int = 4, advices: Any = None,
                cache: Any = None, operation_ids: list[str] | None = None, progress: bool = True,
-               on_progress: Callable[[str, int, int], None] | None = None) -> list[Review]:
+               on_progress: ProgressCallback | None = None) -> list[Review]:
     """Review every endpoint (bounded concurrency for model calls); the reviews come back in endpoint order.
+
+    ``on_progress`` receives a :class:`ReviewProgress` (``unit="endpoint"``) as each endpoint is done.
 
     >>> reviews = review_all(results, index, llm=None)  # doctest: +SKIP
     """
@@ -275,7 +361,7 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(ids), desc="code review", unit="endpoint", disable=not progress)
-    workers = 1 if llm is None else max(1, int(max_concurrency))
+    workers = max(1, int(max_concurrency)) if make_reviewer(llm).concurrent else 1
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         futures = {pool.submit(review_endpoint, results, index, opid, advices=advices, llm=llm,
@@ -285,7 +371,7 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
             out[opid] = fut.result()
             bar.update(1)
             if on_progress:
-                on_progress(opid, len(out), len(ids))
+                on_progress(ReviewProgress(opid, f"reviewed {opid}", len(out), len(ids), unit="endpoint"))
     finally:
         # a failure (bad key, model gone) stops the queued endpoints instead of retrying each of them
         pool.shutdown(wait=True, cancel_futures=True)

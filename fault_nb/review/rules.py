@@ -11,9 +11,9 @@ wrapped in try/rollback, then the whole DB block moved off the event loop)
 compose, each diff based on the result of the previous one.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..results.frames import NO_FAULT
 from ._syntax import Finding, Project, _Src
@@ -56,7 +56,8 @@ class RuleResult:
 
 
 def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: float = 5.0,
-              workspace: Workspace | None = None, max_fixes: int = 50, compile_fixes: bool = True) -> list[RuleResult]:
+              workspace: Workspace | None = None, max_fixes: int = 50, compile_fixes: bool = True,
+              only: Mapping[str, tuple] | None = None) -> list[RuleResult]:
     """Run the checks on ``scope`` ({relative file: function names}) and fix findings one by one.
 
     Each fix must apply and parse (``Workspace.propose``) and, with ``compile_fixes=True``, pass the
@@ -64,10 +65,14 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
     a fix that fails is rejected and the workspace left as it was. A finding that is a question
     (no safe fix) comes back with ``question=True`` and no diff.
 
+    ``only`` ({suggestion id: ``Finding.key``}) fixes just those findings, each under its id:
+    how a chosen subset of a review is recomputed.
+
     >>> [r.finding.kind for r in run_rules("apps/orders", {"app.py": {"stock"}})]  # doctest: +SKIP
     ['http-timeout']
     """
     ws = workspace or Workspace(source_dir)
+    wanted = dict(only) if only is not None else None
     project = Project(ws)
     done: set[tuple] = set()
     out: list[RuleResult] = []
@@ -112,17 +117,35 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
             else:
                 found = js_findings(src, names, timeout_s, project)
             findings = [f for f in found if f.key not in done]
+            if wanted is not None:
+                findings = [f for f in findings if _wanted_id(f, wanted) is not None]
             if not findings:
                 break
             findings.sort(key=lambda f: (_ORDER.index(f.kind), f.line))
             f = findings[0]
             done.add(f.key)
-            sid = f"s{len(out) + 1}"
+            if wanted is None:
+                sid = f"s{len(out) + 1}"
+            else:
+                sid = _wanted_id(f, wanted)
+                del wanted[sid]
             if f.question:
                 out.append(RuleResult(f, sid, False, "", "", []))
                 continue
             out.append(_propose_checked(ws, sid, f, compile_fixes))
     return out
+
+
+def _wanted_id(f: Finding, wanted: Mapping[str, tuple]) -> str | None:
+    """The id whose finding ``f`` is: same key, else same kind, file, function and title
+    (the anchor text moves when other fixes are left out)."""
+    for sid, key in wanted.items():
+        if tuple(key) == f.key:
+            return sid
+    for sid, key in wanted.items():
+        if tuple(key)[:4] == f.key[:4]:
+            return sid
+    return None
 
 
 def _propose_checked(ws: Workspace, sid: str, f: Finding, compile_fixes: bool) -> RuleResult:
@@ -156,11 +179,12 @@ def evidence_weight(kind_category: str, evidence: dict) -> tuple[float, list[str
     score = 0.0
     for r in rows:
         slow = (r.get("p95_ms") or 0) > max(2 * base_p95, base_p95 + 200)
-        bad = r["error_rate"] + r["timeout_rate"] + r["http_5xx_rate"]
-        if kind_category in ("timeout", "other") and (slow or r["timeout_rate"] > 0 or "latency" in r["fault"]
+        timeouts = r.get("timeout_rate") or 0.0  # None: an older saved review without the measure
+        bad = (r.get("error_rate") or 0.0) + timeouts + (r.get("http_5xx_rate") or 0.0)
+        if kind_category in ("timeout", "other") and (slow or timeouts > 0 or "latency" in r["fault"]
                                                      or "blackhole" in r["fault"]):
             ids.append(r["id"])
-            score += 1 + r["timeout_rate"] + (1 if slow else 0)
+            score += 1 + timeouts + (1 if slow else 0)
         elif kind_category in ("transaction", "retry", "observability", "circuit-breaker") and bad > 0:
             ids.append(r["id"])
             score += 1 + bad
@@ -175,14 +199,13 @@ def evidence_weight(kind_category: str, evidence: dict) -> tuple[float, list[str
     return score, ids
 
 
-def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> tuple[dict[str, set[str]], dict]:
-    """``({file: function names}, handler info)`` for an endpoint, from the code index."""
+def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> tuple[dict[str, set[str]], Any]:
+    """``({file: function names}, HandlerMatch)`` for an endpoint, from the code index (the match's
+    file relative to the source folder)."""
     match = index.handler_for(operation_id)
-    handler = {k: getattr(match, k, None) for k in ("file", "function", "start_line", "end_line", "how",
-                                                    "framework", "reason", "score")}
     scope: dict[str, set[str]] = {}
     if not match.file or match.how == "unmapped":
-        return scope, handler
+        return scope, match
     root = Path(index.source_dir).resolve()
 
     def rel(path: str) -> str:
@@ -208,8 +231,7 @@ def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> 
             names = scope.setdefault(rel(ch.file), set())
             names.add(str(ch.symbol).split(".")[-1])
             names.add(f"L{ch.start_line}-{ch.end_line}")  # anonymous handlers (Express) are found by lines
-    handler["file"] = rel(match.file)
-    return scope, handler
+    return scope, replace(match, file=rel(match.file))
 
 
 def rank_results(results: list[RuleResult], evidence: dict) -> list[tuple[RuleResult, float, list[str]]]:
