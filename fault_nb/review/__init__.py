@@ -18,6 +18,8 @@ _LAZY = {
     "review_all": "fault_nb.review.code_review",
     "Review": "fault_nb.review.model",
     "Suggestion": "fault_nb.review.model",
+    "load_reviews": "fault_nb.review.model",
+    "save_reviews": "fault_nb.review.model",
     "LLMClient": "fault_nb.review.llm",
     "llm_from_env": "fault_nb.review.llm",
     "ResponseCache": "fault_nb.review.cache",
@@ -34,6 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .cache import ResponseCache
     from .code_review import review_all, review_endpoint
     from .llm import LLMClient, llm_from_env
-    from .model import Review, ScenarioReview, Suggestion
+    from .model import Review, ScenarioReview, Suggestion, load_reviews, save_reviews
     from .render import reviews_markdown
     from .scenario_review import review_scenarios

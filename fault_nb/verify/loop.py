@@ -1,0 +1,483 @@
+"""The closed loop: apply chosen suggestions to a copy, restart the app, replay the scenarios, compare.
+
+:func:`verify_fix` copies the source tree to scratch folders (one per variant),
+applies the chosen diffs there with :meth:`Review.apply` (never in the user's
+tree), starts the baseline app and then each patched app on a fresh port, with
+the app's dependencies behind fault-injecting reverse proxies, runs the same
+scenarios with the same seed ``runs`` times, and compares each patched run with
+the baseline (:func:`fault_nb.verify.compare.compare`).
+
+Everything it starts is stopped by PID (the app's process group, the proxies'
+threads) when a phase ends, on an error, on Ctrl-C and on ``cancel``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import urlsplit
+
+from .._io import atomic_write
+from ..errors import AppStartError, Cancelled, VerifyError
+from .launcher import AppSpec, check_command, log_tail, start_app
+from .scratch import copy_tree, retarget
+from .verification import LOG_EXCERPT_CHARS, SuggestionVerdict, Variant, Verification, verdict_of
+
+MODES = ("together", "each")
+Progress = Callable[[str, int, int], None]  # (message, done, total)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    review: Any
+    sid: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.review.operation_id}:{self.sid}"
+
+    @property
+    def title(self) -> str:
+        return self.review.suggestion(self.sid).title
+
+
+def _load_reviews(reviews: Any) -> list:
+    from ..review.model import Review, load_reviews
+
+    if isinstance(reviews, (str, os.PathLike)):
+        return load_reviews(reviews)
+    if isinstance(reviews, Review) or hasattr(reviews, "suggestions"):
+        return [reviews]
+    out = list(reviews or [])
+    for i, r in enumerate(out):
+        if not hasattr(r, "apply") or not hasattr(r, "operation_id"):
+            raise VerifyError(f"reviews[{i}]: expected a Review (from review_endpoint or Review.from_json), "
+                              f"got {type(r).__name__}")
+    return out
+
+
+def choose(reviews: list, only: Iterable[str] | None = None) -> list[_Choice]:
+    """The suggestions to verify: ``only`` ids (``"s1"`` when one review, else ``"<operation_id>:s1"``),
+    or every review's ticked verified suggestions with what they depend on.
+
+    >>> [c.key for c in choose([review], ["s1"])]  # doctest: +SKIP
+    ['create_order_orders_post:s1']
+    """
+    from ..review.model import ApplyError
+
+    by_op: dict[str, Any] = {}
+    for r in reviews:
+        if r.operation_id in by_op:
+            raise VerifyError(f"two reviews of {r.operation_id}: give one review per endpoint")
+        by_op[r.operation_id] = r
+    wanted: dict[str, list[str]] = {}
+    if only is None:
+        for r in reviews:
+            wanted[r.operation_id] = [s.id for s in r.selected()]
+    else:
+        for ident in only:
+            ident = str(ident).strip()
+            op, _, sid = ident.rpartition(":")
+            if not op:
+                if len(reviews) != 1:
+                    raise VerifyError(f"suggestion {ident!r}: with {len(reviews)} reviews, name it "
+                                      f"<operation_id>:<id>, e.g. {reviews[0].operation_id}:{ident}")
+                op = reviews[0].operation_id
+            if op not in by_op:
+                raise VerifyError(f"suggestion {ident!r}: no review of {op!r}; reviews: {', '.join(by_op)}")
+            wanted.setdefault(op, []).append(sid)
+    out: list[_Choice] = []
+    for op, sids in wanted.items():
+        review = by_op[op]
+        try:
+            chosen = review.selected(sids)
+        except ApplyError as exc:
+            raise VerifyError(f"{op}: {exc}") from None
+        out += [_Choice(review, s.id) for s in chosen]
+    if not out:
+        raise VerifyError("no verified suggestion to verify: the reviews have none ticked"
+                          + ("" if only is None else " among the ids given"))
+    return out
+
+
+def _apply(choices: list[_Choice], tree: Path) -> str:
+    """Apply the chosen suggestions to ``tree`` (a scratch copy); returns the combined diff."""
+    from ..review.model import ApplyError
+
+    diffs = []
+    by_review: dict[int, tuple[Any, list[str]]] = {}
+    for c in choices:
+        by_review.setdefault(id(c.review), (c.review, []))[1].append(c.sid)
+    for review, sids in by_review.values():
+        try:
+            review.apply(tree, only=sids)
+        except ApplyError as exc:
+            raise VerifyError(f"{review.operation_id}: {exc}".replace(str(tree), "<source>")) from None
+        diffs.append(review.combined_diff(sids))
+    shutil.rmtree(tree / ".fault-nb-backup", ignore_errors=True)  # Review.apply's backup of the scratch copy
+    return "".join(diffs)
+
+
+def _variants(choices: list[_Choice], mode: str) -> list[tuple[str, list[_Choice]]]:
+    if mode == "together" or len(choices) == 1:
+        return [("together" if len(choices) > 1 else choices[0].key, choices)]
+    return [(c.key, [c]) for c in choices] + [("together", choices)]
+
+
+def _parse_dependencies(dependencies: Mapping[str, str] | None) -> dict[str, tuple[str, str, str]]:
+    """``{NAME: (address host:port, upstream origin, path)}`` from ``{NAME: URL}``."""
+    from ..scenarios.proxy import normalise_upstream
+
+    out = {}
+    for name, url in (dependencies or {}).items():
+        u = urlsplit(str(url) if "://" in str(url) else f"http://{url}")
+        if u.scheme != "http" or not u.hostname:
+            raise VerifyError(f"dependency {name}={url}: expected an http://host:port URL "
+                              "(the fault proxy sits in front of it)")
+        if not str(name).isidentifier():
+            raise VerifyError(f"dependency {name}={url}: the name must be the environment variable the app "
+                              "reads the URL from (e.g. INVENTORY_URL)")
+        out[str(name)] = (normalise_upstream(f"http://{u.netloc}"), f"http://{u.netloc}", u.path.rstrip("/"))
+    return out
+
+
+def _cancelled(cancel: Any) -> bool:
+    if cancel is None:
+        return False
+    is_set = getattr(cancel, "is_set", None)
+    return bool(is_set() if callable(is_set) else cancel())
+
+
+class _Steps:
+    """Progress over the loop's phases: a tqdm bar and/or a callback ``(message, done, total)``."""
+
+    def __init__(self, total: int, progress: bool, on_progress: Progress | None):
+        self.done, self.total = 0, total
+        self.on_progress = on_progress
+        self.bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc="verify", unit="step")
+
+    def say(self, message: str, advance: bool = False) -> None:
+        if advance:
+            self.done += 1
+            if self.bar is not None:
+                self.bar.update(1)
+        if self.bar is not None:
+            self.bar.set_postfix_str(message[:60])
+        if self.on_progress is not None:
+            self.on_progress(message, self.done, self.total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _merge_runs(runs: list) -> Any:
+    """Several runs of the same scenarios as one Results (scenarios repeated in order)."""
+    from ..results import Results
+
+    if len(runs) == 1:
+        return runs[0]
+    data = {"start": runs[0].raw["start"], "end": runs[-1].raw["end"], "results": []}
+    extras: dict = {}
+    for r in runs:
+        offset = len(data["results"])
+        data["results"] += r.raw["results"]
+        for key, value in (r.extras or {}).items():
+            if key == "load":
+                extras.setdefault("load", []).extend({**rec, "scenario_idx": rec["scenario_idx"] + offset}
+                                                     for rec in value)
+            else:
+                extras.setdefault(key, value)
+    return Results(data, source="<verify>", extras=extras or None)
+
+
+def _side_health(results: Any) -> tuple[int, bool, bool, bool]:
+    """(requests, every request failed, every answer was a 500, no request got an HTTP answer)."""
+    if results is None:
+        return 0, False, False, False
+    runs = results.runs
+    n = len(runs)
+    if not n:
+        return 0, False, False, False
+    status = runs["status"]
+    answered = status.notna()
+    failed = (status.fillna(0) >= 500) | runs["errored"].astype(bool) | runs["timed_out"].astype(bool)
+    return n, bool(failed.all()), bool((status.fillna(0) == 500).all()), not bool(answered.any())
+
+
+def _excerpt(path: Path | None) -> str:
+    return log_tail(path, chars=LOG_EXCERPT_CHARS) if path else ""
+
+
+def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app: AppSpec | str, *,
+               only: Iterable[str] | None = None, dependencies: Mapping[str, str] | None = None,
+               runs: int = 1, seed: int = 0, mode: str = "together", out_dir: str | os.PathLike | None = None,
+               confidence: float = 0.95, progress: bool = True, on_progress: Progress | None = None,
+               cancel: threading.Event | Callable[[], bool] | None = None, llm: Any = None) -> Verification:
+    """Measure what the chosen suggestions change: baseline app vs patched app, same scenarios, same seed.
+
+    ``reviews``: a Review, a list of them, a saved reviews JSON file, or ``"all"`` (review every
+    endpoint of the scenarios on the baseline run, with ``llm`` or the offline rules reviewer).
+    ``only``: suggestion ids (``"s1"`` or ``"<operation_id>:s1"``); default: the ticked verified ones.
+    ``scenarios``: a file, folder or scenario dicts; their calls are retargeted to each app's port.
+    ``app``: an :class:`AppSpec` (or a command string). ``dependencies``: ``{ENV_NAME: URL}`` of
+    running services the app calls; each gets a reverse fault proxy and the app gets
+    ``ENV_NAME=<proxy URL>``; an item whose ``upstreams`` names the dependency's URL gets its
+    faults on that hop (and not on the client -> app hop, unless it names the app too). ``mode="each"`` also runs every suggestion alone.
+    ``out_dir`` (default: a new temporary folder) receives each variant's results, report,
+    diff and app log, and ``verification.json`` / ``verification.md``.
+
+    A patched app that does not start, or answers 5xx to everything, is a regression with
+    its log excerpt; every other problem is a :class:`~fault_nb.errors.FaultNbError` naming
+    the cause. The user's ``source_dir`` is only read.
+
+    >>> v = verify_fix([review], "scenario.yaml", "orders/", AppSpec.uvicorn(),
+    ...                dependencies={"INVENTORY_URL": "http://127.0.0.1:9191"}, runs=2, seed=1)  # doctest: +SKIP
+    >>> v.table  # doctest: +SKIP
+    """
+    from ..scenarios import load_scenarios
+    from ..scenarios.proxy import start_proxy
+
+    started_at = time.perf_counter()
+    if mode not in MODES:
+        raise VerifyError(f"mode {mode!r}: expected one of {', '.join(MODES)}")
+    if not isinstance(runs, int) or runs < 1:
+        raise VerifyError(f"runs={runs!r}: expected a whole number >= 1")
+    spec = AppSpec(app) if isinstance(app, str) else app
+    if not isinstance(spec, AppSpec):
+        raise VerifyError(f"app: expected an AppSpec or a command string, got {type(app).__name__}")
+    src = Path(source_dir)
+    if not src.is_dir():
+        raise VerifyError(f"source_dir {src}: not a directory")
+    src = src.resolve()
+    check_command(spec, src)
+    deps = _parse_dependencies(dependencies)
+    loaded = list(load_scenarios(scenarios))
+    if not any(sc.get("items") for sc in loaded):
+        raise VerifyError("the scenarios have no items: nothing to run")
+    retarget(loaded, "http://127.0.0.1:1", {n: a for n, (a, _, _) in deps.items()})  # fail early on several apps
+    review_now = isinstance(reviews, str) and reviews == "all"
+    review_list: list = []
+    choices: list[_Choice] = []
+    if not review_now:
+        review_list = _load_reviews(reviews)
+        _check_endpoints(review_list, loaded)
+        choices = choose(review_list, only)
+
+    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="fault-nb-verify-"))
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="fault-nb-verify-trees-"))
+    n_variants = 1 + (len(_variants(choices, mode)) if choices else (2 if mode == "each" else 1))
+    steps = _Steps(1 + n_variants * (1 + runs) + 1, progress, on_progress)
+    variants: list[Variant] = []
+    logs: dict[str, Path] = {}
+    notes: list[str] = []
+
+    def check_cancel() -> None:
+        if _cancelled(cancel):
+            raise Cancelled("verification cancelled")
+
+    def prepare(name: str, chosen: list[_Choice]) -> tuple[Variant, Path]:
+        tree = copy_tree(src, scratch / _safe(name), exclude=[out])
+        diff = _apply(chosen, tree) if chosen else ""
+        var = Variant(name, [c.key for c in chosen], diff=diff)
+        if diff:
+            atomic_write(out / _safe(name) / "changes.diff", diff)
+        return var, tree
+
+    def run_variant(var: Variant, tree: Path) -> None:
+        t0 = time.perf_counter()
+        var.app_log = logs[var.name] = out / _safe(var.name) / "app.log"
+        if var.app_log.exists():
+            var.app_log.unlink()
+        proxies: dict[str, Any] = {}
+        app_proc = None
+        try:
+            env = {}
+            for name, (addr, origin, path) in deps.items():
+                proxies[addr] = start_proxy([], upstream=origin, seed=seed)
+                env[name] = proxies[addr].url + path
+            steps.say(f"{var.name}: starting the app")
+            try:
+                app_proc = start_app(spec, tree, log_path=var.app_log, env=env)
+            except AppStartError as exc:
+                if var.name == "baseline":
+                    raise AppStartError(f"the baseline app (unchanged source) did not start: {exc}") from None
+                var.error, var.log_excerpt = str(exc).split("\n--- last lines", 1)[0], exc.log_tail
+                steps.say(f"{var.name}: the patched app did not start", advance=True)
+                steps.done += runs
+                return
+            var.started = True
+            steps.say(f"{var.name}: app ready on {app_proc.url}", advance=True)
+            sc = retarget(loaded, app_proc.url, {n: a for n, (a, _, _) in deps.items()})
+            done = []
+            for r in range(runs):
+                check_cancel()
+                steps.say(f"{var.name}: run {r + 1}/{runs}")
+                done.append(_run_once(sc, seed + r, proxies, cancel))
+                steps.say(f"{var.name}: run {r + 1}/{runs} done", advance=True)
+            var.results = _merge_runs(done)
+            var.results.to_json(out / _safe(var.name) / "results.json")
+            atomic_write(out / _safe(var.name) / "report.md", var.results.to_markdown())
+        finally:
+            if app_proc is not None:
+                app_proc.stop()
+            for p in proxies.values():
+                p.stop()
+            var.wall_s = time.perf_counter() - t0
+        n, var.all_failed, var.all_500, var.no_answer = _side_health(var.results)
+        if n == 0:
+            raise VerifyError(f"{var.name}: the run produced no request; check the scenarios")
+        if (var.all_500 or var.no_answer) and var.name != "baseline":
+            var.log_excerpt = _excerpt(var.app_log)
+
+    try:
+        steps.say("copying the source tree")
+        base_var, base_tree = prepare("baseline", [])
+        pending = []
+        if not review_now:  # every diff is checked before any app starts
+            pending = [prepare(name, chosen) for name, chosen in _variants(choices, mode)]
+        steps.say("source copied" + (" and patched" if pending else ""), advance=True)
+        check_cancel()
+        run_variant(base_var, base_tree)
+        variants.append(base_var)
+        n = len(base_var.results.runs)
+        if base_var.no_answer:
+            raise VerifyError(f"baseline: none of the {n} requests got an HTTP answer from the unchanged app, so "
+                              "there is nothing to compare; check the scenarios' URLs, the app and its "
+                              f"dependencies. App log tail:\n{_excerpt(base_var.app_log)}")
+        if base_var.all_failed:
+            notes.append(f"every baseline request failed ({n} requests): the comparison shows how the failures "
+                         "changed (how fast, which status), not whether the app works")
+        if review_now:
+            review_list = _review_all(base_var.results, src, llm)
+            _check_endpoints(review_list, loaded)
+            choices = choose(review_list, only)
+            pending = [prepare(name, chosen) for name, chosen in _variants(choices, mode)]
+            steps.total = 1 + (1 + len(pending)) * (1 + runs) + 1
+        for var, tree in pending:
+            check_cancel()
+            run_variant(var, tree)
+            variants.append(var)
+        steps.say("comparing")
+        for var in variants[1:]:
+            if var.results is not None:
+                var.comparison = _compare(base_var.results, var.results, confidence)
+        steps.say("done", advance=True)
+    finally:
+        steps.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    verdicts = _verdicts(choices, variants, mode, base_var)
+    patched = next((v for v in variants if v.name == "together"), variants[-1] if len(variants) > 1 else None)
+    result = Verification(
+        baseline=base_var.results, patched=patched.results if patched else None,
+        comparison=patched.comparison if patched else None, verdicts=verdicts, variants=variants, logs=logs,
+        mode=mode, runs=runs, seed=seed, confidence=confidence, out_dir=out,
+        wall_s=time.perf_counter() - started_at, notes=notes)
+    result.reviews = list(review_list)
+    result.to_json(out / "verification.json")
+    result.to_markdown(out / "verification.md")
+    return result
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+
+
+def _run_once(scenarios: list[dict], seed: int, proxies: dict, cancel: Any):
+    from ..scenarios import run_scenarios
+
+    return run_scenarios(scenarios, progress=False, seed=seed, dependencies=proxies or None, cancel=cancel)
+
+
+def _compare(before: Any, after: Any, confidence: float) -> Any:
+    import warnings
+
+    from .compare import compare
+
+    with warnings.catch_warnings():  # same scenarios on both sides by construction
+        warnings.simplefilter("ignore")
+        return compare(before, after, confidence=confidence)
+
+
+def _check_endpoints(reviews: list, scenarios: list[dict]) -> None:
+    """The reviews must be of endpoints the scenarios call (else they are of another app)."""
+    from .._endpoint_ids import derived_operation_id
+
+    ops = set()
+    for sc in scenarios:
+        for item in sc.get("items") or []:
+            call = item.get("call") or {}
+            op = (call.get("meta") or {}).get("operation_id")
+            if op and op != "none":
+                ops.add(op)
+            url = urlsplit(str(call.get("url", "")))
+            ops.add(derived_operation_id(str(call.get("method", "get")), url.path or "/"))
+    missing = [r.operation_id for r in reviews if r.operation_id not in ops]
+    if missing:
+        raise VerifyError(f"the reviews are of endpoints the scenarios never call ({', '.join(missing)}); "
+                          f"the scenarios call {', '.join(sorted(ops)) or 'nothing'}. "
+                          "Are reviews and scenarios of the same app?")
+
+
+def _review_all(results: Any, source_dir: Path, llm: Any) -> list:
+    from ..code import index_source
+    from ..review import review_endpoint
+
+    index = index_source(source_dir, endpoints=results, progress=False)
+    try:
+        return [review_endpoint(results, index, op, llm=llm) for op in results.operation_ids]
+    finally:
+        close = getattr(index, "close", None)
+        if close:
+            close()
+
+
+def _verdicts(choices: list[_Choice], variants: list[Variant], mode: str, base: Variant) -> list[SuggestionVerdict]:
+    by_name = {v.name: v for v in variants}
+    out = []
+    for c in choices:
+        var = by_name.get(c.key) or by_name.get("together") or variants[-1]
+        alone = var.name == c.key
+        others = [k for k in var.suggestions if k != c.key]
+        note = "" if alone else f"measured together with {', '.join(others)}"
+        verdict = SuggestionVerdict(c.key, c.review.operation_id, c.sid, c.title, "no-change", var.name, note=note)
+        if not var.started:
+            verdict.verdict = "regressed"
+            verdict.note = "; ".join(x for x in (f"the patched app did not start: {var.error}", note) if x)
+            verdict.log_excerpt = var.log_excerpt
+        elif var.all_500 and not base.all_500:
+            verdict.verdict = "regressed"
+            verdict.note = "; ".join(x for x in ("the patched app answered 500 to every request", note) if x)
+            verdict.log_excerpt = var.log_excerpt
+        elif var.no_answer:
+            verdict.verdict = "regressed"
+            verdict.note = "; ".join(x for x in ("the patched app answered no request (it crashed or hung)", note)
+                                     if x)
+            verdict.log_excerpt = var.log_excerpt
+        else:
+            from .verification import _records
+
+            rows = [r for r in _records(var.comparison) if r.get("operation_id") == c.review.operation_id]
+            verdict.verdict, verdict.improved, verdict.regressed = verdict_of(rows)
+            if alone:  # a change measured alone also answers for what it did to the other endpoints
+                elsewhere = [r for r in _records(var.comparison)
+                             if r.get("operation_id") != c.review.operation_id and r.get("verdict") == "regressed"]
+                if elsewhere:
+                    _, _, worse = verdict_of(elsewhere)
+                    verdict.regressed += [f"{r.get('operation_id')}: {d}" for r, d in zip(elsewhere, worse)]
+                    verdict.verdict = "mixed" if verdict.improved else "regressed"
+        out.append(verdict)
+    return out
+
