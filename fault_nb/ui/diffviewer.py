@@ -110,6 +110,24 @@ def provenance_label(review: Any) -> str:
     return "LLM: " + " / ".join(parts)
 
 
+def measured_verdicts(review: Any) -> dict[str, dict[str, str]]:
+    """``{"s1": {"verdict": "improved", "text": "..."}}`` from a Review's ``measured`` (set by Verification.attach).
+
+    >>> measured_verdicts({"measured": {"verdicts": [{"suggestion_id": "s1", "verdict": "mixed",
+    ...                    "improved": ["p99 down"], "regressed": ["5xx up"], "note": ""}]}})["s1"]["verdict"]
+    'mixed'
+    """
+    measured = _get(review, "measured") or {} if review is not None else {}
+    out: dict[str, dict[str, str]] = {}
+    for v in (measured.get("verdicts") if isinstance(measured, dict) else None) or []:
+        lines = [f"better: {d}" for d in v.get("improved") or []] + [f"worse: {d}" for d in v.get("regressed") or []]
+        if v.get("note"):
+            lines.append(str(v["note"]))
+        out[_text(v.get("suggestion_id"))] = {"verdict": _text(v.get("verdict")),
+                                              "text": "\n".join(lines) or "no measurable change"}
+    return out
+
+
 class DiffViewer(anywidget.AnyWidget):
     """Suggestions as syntax-highlighted diffs, each with an *include* checkbox.
 
@@ -129,6 +147,8 @@ class DiffViewer(anywidget.AnyWidget):
     header = t.Unicode("").tag(sync=True)
     endpoint = t.Unicode("").tag(sync=True)
     language = t.Unicode("python").tag(sync=True)
+    # suggestion id -> {"verdict": improved|regressed|mixed|no-change, "text": the measured rows}
+    verdicts = t.Dict().tag(sync=True)
 
     def __init__(self, review: Any = None, **kwargs):
         super().__init__(**kwargs)
@@ -148,6 +168,7 @@ class DiffViewer(anywidget.AnyWidget):
         self.endpoint = f"{opid} [{method} {url}]".strip() if opid else ""
         self.suggestions = data
         self.included = [d["id"] for d in data if d["include"] and d["status"] != "rejected"]
+        self.verdicts = measured_verdicts(review)
 
     @t.observe("included")
     def _sync_include(self, change) -> None:
@@ -175,7 +196,9 @@ class DiffViewer(anywidget.AnyWidget):
             lines.append(self.header)
         for d in self.suggestions:
             mark = "x" if d["id"] in self.included else " "
-            lines.append(f"[{mark}] {d['title']} ({d['status']})")
+            measured = self.verdicts.get(d["id"])
+            lines.append(f"[{mark}] {d['title']} ({d['status']})"
+                         + (f" measured: {measured['verdict']}" if measured else ""))
             if d["diff"]:
                 lines.append(d["diff"].rstrip("\n"))
         return "\n".join(lines)
@@ -184,7 +207,9 @@ class DiffViewer(anywidget.AnyWidget):
         """Static, escaped HTML of the same content (saved notebooks, nbviewer)."""
         parts = [f"<div class='fnb-diffviewer-static'><p><em>{html.escape(self.header)}</em></p>"]
         for d in self.suggestions:
-            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'])})</small></h4>")
+            measured = self.verdicts.get(d["id"])
+            mark = f" <small>measured: {html.escape(measured['verdict'])}</small>" if measured else ""
+            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'])})</small>{mark}</h4>")
             if d["rationale"]:
                 parts.append(f"<p>{html.escape(d['rationale'])}</p>")
             if d["diff"]:

@@ -124,3 +124,21 @@ def verification_html(v: Any) -> str:
                      f"<td>{better}</td><td>{worse}</td><td>{note or '-'}</td></tr>")
     parts.append("</table></div>")
     return "".join(parts)
+
+
+def measured_html(measured: dict) -> str:
+    """The "Measured effect" of one endpoint's review as escaped HTML (the review's ``_repr_html_``)."""
+    if not measured or not measured.get("verdicts"):
+        return ""
+    e = html.escape
+    parts = [f"<h4>Measured effect</h4><p><small>same scenarios and fault seed ({e(str(measured.get('seed')))}), "
+             f"{e(str(measured.get('runs', 1)))} run(s) a side, applied {e(str(measured.get('mode', '')))}</small></p>",
+             "<table><tr><th>suggestion</th><th>verdict</th><th>better</th><th>worse</th></tr>"]
+    for v in measured["verdicts"]:
+        better = "<br>".join(e(d) for d in v.get("improved") or []) or "-"
+        worse = "<br>".join(e(d) for d in v.get("regressed") or []) or "-"
+        note = f"<br><i>{e(v['note'])}</i>" if v.get("note") else ""
+        parts.append(f"<tr><td>{e(str(v.get('suggestion_id')))}. {e(str(v.get('title')))}{note}</td>"
+                     f"<td>{verdict_badge(str(v.get('verdict')))}</td><td>{better}</td><td>{worse}</td></tr>")
+    parts.append("</table>")
+    return "".join(parts)
