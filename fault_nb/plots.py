@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import plotly.graph_objects as go
 
-__all__ = ["error_rates", "latency_percentiles", "latency_timeline", "slo_margins", "use_static_images"]
+__all__ = ["compare", "error_rates", "latency_percentiles", "latency_timeline", "slo_margins", "use_static_images"]
 
 _PASS, _FAIL = "#2a9d8f", "#e63946"
 _PCT_COLORS = {50: "#457b9d", 95: "#f4a261", 99: "#e76f51"}
@@ -326,3 +326,14 @@ def _start_image_server() -> bool:
         except Exception:  # no kaleido, or no browser it can drive: interactive output only
             _IMAGE_SERVER = False
     return _IMAGE_SERVER
+
+
+def compare(comparison: Any, *, metrics: Sequence[str] | None = None,
+            title: str | None = "Before → after per cell") -> "go.Figure":
+    """Before/after per cell of a :func:`fault_nb.compare` result, interval whiskers, verdict colours.
+
+    >>> fig = plots.compare(fault_nb.compare("before.json", "after.json"))  # doctest: +SKIP
+    """
+    from .verify._plot import compare_figure
+
+    return compare_figure(comparison, metrics=metrics, title=title)

@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--offline", action="store_true", help="use the offline rules reviewer even if an LLM is set")
     c.set_defaults(func=run_code_review)
 
-    from ..verify.cli import add_verify_parser
+    from ..verify.cli_verify import add_verify_parser
 
     add_verify_parser(verbs)
 

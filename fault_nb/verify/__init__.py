@@ -1,18 +1,26 @@
-"""The closed loop: prove a suggested change by measuring it.
+"""Prove a fix: compare two runs of the same scenarios with intervals and honest verdicts,
+and close the loop: apply chosen suggestions to a copy, restart the app, measure.
 
-``verify_fix`` applies chosen suggestions to a copy of the source, restarts the
-app, replays the same seeded scenarios and compares before and after;
-``AppSpec`` says how to start any HTTP app.
+>>> import fault_nb
+>>> cmp = fault_nb.compare("before.json", "after.json")  # doctest: +SKIP
+>>> cmp.table.query("verdict == 'improved'")  # doctest: +SKIP
+>>> v = fault_nb.verify_fix(review, "scenario.yaml", "app/", fault_nb.AppSpec.uvicorn())  # doctest: +SKIP
 
->>> from fault_nb.verify import AppSpec, verify_fix  # doctest: +SKIP
+``compare`` is imported eagerly because its module has the same name: a lazy
+export would be shadowed by the submodule as soon as anything imports
+``fault_nb.verify.compare``. That module imports numpy and pandas only inside
+its functions, so ``import fault_nb.verify`` stays cheap; heavier names go
+through ``_LAZY``.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from .compare import Comparison, compare
 
-_LAZY = {
+# public name -> module that defines it (imported on first use)
+_LAZY: dict[str, str] = {
     "verify_fix": "fault_nb.verify.loop",
     "AppSpec": "fault_nb.verify.launcher",
     "start_app": "fault_nb.verify.launcher",
@@ -20,7 +28,7 @@ _LAZY = {
     "SuggestionVerdict": "fault_nb.verify.verification",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(["compare", "Comparison", *_LAZY])
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
