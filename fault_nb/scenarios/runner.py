@@ -313,7 +313,7 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
                     bar.set_postfix_str(f"{sc.get('title', '')[:40]}: {(item.get('call') or {}).get('url', '')}")
                 prefix = f"{len(data['results']) - 1}:{len(entry['results'])}"
                 item_result, extra = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress, prefix,
-                                                                              dependencies))
+                                                                dependencies))
                 if extra is not None:
                     extras["load"].append({"scenario_idx": len(data["results"]) - 1,
                                            "item_idx": len(entry["results"]), **extra["load"]})

@@ -371,8 +371,10 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
             variants.append(var)
         steps.say("comparing")
         for var in variants[1:]:
-            if var.results is not None:
+            if var.results is not None and not var.no_answer:
                 var.comparison = _compare(base_var.results, var.results, confidence)
+                notes += [f"{var.name}: {w}" for w in var.comparison.warnings
+                          if "seed" not in w]  # both sides share the seed by construction
         steps.say("done", advance=True)
     finally:
         steps.close()
@@ -402,13 +404,9 @@ def _run_once(scenarios: list[dict], seed: int, proxies: dict, cancel: Any):
 
 
 def _compare(before: Any, after: Any, confidence: float) -> Any:
-    import warnings
-
     from .compare import compare
 
-    with warnings.catch_warnings():  # same scenarios on both sides by construction
-        warnings.simplefilter("ignore")
-        return compare(before, after, confidence=confidence)
+    return compare(before, after, confidence=confidence)
 
 
 def _check_endpoints(reviews: list, scenarios: list[dict]) -> None:

@@ -75,19 +75,14 @@ def verification_markdown(v: Any) -> str:
         out += [f"## {_inline(var.name)}: rows with a claim", "",
                 "| endpoint | fault | metric | before | after | delta | CI | n | verdict |",
                 "|---|---|---|---:|---:|---:|---|---|---|"]
-        from .verification import _num
+        from .verification import _unit, fmt_value
 
         for r in rows:
-            ms = str(r.get("metric", "")).endswith("_ms")
-
-            def f(x, signed=False):
-                x = _num(x)
-                if x is None:
-                    return "?"
-                return (f"{x:+.0f}" if signed else f"{x:.0f}") if ms else (f"{x:+.1%}" if signed else f"{x:.1%}")
+            u = _unit(r)
             out.append(f"| {_inline(r.get('operation_id'))} | {_inline(r.get('fault'))} | {_inline(r.get('metric'))} "
-                       f"| {f(r.get('before'))} | {f(r.get('after'))} | {f(r.get('delta'), True)} "
-                       f"| {f(r.get('ci_low'), True)} to {f(r.get('ci_high'), True)} "
+                       f"| {fmt_value(r.get('before'), u)} | {fmt_value(r.get('after'), u)} "
+                       f"| {fmt_value(r.get('delta'), u, True)} "
+                       f"| {fmt_value(r.get('ci_low'), u, True)} to {fmt_value(r.get('ci_high'), u, True)} "
                        f"| {r.get('n_before')}/{r.get('n_after')} | {_inline(r.get('verdict'))} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"

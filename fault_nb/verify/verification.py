@@ -67,24 +67,34 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
+def fmt_value(value: Any, unit: str, signed: bool = False) -> str:
+    """A comparison value in its unit: ``812 ms``, ``+12.5%`` (compare's rates are in %)."""
+    v = _num(value)
+    if v is None:
+        return "?"
+    if unit == "ms":
+        return f"{v:+.0f} ms" if signed else f"{v:.0f} ms"
+    if unit == "%":
+        return f"{v:+.1f}%" if signed else f"{v:.1f}%"
+    return f"{v:+.3g}{unit}" if signed else f"{v:.3g}{unit}"
+
+
+def _unit(row: dict) -> str:
+    unit = row.get("unit")
+    if unit:
+        return str(unit)
+    return "ms" if str(row.get("metric", "")).endswith("_ms") else "%"
+
+
 def describe_row(row: dict) -> str:
-    """One comparison row as a sentence: ``p99_ms, latency: 1612 -> 845 ms (-767 ms, 95% CI -790 to -741; n 16/16)``."""
-    metric = str(row.get("metric", "?"))
-    before, after, delta = _num(row.get("before")), _num(row.get("after")), _num(row.get("delta"))
+    """One comparison row as a sentence: ``p99_ms, latency: 1612 ms -> 845 ms (-767 ms, CI -790 ms to -741 ms; n 16/16)``."""
+    unit = _unit(row)
     lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
-
-    def fmt(v: float | None, signed: bool = False) -> str:
-        if v is None:
-            return "?"
-        if metric.endswith("_ms"):
-            return f"{v:+.0f}" if signed else f"{v:.0f}"
-        return f"{v:+.1%}" if signed else f"{v:.1%}"
-
-    unit = " ms" if metric.endswith("_ms") else ""
-    ci = f", CI {fmt(lo, True)} to {fmt(hi, True)}" if lo is not None and hi is not None else ""
+    ci = f", CI {fmt_value(lo, unit, True)} to {fmt_value(hi, unit, True)}" if lo is not None and hi is not None else ""
     n = f"; n {row.get('n_before', '?')}/{row.get('n_after', '?')}"
     fault = row.get("fault") or "no fault"
-    return f"{metric}, {fault}: {fmt(before)} -> {fmt(after)}{unit} ({fmt(delta, True)}{unit}{ci}{n})"
+    return (f"{row.get('metric', '?')}, {fault}: {fmt_value(row.get('before'), unit)} -> "
+            f"{fmt_value(row.get('after'), unit)} ({fmt_value(row.get('delta'), unit, True)}{ci}{n})")
 
 
 def verdict_of(rows: list[dict]) -> tuple[str, list[str], list[str]]:
