@@ -23,7 +23,10 @@ class Defaults:
 
     @property
     def reviewer(self) -> str:
-        return "offline rules reviewer (no LLM)" if self.llm is None else f"LLM {self.llm.model} ({self.llm.host})"
+        """The label of the reviewer ``llm`` selects (the core's wording)."""
+        from .review.code_review import make_reviewer
+
+        return make_reviewer(self.llm).label
 
     def as_kwargs(self) -> dict:
         return {"llm": self.llm, "embedder": self.embedder, "store": self.store}

@@ -1,12 +1,19 @@
-"""Export Markdown reports to files and PDF (pandoc + weasyprint).
+"""Export Markdown reports to files and PDF (pandoc + weasyprint), never overwriting without a choice.
 
 PDF goes through pandoc (system package) with ``--pdf-engine=weasyprint``
 (Python package, extra ``pdf``); when either is missing an
 :class:`~fault_nb.errors.ExportError` says what to install.
+
+Names: a whole report keeps its own name (``code-review-report.md``), the
+review of one endpoint is named after it (``code-review-<operationId>.md``,
+:func:`report_name`). :func:`save_report` keeps an existing file and writes
+``name-2.md``, ``name-3.md`` ... unless ``overwrite=True``; :func:`run_folder`
+gives a notebook run its own folder so it never replaces another run's files.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -78,6 +85,81 @@ def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fau
             raise ExportError(f"{target}: pandoc failed: {(proc.stderr or proc.stdout).strip()[:500]}")
         atomic_write(target, out.read_bytes())
     return target
+
+
+REPORT_NAME = "code-review-report"  # fault's name for the whole code-review report
+
+
+def report_name(operation_id: str | None = None, suffix: str = ".md") -> str:
+    """The file name of a code-review export: the whole report's, or one endpoint's.
+
+    >>> report_name(), report_name("create_user_users__post", ".pdf")
+    ('code-review-report.md', 'code-review-create_user_users__post.pdf')
+    """
+    if not operation_id:
+        return REPORT_NAME + suffix
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", operation_id).strip("._") or "endpoint"
+    return f"code-review-{safe[:120]}{suffix}"
+
+
+def claim_path(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """``path``, or when a file is already there (and ``overwrite`` is False) the first free
+    ``stem-2.ext``, ``stem-3.ext`` ...; the free name is claimed (an empty file) so that two
+    exports at once never pick the same one.
+
+    >>> claim_path("out/report.md")  # doctest: +SKIP
+    PosixPath('out/report-2.md')
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if overwrite:
+        return target
+    for n in range(1, 10_000):
+        candidate = target if n == 1 else target.with_name(f"{target.stem}-{n}{target.suffix}")
+        try:
+            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return candidate
+    raise ExportError(f"{target}: no free numbered name next to it; pass overwrite=True or clean the folder")
+
+
+def save_report(markdown: str, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write ``markdown`` as .md (or PDF for a .pdf name) and return the path really written:
+    an existing file is kept and a numbered name used, unless ``overwrite=True``.
+
+    >>> save_report(review.to_markdown(), "out/code-review-report.md")  # doctest: +SKIP
+    PosixPath('out/code-review-report-2.md')
+    """
+    target = claim_path(path, overwrite=overwrite)
+    claimed = not overwrite
+    try:
+        return export_report(markdown, target)
+    except BaseException:
+        if claimed and target.is_file() and target.stat().st_size == 0:
+            target.unlink()  # give the claimed name back
+        raise
+
+
+def run_folder(base: str | os.PathLike = "out", *, prefix: str = "run") -> Path:
+    """A new folder ``base/<prefix>-YYYYMMDD-HHMMSS[-n]`` for one notebook run's outputs.
+
+    >>> OUT = run_folder("out")  # doctest: +SKIP
+    """
+    import time
+
+    root = Path(base)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 10_000):
+        folder = root / (f"{prefix}-{stamp}" if n == 1 else f"{prefix}-{stamp}-{n}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise ExportError(f"{root}: no free run folder name")
 
 
 def export_report(markdown: str, path: str | os.PathLike) -> Path:

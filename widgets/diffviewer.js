@@ -131,6 +131,8 @@ function renderSuggestion(model, s, index) {
   if (s.category) badges.appendChild(span("fnb-badge", s.category));
   badges.appendChild(span(`fnb-badge fnb-badge-${s.status === "rejected" ? "rejected" : "verified"}`, s.status || "verified"));
   if (s.file) badges.appendChild(span("fnb-badge fnb-file", s.file));
+  // a prerequisite: ticking this card ticks it too (the review decides; Python sends the note)
+  if (s.needs && s.needs.length) badges.appendChild(span("fnb-badge fnb-needs", `needs ${s.needs.join(", ")}`));
   badges.appendChild(verdictBadge(model, s.id));
   head.appendChild(badges);
   card.appendChild(head);
@@ -178,6 +180,12 @@ function render({ model, el }) {
       if (header) top.appendChild(span("fnb-provenance", header));
       root.appendChild(top);
     }
+    const note = model.get("note");
+    if (note) {
+      const p = span("fnb-choice-note", note);
+      p.setAttribute("role", "status");
+      root.appendChild(p);
+    }
     const items = model.get("suggestions") || [];
     if (!items.length) {
       root.appendChild(span("fnb-empty", endpoint ? "No suggestions for this endpoint." : "No review yet."));
@@ -196,12 +204,14 @@ function render({ model, el }) {
   model.on("change:suggestions", draw);
   model.on("change:header", draw);
   model.on("change:endpoint", draw);
+  model.on("change:note", draw);
   model.on("change:verdicts", draw);
   model.on("change:included", syncBoxes);
   return () => {
     model.off("change:suggestions", draw);
     model.off("change:header", draw);
     model.off("change:endpoint", draw);
+    model.off("change:note", draw);
     model.off("change:verdicts", draw);
     model.off("change:included", syncBoxes);
   };

@@ -28,7 +28,7 @@ _FENCE = {"python": "python", "javascript": "javascript", "typescript": "typescr
           "rust": "rust", "java": "java"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class HandlerMatch:
     """Where an endpoint is handled; ``how`` says how sure we are."""
 

@@ -18,6 +18,10 @@ _LAZY = {
     "review_all": "fault_nb.review.code_review",
     "Review": "fault_nb.review.model",
     "Suggestion": "fault_nb.review.model",
+    "Evidence": "fault_nb.review.model",
+    "Provenance": "fault_nb.review.model",
+    "ReviewProgress": "fault_nb.review.model",
+    "Reviewer": "fault_nb.review.code_review",
     "load_reviews": "fault_nb.review.model",
     "save_reviews": "fault_nb.review.model",
     "LLMClient": "fault_nb.review.llm",
@@ -34,8 +38,9 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import ResponseCache
-    from .code_review import review_all, review_endpoint
+    from .code_review import Reviewer, review_all, review_endpoint
     from .llm import LLMClient, llm_from_env
-    from .model import Review, ScenarioReview, Suggestion, load_reviews, save_reviews
+    from .model import (Evidence, Provenance, Review, ReviewProgress, ScenarioReview, Suggestion, load_reviews,
+                        save_reviews)
     from .render import reviews_markdown
     from .scenario_review import review_scenarios

@@ -153,14 +153,13 @@ def run_code_review(args: argparse.Namespace) -> int:
         close = getattr(index, "close", None)
         if close:
             close()
-    if all((r.handler or {}).get("how") in (None, "unmapped") or not (r.handler or {}).get("start_line")
-           for r in reviews):
+    if all(r.handler is None or not r.handler.mapped or not r.handler.start_line for r in reviews):
         print(f"fault-nb: warning: no handler of {', '.join(r.operation_id for r in reviews[:3])}"
               f"{' ...' if len(reviews) > 3 else ''} was found under {args.source_dir}, so nothing was checked: "
               f"is it the source of the app that produced {args.results}"
               f"{' (and is --source-lang ' + args.source_lang + ' right?)' if args.source_lang else ''}?",
               file=sys.stderr)
-    who = reviews[0].provenance.get("label") or f"LLM {reviews[0].provenance.get('model')}"
+    who = reviews[0].provenance.label
     title = f"Code review: {who}" if len(reviews) > 1 else None
     out = _write(reviews_markdown(reviews, title=title), args.report)
     if args.save_reviews:

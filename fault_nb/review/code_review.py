@@ -11,20 +11,22 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, runtime_checkable
 
 from .._tokens import estimate_tokens
 from ..errors import FaultNbError, LLMError
 from .edits import Edit, EditError, Workspace
 from .evidence import collect_evidence, evidence_prompt, latency_threshold_ms
-from .model import CATEGORIES, RULES_LABEL, Review, Suggestion
+from .model import (CATEGORIES, RULES_LABEL, Basis, Evidence, ProgressCallback, Provenance, Review,
+                    ReviewProgress, Suggestion, llm_label)
 from .prompts import code_review_messages, format_retry_message, parse_json_answer, repair_message
 
 # tree-sitter parsers and the embedded index are not thread-safe: local work is serialised,
 # only the (slow) model calls run concurrently
 _LOCAL = threading.RLock()
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # inside a reviewer: one step's message (see _Steps)
 
 
 def _now() -> str:
@@ -42,32 +44,114 @@ def _advices_text(advices: Any) -> str | None:
     return str(advices)
 
 
+# ---------------------------------------------------------------- the reviewer seam
+
+@runtime_checkable
+class Reviewer(Protocol):
+    """Who reviews one endpoint: :class:`RulesReviewer` (offline) or :class:`LLMReviewer`.
+
+    ``label`` names it in every output; ``concurrent`` says whether ``review_all`` may run
+    several endpoints at once; ``steps`` is how many progress steps a review usually takes.
+    """
+
+    label: str
+    concurrent: bool
+    steps: int
+
+    def review(self, index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review: ...
+
+
+@dataclass
+class RulesReviewer:
+    """The offline rules reviewer: tree-sitter checks with verified fixes, no model, no network."""
+
+    label: str = RULES_LABEL
+    concurrent: bool = False  # tree-sitter work is serialised anyway
+    steps: int = 4
+
+    def review(self, index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review:
+        return _rules_review(index, operation_id, evidence, say)
+
+
+@dataclass
+class LLMReviewer:
+    """An OpenAI-compatible model asked for structured edits, which are verified here."""
+
+    llm: Any
+    advices: str | None = None
+    cache: Any = None
+    on_token: Callable[[str], None] | None = None
+    budget_tokens: int = 6000
+    concurrent: bool = True
+    steps: int = 5
+
+    @property
+    def label(self) -> str:
+        return llm_label(getattr(self.llm, "model", None), getattr(self.llm, "provider", None),
+                         getattr(self.llm, "host", None))
+
+    def review(self, index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review:
+        return _llm_review(index, operation_id, evidence, llm=self.llm, advices=self.advices, cache=self.cache,
+                           say=say, on_token=self.on_token, budget_tokens=self.budget_tokens)
+
+
+def make_reviewer(llm: Any = None, *, advices: Any = None, cache: Any = None,
+                  on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000) -> Reviewer:
+    """The reviewer for ``llm``: a Reviewer as is, ``None`` the offline rules reviewer, else an LLM client.
+
+    >>> make_reviewer(None).label
+    'offline rules reviewer (no LLM)'
+    """
+    if isinstance(llm, Reviewer):
+        return llm
+    if llm is None:
+        return RulesReviewer()
+    return LLMReviewer(llm, _advices_text(advices), cache, on_token, budget_tokens)
+
+
+class _Steps:
+    """A reviewer's step messages as :class:`ReviewProgress` events (the total grows with retries)."""
+
+    def __init__(self, operation_id: str, total: int, callback: ProgressCallback | None):
+        self.operation_id, self.total, self.callback, self.done = operation_id, total, callback, 0
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        self.total = self.done if message == "done" else max(self.total, self.done + 1)
+        if self.callback is not None:
+            self.callback(ReviewProgress(self.operation_id, message, self.done, self.total))
+
+
 def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any = None, llm: Any = None,
-                    cache: Any = None, on_progress: Progress | None = None,
+                    cache: Any = None, on_progress: ProgressCallback | None = None,
                     on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000) -> Review:
     """Review one endpoint's code and return verified suggestions.
 
-    ``llm=None`` uses the offline rules reviewer (labelled as such everywhere).
+    ``llm=None`` uses the offline rules reviewer (labelled as such everywhere); ``llm`` may also
+    be any :class:`Reviewer`. ``on_progress`` receives :class:`ReviewProgress` events.
 
     >>> review = review_endpoint(results, index, "create_order_orders_post")  # doctest: +SKIP
     >>> [s.title for s in review.verified]  # doctest: +SKIP
     """
-    say = on_progress or (lambda msg: None)
+    reviewer = make_reviewer(llm, advices=advices, cache=cache, on_token=on_token, budget_tokens=budget_tokens)
+    say = _Steps(operation_id, reviewer.steps, on_progress)
     if index is None or not hasattr(index, "handler_for"):
         raise FaultNbError("review_endpoint needs the code index of the app: "
                            "index = fault_nb.index_source(source_dir, endpoints=results)")
     with _LOCAL:
         say("collecting scenario evidence")
-        evidence = collect_evidence(results, operation_id)
-    if llm is None:
-        return _rules_review(index, operation_id, evidence, say)
-    return _llm_review(index, operation_id, evidence, llm=llm, advices=_advices_text(advices), cache=cache,
-                       say=say, on_token=on_token, budget_tokens=budget_tokens)
+        evidence = Evidence.from_dict(collect_evidence(results, operation_id))
+    review = reviewer.review(index, operation_id, evidence, say)
+    from .subset import settle
+
+    with _LOCAL:
+        settle(review)  # what each suggestion truly needs, so any chosen subset applies on its own
+    return review
 
 
 # ---------------------------------------------------------------- rules
 
-def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
+def _rules_review(index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review:
     from .rules import findings_scope, rank_results, run_rules
 
     thr = latency_threshold_ms(evidence)
@@ -83,11 +167,11 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
         suggestions.append(Suggestion(
             id=res.sid, title=f.title, rationale=f.rationale, category=f.category, evidence=ids, file=f.file,
             diff=res.diff if res.ok else "", status="verified" if res.ok else "rejected", error=res.error,
-            dependencies=list(res.dependencies), line=f.line,
+            dependencies=list(res.dependencies), line=f.line, rule=f.kind, function=f.function,
             edits=[{"file": e.file, "find": e.find, "replace": e.replace} for e in f.edits]))
     notes = []
     if not scope:
-        notes.append(f"The handler of {operation_id} was not found in the source ({handler.get('reason') or 'unmapped'});"
+        notes.append(f"The handler of {operation_id} was not found in the source ({handler.reason or 'unmapped'});"
                      " nothing was checked.")
     elif not suggestions:
         notes.append("No rule fired on the handler and the functions it calls.")
@@ -98,10 +182,9 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
         else:
             notes.append(f"Timeouts are set to {timeout_s:g} s, 80% of the tightest latency SLO ({thr:g} ms).")
     say("done")
-    return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions,
-                  {"reviewer": "rules", "label": RULES_LABEL, "provider": None, "model": None,
-                   "base_url_host": None, "created": _now()},
-                  handler, notes, str(index.source_dir))
+    return Review(operation_id, evidence.method, evidence.url, evidence, suggestions,
+                  Provenance("rules", created=_now()), handler, notes, str(index.source_dir),
+                  Basis(scope={rel: tuple(sorted(names)) for rel, names in scope.items()}, timeout_s=timeout_s))
 
 
 # ---------------------------------------------------------------- LLM
@@ -109,15 +192,13 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
 def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_token, budget_tokens) -> Review:
     with _LOCAL:
         say("building the endpoint context")
-        match = index.handler_for(operation_id)
+        handler = index.handler_for(operation_id)
         ctx = index.context_for(operation_id, budget_tokens=budget_tokens)
         context_text = ctx.to_prompt()
         hints = _static_hints(index, operation_id)
-    handler = {k: getattr(match, k, None) for k in ("file", "function", "start_line", "end_line", "how",
-                                                    "framework", "reason", "score")}
     messages = code_review_messages(evidence_text=evidence_prompt(evidence), context_text=context_text,
-                                    method=evidence["method"], url=evidence["url"], operation_id=operation_id,
-                                    idempotent=evidence["idempotent"], advices=advices, hints=hints)
+                                    method=evidence.method, url=evidence.url, operation_id=operation_id,
+                                    idempotent=evidence.idempotent, advices=advices, hints=hints)
     usage = {"prompt": 0, "completion": 0, "calls": 0, "cache_hits": 0, "masked": []}
 
     def ask(msgs: list[dict], purpose: str) -> str:
@@ -130,8 +211,8 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
         return reply.text
 
     notes: list[str] = []
-    if handler.get("how") == "unmapped" or not handler.get("file"):
-        notes.append(f"The handler of {operation_id} was not found ({handler.get('reason') or 'unmapped'}); "
+    if handler.how == "unmapped" or not handler.file:
+        notes.append(f"The handler of {operation_id} was not found ({handler.reason or 'unmapped'}); "
                      "the model only saw the code the search found.")
     say(f"asking {llm.model}")
     answer = ask(messages, f"code-review {operation_id}")
@@ -192,7 +273,7 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
         s.dependencies = [d for d in s.dependencies if any(o.id == d and o.status == "verified"
                                                            for o in suggestions)]
     # the report cites evidence by id: ids the run does not have (E99, "p95") would point nowhere
-    known = {str(r.get("id")) for key in ("rows", "slo") for r in evidence.get(key) or [] if isinstance(r, dict)}
+    known = set(evidence.ids)
     for s in suggestions:
         unknown = [e for e in s.evidence if e not in known]
         if unknown:
@@ -209,8 +290,8 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             "estimated_completion_tokens": usage["completion"], "tokens_are_estimates": True,
             "calls": usage["calls"], "cache_hits": usage["cache_hits"],
             "masked": usage["masked"], "context_tokens": estimate_tokens(context_text)}
-    return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions, prov, handler,
-                  notes, str(index.source_dir))
+    return Review(operation_id, evidence.method, evidence.url, evidence, suggestions, Provenance.from_dict(prov),
+                  handler, notes, str(index.source_dir))
 
 
 def _static_hints(index: Any, operation_id: str) -> list[str]:
@@ -262,8 +343,10 @@ def _propose(ws: Workspace, sid: str, item: dict) -> tuple[Suggestion, bool]:
 
 def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: int = 4, advices: Any = None,
                cache: Any = None, operation_ids: list[str] | None = None, progress: bool = True,
-               on_progress: Callable[[str, int, int], None] | None = None) -> list[Review]:
+               on_progress: ProgressCallback | None = None) -> list[Review]:
     """Review every endpoint (bounded concurrency for model calls); the reviews come back in endpoint order.
+
+    ``on_progress`` receives a :class:`ReviewProgress` (``unit="endpoint"``) as each endpoint is done.
 
     >>> reviews = review_all(results, index, llm=None)  # doctest: +SKIP
     """
@@ -274,17 +357,17 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(ids), desc="code review", unit="endpoint", disable=not progress)
-    workers = 1 if llm is None else max(1, int(max_concurrency))
+    reviewer = make_reviewer(llm, advices=advices, cache=cache)
+    workers = max(1, int(max_concurrency)) if reviewer.concurrent else 1
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        futures = {pool.submit(review_endpoint, results, index, opid, advices=advices, llm=llm,
-                               cache=cache): opid for opid in ids}
+        futures = {pool.submit(review_endpoint, results, index, opid, llm=reviewer): opid for opid in ids}
         for fut in as_completed(futures):
             opid = futures[fut]
             out[opid] = fut.result()
             bar.update(1)
             if on_progress:
-                on_progress(opid, len(out), len(ids))
+                on_progress(ReviewProgress(opid, f"reviewed {opid}", len(out), len(ids), unit="endpoint"))
     finally:
         # a failure (bad key, model gone) stops the queued endpoints instead of retrying each of them
         pool.shutdown(wait=True, cancel_futures=True)

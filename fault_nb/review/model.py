@@ -3,30 +3,348 @@
 A Review renders itself (Markdown for GitHub/nbviewer, HTML for Jupyter),
 round-trips through ``to_dict``/``from_dict``, and applies its verified diffs
 to a source folder with a backup and an ``undo()``.
+
+The parts of a Review are typed, frozen records: :class:`Evidence` (with
+:class:`EvidenceRow` and :class:`SloRow`), :class:`Provenance` (who reviewed,
+``.label``), the code index's ``HandlerMatch``, and a :class:`ReviewProgress`
+event for progress callbacks. The records can also be read by key
+(``evidence["rows"]``, ``row["p95_ms"]``) so renderers written against the
+saved JSON shape read them unchanged; keys a record does not model are kept in
+``extra`` and written back by ``to_dict``.
+
+What you tick is what you get: :meth:`Review.rebased` recomputes the diffs of
+exactly the chosen suggestions (the rules reviewer re-runs its fixes on only
+those findings; model edits are replayed onto the subset), and
+:meth:`Review.combined_diff`, :meth:`Review.subset` (exports) and
+:meth:`Review.apply` all use it.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import shutil
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
 from .._io import atomic_write, safe_join
 from ..errors import FaultNbError, InputFileError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..code.context import HandlerMatch
+
 CATEGORIES = ("timeout", "retry", "circuit-breaker", "pooling", "transaction",
               "observability", "validation", "other")
-RULES_LABEL = "offline rules reviewer (no LLM)"
+RULES_LABEL = "offline rules reviewer (no LLM)"  # the one wording; capitalise with sentence_case()
+
+Status = Literal["verified", "rejected"]
+STATUSES: tuple[str, ...] = ("verified", "rejected")
+ReviewerKind = Literal["rules", "llm"]
 
 
 class ApplyError(FaultNbError, RuntimeError):
     """Diffs could not be applied to the source folder (nothing was written)."""
 
 
+def sentence_case(text: str) -> str:
+    """``text`` with its first letter upper-cased (and nothing else changed).
+
+    >>> sentence_case(RULES_LABEL)
+    'Offline rules reviewer (no LLM)'
+    """
+    return text[:1].upper() + text[1:]
+
+
+def llm_label(model: Any, provider: Any, host: Any) -> str:
+    """How an LLM reviewer is named in every output.
+
+    >>> llm_label("qwen2.5-coder", "ollama", "127.0.0.1")
+    'LLM qwen2.5-coder via ollama (127.0.0.1)'
+    """
+    return f"LLM {model or '?'} via {provider or '?'} ({host or '?'})"
+
+
+# ---------------------------------------------------------------- typed records
+
+class _Record:
+    """Read-by-key access and dict round trips for the frozen records below."""
+
+    _ALIASES: dict[str, str] = {}  # dict key -> attribute (``pass`` is a keyword)
+    _DERIVED: tuple[str, ...] = ()  # keys to_dict writes for readers, never read back
+
+    __iter__ = None  # read by key, not iterated like a sequence
+
+    def __getitem__(self, key: str) -> Any:
+        if not isinstance(key, str):
+            raise KeyError(key)
+        attr = self._ALIASES.get(key, key)
+        if not attr.startswith("_") and attr != "extra" and hasattr(self, attr):
+            return getattr(self, attr)
+        extra = getattr(self, "extra", None) or {}
+        if key in extra:
+            return extra[key]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _MISSING) is not _MISSING
+
+    def to_dict(self) -> dict:
+        back = {v: k for k, v in self._ALIASES.items()}
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.name == "extra":
+                continue
+            out[back.get(f.name, f.name)] = _plain(getattr(self, f.name))
+        out.update({k: _plain(v) for k, v in (getattr(self, "extra", None) or {}).items() if k not in out})
+        return out
+
+    _WHERE = ""  # the JSON path named in errors
+
+    @classmethod
+    def from_dict(cls, data: Any):
+        """The record from its saved dict (a record passes through)."""
+        if isinstance(data, cls):
+            return data
+        return cls(**cls._coerce(cls._split(_need_mapping(data or {}, cls._WHERE))))
+
+    @classmethod
+    def _coerce(cls, known: dict) -> dict:
+        """Constructor arguments of nested or older shapes made right (a hook)."""
+        known.setdefault("id", "")
+        return known
+
+    @classmethod
+    def _split(cls, data: Mapping[str, Any]) -> dict:
+        """Constructor arguments from a dict: known keys by name, the others into ``extra``."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        known: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(data.get("extra") or {})
+        for key, value in data.items():
+            attr = cls._ALIASES.get(key, key)
+            if key == "extra" or key in cls._DERIVED:
+                continue
+            if attr in names:
+                known[attr] = value
+            else:
+                extra[key] = value
+        if "extra" in names:
+            known["extra"] = extra
+        return known
+
+
+_MISSING = object()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Record):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _need_mapping(data: Any, where: str) -> Mapping:
+    if not isinstance(data, Mapping):
+        raise FaultNbError(f"review data: $.{where}: got {type(data).__name__} (expected an object)")
+    return data
+
+
+@dataclass(frozen=True)
+class EvidenceRow(_Record):
+    """Measurements of one endpoint under one fault (``E1`` ...): what suggestions cite."""
+
+    id: str
+    fault: str = "none"
+    requests: int = 0
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    http_5xx_rate: float = 0.0
+    failed_expectations: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    _WHERE = "evidence.rows[]"
+
+
+@dataclass(frozen=True)
+class SloRow(_Record):
+    """One SLO row of fault's report for the endpoint (``S1`` ...); ``passed`` reads as ``row["pass"]``."""
+
+    _ALIASES = {"pass": "passed"}
+
+    id: str
+    scenario: str = ""
+    fault: str = "none"
+    slo: str = ""
+    objective: Any = None
+    threshold: float | None = None
+    unit: str = ""
+    passed: bool = True
+    margin: str = ""
+    calls_over: Any = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    _WHERE = "evidence.slo[]"
+
+
+@dataclass(frozen=True)
+class Evidence(_Record):
+    """The scenario evidence of one endpoint: one row per fault, and its SLO rows.
+
+    >>> ev = Evidence.from_dict({"rows": [{"id": "E1", "fault": "latency", "p95_ms": 812.0}]})
+    >>> ev.rows[0].p95_ms, ev["rows"][0]["fault"]
+    (812.0, 'latency')
+    """
+
+    operation_id: str = ""
+    method: str = ""
+    url: str = ""
+    idempotent: bool = False
+    rows: tuple[EvidenceRow, ...] = ()
+    slo: tuple[SloRow, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> list[str]:
+        """Every evidence id (``E1`` ..., ``S1`` ...) a suggestion may cite."""
+        return [r.id for r in self.rows] + [r.id for r in self.slo]
+
+    _WHERE = "evidence"
+
+    @classmethod
+    def _coerce(cls, known: dict) -> dict:
+        known["rows"] = tuple(EvidenceRow.from_dict(r) for r in known.get("rows") or ())
+        known["slo"] = tuple(SloRow.from_dict(r) for r in known.get("slo") or ())
+        return known
+
+
+@dataclass(frozen=True)
+class Provenance(_Record):
+    """Who reviewed, with what, and at what (estimated) cost; ``label`` names the reviewer.
+
+    >>> Provenance("rules").label
+    'offline rules reviewer (no LLM)'
+    """
+
+    _DERIVED = ("label",)
+
+    reviewer: ReviewerKind = "rules"
+    provider: str | None = None
+    model: str | None = None
+    base_url_host: str | None = None
+    created: str = ""
+    estimated_prompt_tokens: int | None = None
+    estimated_completion_tokens: int | None = None
+    tokens_are_estimates: bool = False
+    calls: int = 0
+    cache_hits: int = 0
+    masked: tuple[Mapping[str, Any], ...] = ()
+    context_tokens: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "label": self.label}
+
+    @property
+    def label(self) -> str:
+        if self.reviewer == "rules":
+            return RULES_LABEL
+        return llm_label(self.model, self.provider, self.base_url_host)
+
+    _WHERE = "provenance"
+
+    @classmethod
+    def _coerce(cls, known: dict) -> dict:
+        reviewer = known.get("reviewer")
+        if reviewer not in ("rules", "llm"):
+            # older files: an LLM review always named its model
+            known["reviewer"] = "llm" if (known.get("model") or known.get("provider")) else "rules"
+        known["masked"] = tuple(dict(m) for m in known.get("masked") or () if isinstance(m, Mapping))
+        return known
+
+
+def handler_from_dict(data: Any, operation_id: str = "") -> "HandlerMatch | None":
+    """A ``HandlerMatch`` from its saved dict (older files lack ``operation_id``, ``method``, ``path``)."""
+    from ..code.context import HandlerMatch
+
+    if data is None or isinstance(data, HandlerMatch):
+        return data
+    data = _need_mapping(data, "handler")
+    if not data:
+        return None
+    defaults = {"operation_id": operation_id, "method": None, "path": None, "file": None, "function": None,
+                "start_line": 0, "end_line": 0, "how": "unmapped", "score": 0.0, "framework": None, "reason": ""}
+    return HandlerMatch(**{k: (data.get(k) if data.get(k) is not None else v) for k, v in defaults.items()})
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    """One progress event of ``review_endpoint`` (``unit="step"``) or ``review_all`` (``unit="endpoint"``).
+
+    >>> ReviewProgress("create_user", "running the rules", 3, 4).fraction
+    0.75
+    """
+
+    operation_id: str
+    message: str
+    done: int
+    total: int
+    unit: Literal["step", "endpoint"] = "step"
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / self.total) if self.total else 0.0
+
+
+ProgressCallback = Callable[[ReviewProgress], None]
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a review saw, so that a chosen subset can be recomputed: the sha256 of each file its
+    suggestions change, and for the rules reviewer the functions it checked (``scope``)."""
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    scope: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    timeout_s: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"files": dict(self.files), "scope": {k: list(v) for k, v in self.scope.items()},
+                "timeout_s": self.timeout_s}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Basis | None":
+        if data is None or isinstance(data, Basis):
+            return data
+        data = _need_mapping(data, "basis")
+        return cls({str(k): str(v) for k, v in (data.get("files") or {}).items()},
+                   {str(k): tuple(v) for k, v in (data.get("scope") or {}).items()}, data.get("timeout_s"))
+
+
+def file_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ---------------------------------------------------------------- suggestions and reviews
+
 @dataclass
 class Suggestion:
-    """One proposed change; ``diff`` is set only when ``status == "verified"``."""
+    """One proposed change; ``diff`` is set only when ``status == "verified"``.
+
+    ``dependencies`` are the suggestions this one truly needs (its edit does not apply
+    without them); ``rule`` and ``function`` name the rules reviewer's finding.
+    """
 
     id: str
     title: str
@@ -35,18 +353,39 @@ class Suggestion:
     evidence: list[str] = field(default_factory=list)
     file: str = ""
     diff: str = ""
-    status: str = "verified"
+    status: Status = "verified"
     error: str = ""
     dependencies: list[str] = field(default_factory=list)
     include: bool = True
     line: int | None = None
     edits: list[dict] = field(default_factory=list)
     repaired: bool = False
+    rule: str = ""
+    function: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise FaultNbError(f"review data: suggestion {self.id}: $.status: got {self.status!r} "
+                               f"(expected one of: {', '.join(STATUSES)})")
+
+    @property
+    def finding_key(self) -> tuple:
+        """The rules reviewer's identity of the finding behind this suggestion (``Finding.key``)."""
+        find = self.edits[0].get("find", "") if self.edits and isinstance(self.edits[0], dict) else ""
+        return (self.rule, self.file, self.function, self.title, find)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Suggestion":
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return cls(**{k: v for k, v in _need_mapping(data, "suggestions[]").items() if k in names})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What :meth:`Review.choose` returns: the ids to tick, and a note for the user (may be empty)."""
+
+    ids: tuple[str, ...]
+    note: str = ""
 
 
 @dataclass
@@ -77,21 +416,33 @@ class Applied:
 class Review:
     """The code review of one endpoint.
 
+    ``evidence``, ``provenance`` and ``handler`` are typed records (dicts given to the
+    constructor are converted). A chosen subset of suggestions is THE unit of export
+    and apply: :meth:`selected`, :meth:`combined_diff`, :meth:`subset`, :meth:`apply`.
+
     >>> review = fault_nb.review_endpoint(results, index, "create_order_orders_post")  # doctest: +SKIP
     >>> review.to_markdown("code-review-report.md")  # doctest: +SKIP
-    >>> applied = review.apply("app/"); applied.undo()  # doctest: +SKIP
+    >>> applied = review.apply("app/", only=["s2"]); applied.undo()  # doctest: +SKIP
     """
 
     operation_id: str
     method: str = ""
     url: str = ""
-    evidence: dict = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
     suggestions: list[Suggestion] = field(default_factory=list)
-    provenance: dict = field(default_factory=dict)
-    handler: dict = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+    handler: "HandlerMatch | None" = None
     notes: list[str] = field(default_factory=list)
     source_dir: str = ""
+    basis: Basis | None = None
     measured: dict = field(default_factory=dict)  # set by Verification.attach(): the measured effect
+
+    def __post_init__(self) -> None:
+        self.evidence = Evidence.from_dict(self.evidence)
+        self.provenance = Provenance.from_dict(self.provenance)
+        self.handler = handler_from_dict(self.handler, self.operation_id) if self.handler else None
+        self.basis = Basis.from_dict(self.basis)
+        self.suggestions = [s if isinstance(s, Suggestion) else Suggestion.from_dict(s) for s in self.suggestions]
 
     # ------------------------------------------------------------ views
     @property
@@ -109,8 +460,16 @@ class Review:
         raise KeyError(f"no suggestion {sid!r}; expected one of: {', '.join(s.id for s in self.suggestions)}")
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        return data
+        return {
+            "operation_id": self.operation_id, "method": self.method, "url": self.url,
+            "evidence": self.evidence.to_dict(),
+            "suggestions": [dataclasses.asdict(s) for s in self.suggestions],
+            "provenance": self.provenance.to_dict(),
+            "handler": dataclasses.asdict(self.handler) if self.handler is not None else {},
+            "notes": list(self.notes), "source_dir": self.source_dir,
+            "basis": self.basis.to_dict() if self.basis is not None else None,
+            "measured": dict(self.measured),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Review":
@@ -167,13 +526,12 @@ class Review:
         return self.to_html()
 
     def __repr__(self) -> str:
-        who = self.provenance.get("label") or self.provenance.get("reviewer", "?")
         return (f"Review({self.operation_id!r}: {len(self.verified)} verified, "
-                f"{len(self.rejected)} rejected; {who})")
+                f"{len(self.rejected)} rejected; {self.provenance.label})")
 
-    # ------------------------------------------------------------ applying
+    # ------------------------------------------------------------ choosing
     def selected(self, only: list[str] | None = None) -> list[Suggestion]:
-        """Verified suggestions to apply (``only`` ids, else every included one), with their dependencies."""
+        """Verified suggestions to apply (``only`` ids, else every included one), with what they need."""
         by_id = {s.id: s for s in self.verified}
         if only is None:
             wanted = {s.id for s in self.verified if s.include}
@@ -193,15 +551,72 @@ class Review:
                     todo.append(dep)
         return [s for s in self.verified if s.id in wanted]
 
+    def choose(self, ticked: list[str], previous: list[str] | None = None) -> "Choice":
+        """The ticked ids made whole: a newly ticked suggestion brings what it needs, a newly unticked
+        one takes what needs it along, and ``note`` says so (ids that are not verified pass through).
+
+        >>> review.choose(["s2"], previous=[]).note  # doctest: +SKIP
+        's2 needs s1: s1 is ticked too.'
+        """
+        by_id = {s.id: s for s in self.verified}
+        order = [s.id for s in self.suggestions]
+
+        def needs(sid: str) -> set[str]:
+            out, todo = set(), [sid]
+            while todo:
+                for d in by_id[todo.pop()].dependencies:
+                    if d in by_id and d not in out:
+                        out.add(d)
+                        todo.append(d)
+            return out
+
+        now = [i for i in dict.fromkeys(ticked)]
+        before = set(previous or [])
+        wanted = set(now)
+        notes: list[str] = []
+        for sid in [i for i in order if i in before - wanted and i in by_id]:
+            gone = sorted((o for o in by_id if o in wanted and sid in needs(o)), key=order.index)
+            if gone:
+                wanted -= set(gone)
+                notes.append(f"{', '.join(gone)} {'needs' if len(gone) == 1 else 'need'} {sid}: "
+                             f"unticked too.")
+        for sid in [i for i in order if i in wanted - before and i in by_id]:
+            missing = sorted(needs(sid) - wanted, key=order.index)
+            if missing:
+                wanted |= set(missing)
+                notes.append(f"{sid} needs {', '.join(missing)}: {'it is' if len(missing) == 1 else 'they are'} "
+                             "ticked too.")
+        ids = [i for i in order if i in wanted] + [i for i in now if i not in order]
+        return Choice(tuple(ids), " ".join(notes))
+
+    def rebased(self, only: list[str] | None = None, source_dir: str | Path | None = None) -> list[Suggestion]:
+        """The selected suggestions with their diffs recomputed for exactly that subset, in the order
+        they apply (copies; the review keeps its own diffs). ``source_dir`` defaults to the reviewed one.
+
+        >>> [s.diff for s in review.rebased(["s2"])]  # s2 as it applies without s1  # doctest: +SKIP
+        """
+        from .subset import rebase
+
+        return rebase(self, self.selected(only), source_dir)
+
     def combined_diff(self, only: list[str] | None = None) -> str:
-        """The selected diffs, in order (they apply together, in this order)."""
-        return "".join(s.diff for s in self.selected(only))
+        """The diffs of the chosen subset, recomputed for it (they apply together, in this order)."""
+        return "".join(s.diff for s in self.rebased(only))
 
+    def subset(self, only: list[str] | None = None) -> "Review":
+        """A copy with exactly the chosen verified suggestions (diffs recomputed for the subset) and the
+        rejected ones that are ticked: what the exports show and what :meth:`apply` writes."""
+        kept = self.rebased(only)  # in the order they apply
+        kept += [s for s in self.rejected if s.include]
+        return dataclasses.replace(self, suggestions=kept)
+
+    # ------------------------------------------------------------ applying
     def apply(self, source_dir: str | Path, only: list[str] | None = None) -> Applied:
-        """Write the selected verified diffs into ``source_dir``; keep a backup; return ``Applied`` (with ``undo()``).
+        """Write the chosen verified diffs into ``source_dir``; keep a backup; return ``Applied`` (with ``undo()``).
 
-        Every diff is checked before anything is written; paths that leave
-        ``source_dir`` are refused.
+        The diffs are recomputed for exactly the chosen subset on the files in ``source_dir``
+        (what :meth:`combined_diff` and the exports show). Every diff is checked before anything
+        is written; paths that leave ``source_dir`` are refused.
 
         >>> applied = review.apply("app/", only=["s1"])  # doctest: +SKIP
         >>> applied.undo()  # doctest: +SKIP
@@ -209,7 +624,7 @@ class Review:
         from .edits import PatchError, apply_patch_text, parse_patch, read_source
 
         root = Path(source_dir)
-        chosen = self.selected(only)
+        chosen = self.rebased(only, source_dir=root)
         texts: dict[str, str] = {}
         originals: dict[str, str] = {}
         for s in chosen:

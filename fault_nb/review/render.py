@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from .evidence import evidence_markdown
+from .model import sentence_case
 
 
 def _fence(text: str, lang: str = "") -> str:
@@ -56,21 +57,21 @@ def _inline(text: Any) -> str:
     return _disarm_links(html.escape(str(text or "").replace("\n", " ").strip(), quote=False))
 
 
-def provenance_line(p: dict) -> str:
-    if p.get("reviewer") == "rules":
-        who = p.get("label") or "offline rules reviewer (no LLM)"
-    else:
-        who = f"LLM {p.get('model', '?')} via {p.get('provider', '?')} ({p.get('base_url_host', '?')})"
+def provenance_line(p: Any) -> str:
+    """"Reviewed by <label>; <created>; <token estimates> ..." for a Provenance (or its saved dict)."""
+    from .model import Provenance
+
+    p = Provenance.from_dict(p)
     tokens = ""
-    if p.get("estimated_prompt_tokens") is not None:
-        tokens = (f"; estimated tokens: {p.get('estimated_prompt_tokens', 0)} prompt + "
-                  f"{p.get('estimated_completion_tokens', 0)} completion")
-        if p.get("cache_hits"):
-            tokens += f" ({p['cache_hits']} call(s) from cache)"
-    if p.get("masked"):
-        kinds = sorted({m.get("kind", "?") for m in p["masked"]})
-        tokens += f"; {len(p['masked'])} secret(s) masked before sending ({', '.join(kinds)})"
-    return f"Reviewed by {who}; {p.get('created', '')}{tokens}."
+    if p.estimated_prompt_tokens is not None:
+        tokens = (f"; estimated tokens: {p.estimated_prompt_tokens} prompt + "
+                  f"{p.estimated_completion_tokens or 0} completion")
+        if p.cache_hits:
+            tokens += f" ({p.cache_hits} call(s) from cache)"
+    if p.masked:
+        kinds = sorted({m.get("kind", "?") for m in p.masked})
+        tokens += f"; {len(p.masked)} secret(s) masked before sending ({', '.join(kinds)})"
+    return f"Reviewed by {p.label}; {p.created}{tokens}."
 
 
 def reviews_markdown(reviews: list, title: str | None = None) -> str:
@@ -86,18 +87,18 @@ def reviews_markdown(reviews: list, title: str | None = None) -> str:
 def _one_review_md(r, level: int) -> list[str]:
     h = "#" * level
     out = [f"{h} {_inline(r.operation_id)}: `{_inline(r.method)} {_inline(r.url)}`", ""]
-    p = r.provenance or {}
-    if p.get("reviewer") == "rules":
-        out += [f"> **{_inline(p.get('label', 'offline rules reviewer (no LLM)'))}**: findings come from "
+    p = r.provenance
+    if p.reviewer == "rules":
+        out += [f"> **{_inline(sentence_case(p.label))}**: findings come from "
                 "static checks of the handler and what it calls, ranked by the scenario evidence.", ""]
-    if r.handler:
+    if r.handler is not None:
         hd = r.handler
-        if hd.get("file"):
-            out += [f"Handler: `{_inline(hd.get('function', '?'))}` in `{_inline(hd.get('file'))}` "
-                    f"lines {hd.get('start_line', '?')}-{hd.get('end_line', '?')} (matched by {hd.get('how', '?')}).", ""]
+        if hd.file:
+            out += [f"Handler: `{_inline(hd.function or '?')}` in `{_inline(hd.file)}` "
+                    f"lines {hd.start_line}-{hd.end_line} (matched by {hd.how}).", ""]
         else:
-            out += [f"Handler: not found ({_inline(hd.get('reason', 'unmapped'))}).", ""]
-    if r.evidence.get("rows") or r.evidence.get("slo"):
+            out += [f"Handler: not found ({_inline(hd.reason or 'unmapped')}).", ""]
+    if r.evidence.rows or r.evidence.slo:
         out += [f"{h}# Scenario evidence", "", evidence_markdown(r.evidence), ""]
     verified, rejected = r.verified, r.rejected
     out += [f"{h}# Suggestions ({len(verified)} verified)", ""]
@@ -108,7 +109,8 @@ def _one_review_md(r, level: int) -> list[str]:
                 f"*Category:* {_inline(s.category)}  ",
                 f"*File:* `{_inline(s.file)}`" + (f" (line {s.line})" if s.line else "") + "  ",
                 f"*Evidence:* {_inline(', '.join(s.evidence) or 'none cited')}"
-                + (f"  \n*Apply after:* {_inline(', '.join(s.dependencies))}" if s.dependencies else ""), ""]
+                + (f"  \n*Needs:* {_inline(', '.join(s.dependencies))} (its edit builds on them)"
+                   if s.dependencies else ""), ""]
         if s.rationale:
             out += [_inline(s.rationale), ""]
         out += [_fence(s.diff, "diff"), ""]
@@ -176,16 +178,16 @@ def _rich(text: Any) -> str:
 
 def review_html(r) -> str:
     e = html.escape
-    p = r.provenance or {}
+    p = r.provenance
     parts = [_CSS, '<div class="fnb-review">',
              f"<h3>{e(r.operation_id)}: <code>{e(r.method)} {e(r.url)}</code></h3>"]
-    if p.get("reviewer") == "rules":
-        parts.append(f'<p><span class="fnb-label">{e(p.get("label", "offline rules reviewer (no LLM)"))}</span></p>')
-    hd = r.handler or {}
-    if hd.get("file"):
-        parts.append(f"<p>Handler <code>{e(str(hd.get('function', '?')))}</code> in <code>{e(str(hd['file']))}</code> "
-                     f"lines {e(str(hd.get('start_line', '?')))}-{e(str(hd.get('end_line', '?')))}</p>")
-    rows = r.evidence.get("rows") or []
+    if p.reviewer == "rules":
+        parts.append(f'<p><span class="fnb-label">{e(sentence_case(p.label))}</span></p>')
+    hd = r.handler
+    if hd is not None and hd.file:
+        parts.append(f"<p>Handler <code>{e(str(hd.function or '?'))}</code> in <code>{e(str(hd.file))}</code> "
+                     f"lines {hd.start_line}-{hd.end_line}</p>")
+    rows = r.evidence.rows
     if rows:
         parts.append("<table><tr><th>id</th><th>fault</th><th>req</th><th>p50 ms</th><th>p95 ms</th>"
                      "<th>p99 ms</th><th>errors</th><th>timeouts</th></tr>")
@@ -194,15 +196,15 @@ def review_html(r) -> str:
                          f"<td>{e(str(row['p50_ms']))}</td><td>{e(str(row['p95_ms']))}</td><td>{e(str(row['p99_ms']))}</td>"
                          f"<td>{row['error_rate']:.0%}</td><td>{row['timeout_rate']:.0%}</td></tr>")
         parts.append("</table>")
-    for slo in r.evidence.get("slo") or []:
-        if not slo.get("pass"):
+    for slo in r.evidence.slo:
+        if not slo["pass"]:
             parts.append(f'<p class="fnb-miss">{e(slo["id"])}: SLO {e(str(slo["slo"]))} missed under '
                          f'{e(str(slo["fault"]))} ({e(str(slo["margin"]))})</p>')
     for s in r.verified:
         parts.append(f"<h4>{e(s.id)}. {_rich(s.title)} <small>[{e(s.category)}]</small></h4>")
         meta = f"<code>{e(s.file)}</code>; evidence: {e(', '.join(s.evidence) or 'none cited')}"
         if s.dependencies:
-            meta += f"; apply after {e(', '.join(s.dependencies))}"
+            meta += f"; needs {e(', '.join(s.dependencies))}"
         parts.append(f"<p>{meta}</p><p>{_rich(s.rationale)}</p>")
         parts.append(diff_html(s.diff))
     if r.rejected:

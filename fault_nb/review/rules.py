@@ -11,9 +11,9 @@ wrapped in try/rollback, then the whole DB block moved off the event loop)
 compose, each diff based on the result of the previous one.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ._syntax import Finding, _Src
 from .edits import Workspace
@@ -40,13 +40,18 @@ class RuleResult:
 
 
 def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: float = 5.0,
-              workspace: Workspace | None = None, max_fixes: int = 50) -> list[RuleResult]:
+              workspace: Workspace | None = None, max_fixes: int = 50,
+              only: Mapping[str, tuple] | None = None) -> list[RuleResult]:
     """Run the checks on ``scope`` ({relative file: function names}) and fix findings one by one.
+
+    ``only`` ({suggestion id: ``Finding.key``}) fixes just those findings, each under its id:
+    how a chosen subset of a review is recomputed.
 
     >>> [r.finding.kind for r in run_rules("apps/orders", {"app.py": {"stock"}})]  # doctest: +SKIP
     ['http-timeout']
     """
     ws = workspace or Workspace(source_dir)
+    wanted = dict(only) if only is not None else None
     done: set[tuple] = set()
     out: list[RuleResult] = []
     helpers: set[str] = set()  # blocking plain-def functions in scope, whichever file they live in
@@ -67,15 +72,33 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
             else:
                 found = js_findings(_Src(rel, ws.text(rel), grammar), names, timeout_s)
             findings = [f for f in found if f.key not in done]
+            if wanted is not None:
+                findings = [f for f in findings if _wanted_id(f, wanted) is not None]
             if not findings:
                 break
             findings.sort(key=lambda f: (_ORDER.index(f.kind), f.line))
             f = findings[0]
             done.add(f.key)
-            sid = f"s{len(out) + 1}"
+            if wanted is None:
+                sid = f"s{len(out) + 1}"
+            else:
+                sid = _wanted_id(f, wanted)
+                del wanted[sid]
             res = ws.propose(sid, f.edits)
             out.append(RuleResult(f, sid, res.ok, res.diff, res.error, res.dependencies))
     return out
+
+
+def _wanted_id(f: Finding, wanted: Mapping[str, tuple]) -> str | None:
+    """The id whose finding ``f`` is: same key, else same kind, file, function and title
+    (the anchor text moves when other fixes are left out)."""
+    for sid, key in wanted.items():
+        if tuple(key) == f.key:
+            return sid
+    for sid, key in wanted.items():
+        if tuple(key)[:4] == f.key[:4]:
+            return sid
+    return None
 
 
 def evidence_weight(kind_category: str, evidence: dict) -> tuple[float, list[str]]:
@@ -107,14 +130,13 @@ def evidence_weight(kind_category: str, evidence: dict) -> tuple[float, list[str
     return score, ids
 
 
-def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> tuple[dict[str, set[str]], dict]:
-    """``({file: function names}, handler info)`` for an endpoint, from the code index."""
+def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> tuple[dict[str, set[str]], Any]:
+    """``({file: function names}, HandlerMatch)`` for an endpoint, from the code index (the match's
+    file relative to the source folder)."""
     match = index.handler_for(operation_id)
-    handler = {k: getattr(match, k, None) for k in ("file", "function", "start_line", "end_line", "how",
-                                                    "framework", "reason", "score")}
     scope: dict[str, set[str]] = {}
     if not match.file or match.how == "unmapped":
-        return scope, handler
+        return scope, match
     root = Path(index.source_dir).resolve()
 
     def rel(path: str) -> str:
@@ -140,8 +162,7 @@ def findings_scope(index: Any, operation_id: str, budget_tokens: int = 6000) -> 
             names = scope.setdefault(rel(ch.file), set())
             names.add(str(ch.symbol).split(".")[-1])
             names.add(f"L{ch.start_line}-{ch.end_line}")  # anonymous handlers (Express) are found by lines
-    handler["file"] = rel(match.file)
-    return scope, handler
+    return scope, replace(match, file=rel(match.file))
 
 
 def rank_results(results: list[RuleResult], evidence: dict) -> list[tuple[RuleResult, float, list[str]]]:

@@ -54,3 +54,46 @@ def with_fallback(bundle: dict | tuple | None, text: str, html_text: str | None 
     if html_text is not None:
         data["text/html"] = html_text
     return (data, metadata) if metadata is not None else data
+
+
+def in_voila() -> bool:
+    """Whether this kernel serves a Voilà page (Voilà sets these in the kernel's environment)."""
+    import os
+
+    return "VOILA_KERNEL_ID" in os.environ or os.environ.get("SERVER_SOFTWARE", "").startswith("voila")
+
+
+DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024  # a bigger file is only named, not inlined into the page
+
+
+def download_link(path: str | Path) -> str:
+    """An escaped ``<a download>`` link carrying the file itself (a data: URL): Voilà serves no files.
+
+    >>> download_link(asset("diffviewer.css"))[:40]
+    '<a class="fnb-download" download="diffvi'
+    """
+    import base64
+    import mimetypes
+
+    p = Path(path)
+    data = p.read_bytes()
+    if len(data) > DOWNLOAD_MAX_BYTES:
+        return f"<span>{html.escape(str(p))} is too big to download from the page</span>"
+    mime = {".md": "text/markdown"}.get(p.suffix.lower()) or mimetypes.guess_type(p.name)[0] or \
+        "application/octet-stream"
+    href = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return (f'<a class="fnb-download" download="{html.escape(p.name)}" href="{href}">'
+            f"Download {html.escape(p.name)}</a>")
+
+
+def file_link(path: str | Path):
+    """An IPython ``FileLink`` to ``path`` (relative to the kernel's folder, which is what Lab opens),
+    or None when the file lies outside that folder."""
+    import os
+
+    from IPython.display import FileLink
+
+    rel = os.path.relpath(Path(path).resolve(), Path.cwd().resolve())
+    if rel.startswith(".."):
+        return None
+    return FileLink(rel, result_html_prefix="Open: ")

@@ -51,22 +51,25 @@ def evidence_lines(review: Any) -> dict[str, str]:
     Suggestions cite evidence by id; the viewer shows the line instead of the bare id.
 
     >>> evidence_lines({"evidence": {"rows": [{"id": "E1", "fault": "latency", "requests": 3, "p95_ms": 812.0}]}})["E1"]
-    'E1: latency, 3 requests, p95 812.0 ms, errors ?, 5xx ?'
+    'E1: latency, 3 requests, p95 812.0 ms, errors 0%, 5xx 0%'
     """
-    ev = _get(review, "evidence") or {}
-    if not isinstance(ev, dict):
+    from ..review.model import Evidence
+
+    try:
+        ev = Evidence.from_dict(_get(review, "evidence"))
+    except Exception:  # noqa: BLE001 - a hand-made object the viewer cannot read: no lines, no failure
         return {}
     out: dict[str, str] = {}
-    for row in ev.get("rows") or []:
-        if isinstance(row, dict) and row.get("id"):
+    for row in ev.rows:
+        if row.get("id"):
             text = (f"{row['id']}: {row.get('fault', '?')}, {row.get('requests', '?')} requests, "
                     f"p95 {row.get('p95_ms', '?')} ms, errors {_pct(row.get('error_rate'))}, "
                     f"5xx {_pct(row.get('http_5xx_rate'))}")
             if row.get("failed_expectations"):
                 text += f", {row['failed_expectations']} failed expectation(s)"
             out[str(row["id"])] = text
-    for slo in ev.get("slo") or []:
-        if isinstance(slo, dict) and slo.get("id"):
+    for slo in ev.slo:
+        if slo.get("id"):
             verdict = "pass" if slo.get("pass") else "FAIL"
             out[str(slo["id"])] = (f"{slo['id']}: {slo.get('scenario', '')}: {slo.get('slo', '')} "
                                    f"{verdict} ({slo.get('margin', '')})")
@@ -80,6 +83,7 @@ def suggestion_data(suggestion: Any, position: int = 0, evidence: dict[str, str]
     'Add a timeout'
     """
     include = _get(suggestion, "include", True)
+    status = _text(_get(suggestion, "status") or "verified")
     return {
         "id": _text(_get(suggestion, "id") or f"s{position + 1}"),
         "title": _text(_get(suggestion, "title")),
@@ -88,26 +92,20 @@ def suggestion_data(suggestion: Any, position: int = 0, evidence: dict[str, str]
         "evidence": [(evidence or {}).get(e, e) for e in _list(_get(suggestion, "evidence"))],
         "file": _text(_get(suggestion, "file")),
         "diff": _text(_get(suggestion, "diff")),
-        "status": _text(_get(suggestion, "status") or "verified"),
+        "status": status,
         "error": _text(_get(suggestion, "error")),
         "dependencies": _list(_get(suggestion, "dependencies")),
+        # what the card says: "needs s1" (ticking it ticks s1; unticking s1 unticks it)
+        "needs": _list(_get(suggestion, "dependencies")) if status != "rejected" else [],
         "include": bool(include if include is not None else True),
     }
 
 
 def provenance_label(review: Any) -> str:
-    """"Offline rules reviewer" or "LLM: provider / model" from a Review's provenance."""
-    prov = _get(review, "provenance") or {}
-    if not isinstance(prov, dict):
-        prov = {k: getattr(prov, k) for k in dir(prov) if not k.startswith("_")}
-    if prov.get("label"):
-        return str(prov["label"])
-    reviewer = str(prov.get("reviewer") or prov.get("kind") or "")
-    model = prov.get("model")
-    if "rule" in reviewer.lower() or (not model and not prov.get("provider")):
-        return "Offline rules reviewer (no LLM configured)"
-    parts = [str(p) for p in (prov.get("provider"), model) if p]
-    return "LLM: " + " / ".join(parts)
+    """The reviewer's label (``Provenance.label``, the core's wording), capitalised for a header."""
+    from ..review.model import Provenance, sentence_case
+
+    return sentence_case(Provenance.from_dict(_get(review, "provenance")).label)
 
 
 def measured_verdicts(review: Any) -> dict[str, dict[str, str]]:
@@ -133,6 +131,10 @@ class DiffViewer(anywidget.AnyWidget):
 
     Ticking a box in the browser updates ``included`` here and the ``include``
     flag of the matching suggestion, which the exports and ``apply`` honour.
+    The review decides what a tick means (``Review.choose``: a suggestion brings
+    what it needs, and leaves with it; ``note`` says so), and the diffs of the
+    ticked cards are the ones recomputed for exactly that subset
+    (``Review.rebased``): what the export shows and Apply writes.
 
     >>> viewer = DiffViewer(review)  # doctest: +SKIP
     >>> viewer.included  # ids of the suggestions to keep
@@ -146,13 +148,14 @@ class DiffViewer(anywidget.AnyWidget):
     included = t.List(t.Unicode()).tag(sync=True)
     header = t.Unicode("").tag(sync=True)
     endpoint = t.Unicode("").tag(sync=True)
-    language = t.Unicode("python").tag(sync=True)
+    note = t.Unicode("").tag(sync=True)
     # suggestion id -> {"verdict": improved|regressed|mixed|no-change, "text": the measured rows}
     verdicts = t.Dict().tag(sync=True)
 
     def __init__(self, review: Any = None, **kwargs):
         super().__init__(**kwargs)
         self.review = None
+        self._settling = False
         self.set_review(review)
 
     def set_review(self, review: Any) -> None:
@@ -166,11 +169,33 @@ class DiffViewer(anywidget.AnyWidget):
         url = _text(_get(review, "url")) if review is not None else ""
         opid = _text(_get(review, "operation_id")) if review is not None else ""
         self.endpoint = f"{opid} [{method} {url}]".strip() if opid else ""
-        self.suggestions = data
-        self.included = [d["id"] for d in data if d["include"] and d["status"] != "rejected"]
+        self._original = {d["id"]: d["diff"] for d in data}
+        self.note = ""
+        self._settling = True  # a new review: its own ticks, nothing to reconcile with the last one
+        try:
+            self.suggestions = data
+            self.included = [d["id"] for d in data if d["include"] and d["status"] != "rejected"]
+        finally:
+            self._settling = False
+        self._sync_include({"new": self.included, "old": self.included})
         self.verdicts = measured_verdicts(review)
 
     @t.observe("included")
+    def _on_included(self, change) -> None:
+        if self._settling:
+            return
+        choose = getattr(self.review, "choose", None)
+        if choose is not None:
+            choice = choose(list(change["new"]), list(change["old"]))
+            self.note = choice.note
+            if list(choice.ids) != list(change["new"]):
+                self._settling = True
+                try:
+                    self.included = list(choice.ids)
+                finally:
+                    self._settling = False
+        self._sync_include({"new": self.included, "old": change["old"]})
+
     def _sync_include(self, change) -> None:
         chosen = set(change["new"])
         items = list(_get(self.review, "suggestions", None) or []) if self.review is not None else []
@@ -183,6 +208,20 @@ class DiffViewer(anywidget.AnyWidget):
                     suggestion.include = sid in chosen
                 except AttributeError:  # a frozen object: the list is the source of truth
                     pass
+        self._show_diffs()
+
+    def _show_diffs(self) -> None:
+        """Ticked cards show their diffs recomputed for the ticked subset; the others their own."""
+        rebased = getattr(self.review, "rebased", None)
+        diffs = dict(getattr(self, "_original", {}))
+        if rebased is not None and self.chosen:
+            try:
+                diffs.update({s.id: s.diff for s in rebased(self.chosen)})
+            except Exception as exc:  # noqa: BLE001 - shown on the card list, never a traceback
+                self.note = (self.note + " " if self.note else "") + f"These diffs could not be recomputed: {exc}"
+        data = [{**d, "diff": diffs.get(d["id"], d["diff"])} for d in self.suggestions]
+        if data != self.suggestions:
+            self.suggestions = data
 
     @property
     def chosen(self) -> list[str]:
@@ -194,10 +233,13 @@ class DiffViewer(anywidget.AnyWidget):
         lines = [f"DiffViewer: {self.endpoint or 'no review yet'}"]
         if self.header:
             lines.append(self.header)
+        if self.note:
+            lines.append(self.note)
         for d in self.suggestions:
             mark = "x" if d["id"] in self.included else " "
             measured = self.verdicts.get(d["id"])
-            lines.append(f"[{mark}] {d['title']} ({d['status']})"
+            needs = f"; needs {', '.join(d['needs'])}" if d.get("needs") else ""
+            lines.append(f"[{mark}] {d['title']} ({d['status']}{needs})"
                          + (f" measured: {measured['verdict']}" if measured else ""))
             if d["diff"]:
                 lines.append(d["diff"].rstrip("\n"))
@@ -206,10 +248,13 @@ class DiffViewer(anywidget.AnyWidget):
     def to_html(self) -> str:
         """Static, escaped HTML of the same content (saved notebooks, nbviewer)."""
         parts = [f"<div class='fnb-diffviewer-static'><p><em>{html.escape(self.header)}</em></p>"]
+        if self.note:
+            parts.append(f"<p class='fnb-note'>{html.escape(self.note)}</p>")
         for d in self.suggestions:
             measured = self.verdicts.get(d["id"])
             mark = f" <small>measured: {html.escape(measured['verdict'])}</small>" if measured else ""
-            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'])})</small>{mark}</h4>")
+            needs = f"; needs {', '.join(d['needs'])}" if d.get("needs") else ""
+            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'] + needs)})</small>{mark}</h4>")
             if d["rationale"]:
                 parts.append(f"<p>{html.escape(d['rationale'])}</p>")
             if d["diff"]:

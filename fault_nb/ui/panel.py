@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from ._common import error_box, note, widgets_module, with_fallback
+from ._common import download_link, error_box, file_link, in_voila, note, widgets_module, with_fallback
 from .diffviewer import DiffViewer, evidence_lines
 from .picker import EMPTY as PICKER_EMPTY, EndpointPicker
 
@@ -23,30 +23,32 @@ STREAM_TAIL = 4000  # characters of streamed model text kept on screen
 
 
 def reviewer_label(llm: Any) -> str:
-    """What the panel says about who reviews: the offline rules reviewer or an LLM.
+    """What the panel says about who reviews (the core's label of the reviewer ``llm`` selects).
 
     >>> reviewer_label(None)
-    'Offline rules reviewer (no LLM configured): deterministic rules, no model, no network.'
+    'Offline rules reviewer (no LLM)'
     """
-    if llm is None:
-        return "Offline rules reviewer (no LLM configured): deterministic rules, no model, no network."
-    model = getattr(llm, "model", None) or "?"
-    where = getattr(llm, "provider", None) or getattr(llm, "base_url", None) or "OpenAI-compatible endpoint"
-    return f"LLM reviewer: {model} ({where})"
+    from ..review.code_review import make_reviewer
+    from ..review.model import sentence_case
+
+    return sentence_case(make_reviewer(llm).label)
 
 
 class ReviewPanel(_w.VBox):
     """The code-review dashboard for one run: endpoint picker, Review, diffs, export, apply.
 
     ``llm=None`` uses the offline rules reviewer and says so; ``reviews`` (from
-    ``review_all``) pre-fills the panel. Exports land in
-    ``out_dir`` (``code-review-report.md`` / ``.pdf``); *Apply* patches the
-    index's source directory (a backup is kept and *Undo* restores it).
+    ``review_all``) pre-fills the panel. Exports of the shown endpoint land in
+    ``out_dir`` as ``code-review-<operationId>.md`` / ``.pdf`` (the ticked
+    suggestions, exactly what *Apply* writes); an existing file is kept and a
+    numbered name used unless *Replace existing files* is ticked (``overwrite=True``).
+    *Apply* patches the index's source directory (a backup is kept and *Undo*
+    restores it).
 
     >>> panel = ReviewPanel(results, index, out_dir="out")  # doctest: +SKIP
     >>> panel.picker.value = "read_user_users__user_id__get"; panel.run_review()  # doctest: +SKIP
     >>> panel.export_markdown()  # doctest: +SKIP
-    PosixPath('out/code-review-report.md')
+    PosixPath('out/code-review-read_user_users__user_id__get.md')
 
     With ``scenarios`` and ``app`` (an :class:`~fault_nb.verify.AppSpec`), *Verify* measures
     the ticked suggestions: :func:`fault_nb.verify_fix` in a background thread (a copy of
@@ -56,7 +58,7 @@ class ReviewPanel(_w.VBox):
 
     def __init__(self, results, index, llm=None, *, out_dir: str | os.PathLike = ".",
                  source_dir: str | os.PathLike | None = None, advices=None, cache=None,
-                 review_fn: Callable | None = None, reviews: list | None = None,
+                 review_fn: Callable | None = None, reviews: list | None = None, overwrite: bool = False,
                  scenarios=None, app=None, dependencies: dict | None = None, seed: int = 0, **kwargs):
         self.results = results
         self.index = index
@@ -97,7 +99,12 @@ class ReviewPanel(_w.VBox):
         self.apply_button = _w.Button(description="Apply chosen diffs", icon="check", button_style="warning",
                                       disabled=True)
         self.undo_button = _w.Button(description="Undo apply", icon="undo", disabled=True)
+        self.overwrite = _w.Checkbox(value=bool(overwrite), description="Replace existing files", indent=False,
+                                     layout=_w.Layout(width="auto"))
+        self.overwrite.add_class("fnb-overwrite")
         self.output = _w.HTML()
+        self.link = _w.Output()  # a FileLink to the last export (Lab opens it on click)
+        self.last_export: Path | None = None
         can_verify = scenarios is not None and app is not None
         self.runs = _w.BoundedIntText(value=1, min=1, max=50, description="runs", layout=_w.Layout(width="9em"),
                                       tooltip="runs of the scenarios per side")
@@ -127,14 +134,14 @@ class ReviewPanel(_w.VBox):
         self.cancel_button.on_click(lambda _b: self.cancel_verify())
         self.picker.observe(self._on_pick, names="value")
 
-        actions = _w.HBox([self.export_md_button, self.export_pdf_button, self.apply_button, self.undo_button],
-                          layout=_w.Layout(flex_flow="row wrap"))
+        actions = _w.HBox([self.export_md_button, self.export_pdf_button, self.overwrite, self.apply_button,
+                           self.undo_button], layout=_w.Layout(flex_flow="row wrap"))
         top = _w.HBox([self.picker, self.review_button, self.progress], layout=_w.Layout(flex_flow="row wrap"))
         verify_row = _w.HBox([self.runs, self.verify_button, self.cancel_button, self.verify_progress],
                              layout=_w.Layout(flex_flow="row wrap"))
         verify_row.layout.display = None if can_verify else "none"
         super().__init__([self.header, top, self.status, self.stream, self.error, self.summary, self.viewer,
-                          actions, self.output, verify_row, self.verify_status, self.verify_chart,
+                          actions, self.output, self.link, verify_row, self.verify_status, self.verify_chart,
                           self.verify_table], **kwargs)
         self.add_class("fnb-review-panel")
         if not self.picker.options:  # explain the empty state instead of failing on "unknown endpoint None"
@@ -181,12 +188,13 @@ class ReviewPanel(_w.VBox):
         return review
 
     def export_markdown(self) -> Path | None:
-        """Write the shown review (ticked suggestions) to ``out_dir/code-review-report.md``."""
-        return self._export("code-review-report.md", lambda r, p: _ticked(r).to_markdown(p))
+        """Write the shown review (the ticked suggestions, as Apply writes them) to
+        ``out_dir/code-review-<operationId>.md``; returns the path really written."""
+        return self._export(".md")
 
     def export_pdf(self) -> Path | None:
-        """Write the shown review (ticked suggestions) to ``out_dir/code-review-report.pdf``."""
-        return self._export("code-review-report.pdf", lambda r, p: _ticked(r).to_pdf(p))
+        """The same as :meth:`export_markdown`, as PDF."""
+        return self._export(".pdf")
 
     def apply(self):
         """Apply the ticked, verified diffs to the source directory (a backup is kept)."""
@@ -297,10 +305,10 @@ class ReviewPanel(_w.VBox):
             self.cancel_button.disabled = True
         return verification
 
-    def _on_verify_progress(self, message: str, done: int, total: int) -> None:
-        self.verify_progress.max = max(1, int(total))
-        self.verify_progress.value = min(int(done), self.verify_progress.max)
-        self.verify_status.value = note(str(message))
+    def _on_verify_progress(self, event) -> None:
+        self.verify_progress.max = max(1, event.total)
+        self.verify_progress.value = min(event.done, self.verify_progress.max)
+        self.verify_status.value = note(event.message)
 
     def _show_verification(self, verification) -> None:
         self.verify_status.value = note(repr(verification))
@@ -319,18 +327,39 @@ class ReviewPanel(_w.VBox):
 
     # -- view state ---------------------------------------------------------------
 
-    def _export(self, name: str, write: Callable) -> Path | None:
+    def _export(self, suffix: str) -> Path | None:
+        from ..export import report_name, save_report
+        from ..review.render import reviews_markdown
+
         if self.review is None:
             return None
         self.error.value = ""
-        path = self.out_dir / name
+        review = self.review
         try:
-            write(self.review, path)
+            chosen = review.subset(self.viewer.chosen)  # what Apply would write, nothing else
+            markdown = reviews_markdown([chosen])
+            path = save_report(markdown, self.out_dir / report_name(review.operation_id, suffix),
+                               overwrite=self.overwrite.value)
         except Exception as exc:
             self._fail("Export failed", exc)
             return None
-        self.output.value = f"<p>Wrote <code>{html.escape(str(path))}</code></p>"
+        self.last_export = path
+        self._show_link(path)
         return path
+
+    def _show_link(self, path: Path) -> None:
+        """Say where the file went, with a link: a FileLink in Lab, a download link in Voilà."""
+        shown = html.escape(str(path.resolve()))
+        self.link.outputs = ()  # (clear_output() needs a kernel; the trait does not)
+        if in_voila():
+            self.output.value = f"<p>Wrote <code>{shown}</code>: {download_link(path)}</p>"
+            return
+        self.output.value = f"<p>Wrote <code>{shown}</code></p>"
+        link = file_link(path)
+        if link is not None:
+            self.link.append_display_data(link)
+        else:  # outside the notebook's folder, where Lab cannot open it: the file itself
+            self.output.value = f"<p>Wrote <code>{shown}</code>: {download_link(path)}</p>"
 
     def _on_pick(self, change) -> None:
         review = self.reviews.get(change["new"])
@@ -349,9 +378,6 @@ class ReviewPanel(_w.VBox):
             self.summary.value = ""
             return
         lines = list(evidence_lines(review).values())
-        if not lines:
-            evidence = getattr(review, "evidence", None) or []
-            lines = [_evidence_text(e) for e in ([evidence] if isinstance(evidence, (str, dict)) else evidence)]
         items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:12])
         self.summary.value = (f"<details><summary>Evidence from the run ({len(lines)})</summary><ul>{items}</ul>"
                               "</details>") if items else ""
@@ -370,21 +396,11 @@ class ReviewPanel(_w.VBox):
             self.progress.value, self.progress.max, self.progress.bar_style = 0, 1, "info"
         self.status.value = text if text.startswith("<") else note(text) if text else ""
 
-    def _on_progress(self, *args, **kwargs) -> None:
-        # review_endpoint reports steps as messages; review_all as (opid, done, total)
-        numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
-        texts = [a for a in args if isinstance(a, str)]
-        done = kwargs.get("done", numbers[0] if numbers else None)
-        total = kwargs.get("total", numbers[1] if len(numbers) > 1 else None)
-        message = kwargs.get("message", texts[0] if texts else None)
-        if total:
-            self.progress.max = max(1, int(total))
-        if done is None:  # a step without a count: advance, keep one step of head-room
-            done = self.progress.value + 1
-            self.progress.max = max(self.progress.max, done + 1)
-        self.progress.value = min(int(done), self.progress.max)
-        if message:
-            self.status.value = note(str(message))
+    def _on_progress(self, event) -> None:
+        """A :class:`~fault_nb.review.model.ReviewProgress` from ``review_endpoint`` or ``review_all``."""
+        self.progress.max = max(1, event.total)
+        self.progress.value = min(event.done, self.progress.max)
+        self.status.value = note(event.message)
 
     def _on_token(self, text: str) -> None:
         self._streamed = (self._streamed + str(text))[-STREAM_TAIL:]
@@ -407,19 +423,3 @@ class ReviewPanel(_w.VBox):
         static = self.header.value + (self.viewer.to_html() if self.review is not None else
                                       "<p>Review panel (needs a running kernel).</p>")
         return with_fallback(super()._repr_mimebundle_(**kwargs), self.to_text(), static)
-
-
-def _evidence_text(e: Any) -> str:
-    if isinstance(e, dict):
-        return ", ".join(f"{k}: {v}" for k, v in e.items())
-    return str(e)
-
-
-def _ticked(review: Any) -> Any:
-    """A copy of ``review`` without the suggestions the user unticked (exports honour the boxes)."""
-    import dataclasses
-
-    kept = [s for s in review.suggestions if getattr(s, "include", True)]
-    if len(kept) == len(review.suggestions) or not dataclasses.is_dataclass(review):
-        return review
-    return dataclasses.replace(review, suggestions=kept)

@@ -29,7 +29,6 @@ from .scratch import copy_tree, retarget
 from .verification import LOG_EXCERPT_CHARS, SuggestionVerdict, Variant, Verification, verdict_of
 
 MODES = ("together", "each")
-Progress = Callable[[str, int, int], None]  # (message, done, total)
 
 
 @dataclass(frozen=True)
@@ -154,9 +153,10 @@ def _cancelled(cancel: Any) -> bool:
 
 
 class _Steps:
-    """Progress over the loop's phases: a tqdm bar and/or a callback ``(message, done, total)``."""
+    """Progress over the loop's phases: a tqdm bar and/or the project's one progress callback
+    (a :class:`~fault_nb.review.model.ReviewProgress` per step)."""
 
-    def __init__(self, total: int, progress: bool, on_progress: Progress | None):
+    def __init__(self, total: int, progress: bool, on_progress: Callable | None):
         self.done, self.total = 0, total
         self.on_progress = on_progress
         self.bar = None
@@ -173,7 +173,9 @@ class _Steps:
         if self.bar is not None:
             self.bar.set_postfix_str(message[:60])
         if self.on_progress is not None:
-            self.on_progress(message, self.done, self.total)
+            from ..review.model import ReviewProgress
+
+            self.on_progress(ReviewProgress("", message, self.done, self.total, "step"))
 
     def close(self) -> None:
         if self.bar is not None:
@@ -221,7 +223,7 @@ def _excerpt(path: Path | None) -> str:
 def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app: AppSpec | str, *,
                only: Iterable[str] | None = None, dependencies: Mapping[str, str] | None = None,
                runs: int = 1, seed: int = 0, mode: str = "together", out_dir: str | os.PathLike | None = None,
-               confidence: float = 0.95, progress: bool = True, on_progress: Progress | None = None,
+               confidence: float = 0.95, progress: bool = True, on_progress: Callable | None = None,
                cancel: threading.Event | Callable[[], bool] | None = None, llm: Any = None) -> Verification:
     """Measure what the chosen suggestions change: baseline app vs patched app, same scenarios, same seed.
 
@@ -234,7 +236,9 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
     ``ENV_NAME=<proxy URL>``; an item whose ``upstreams`` names the dependency's URL gets its
     faults on that hop (and not on the client -> app hop, unless it names the app too). ``mode="each"`` also runs every suggestion alone.
     ``out_dir`` (default: a new temporary folder) receives each variant's results, report,
-    diff and app log, and ``verification.json`` / ``verification.md``.
+    diff and app log, and ``verification.json`` / ``verification.md``. ``progress``: a tqdm
+    bar; ``on_progress``: called with a ``ReviewProgress`` per phase step. ``cancel``: an
+    Event (or a callable) checked between phases and scenario items.
 
     A patched app that does not start, or answers 5xx to everything, is a regression with
     its log excerpt; every other problem is a :class:`~fault_nb.errors.FaultNbError` naming

@@ -124,7 +124,9 @@ def test_streaming_tokens_and_progress(llm_server, llm, orders_results, orders_i
     tokens, steps = [], []
     review_endpoint(orders_results, orders_index, STOCK, llm=llm, on_token=tokens.append, on_progress=steps.append)
     assert len(tokens) > 3 and json.loads("".join(tokens))["suggestions"][0]["id"] == "timeout-stock"
-    assert steps[0] == "collecting scenario evidence" and steps[-1] == "done"
+    assert steps[0].message == "collecting scenario evidence" and steps[-1].message == "done"
+    assert [e.done for e in steps] == list(range(1, len(steps) + 1)) and steps[-1].done == steps[-1].total
+    assert {e.operation_id for e in steps} == {STOCK} and {e.unit for e in steps} == {"step"}
 
 
 def test_review_all_bounded_concurrency(llm_server, llm, orders_results, orders_index):

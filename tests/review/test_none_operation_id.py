@@ -42,14 +42,14 @@ def test_review_of_none_endpoints_maps_distinct_handlers(fixtures_dir, webapp_sr
     try:
         user = review_endpoint(results, index, "get_users_user_id")
         assert (user.method, user.url) == ("GET", "http://localhost:9090/users/{user_id}")
-        assert user.handler["function"] == "read_user" and user.handler["how"] == "route"
+        assert user.handler.function == "read_user" and user.handler.how == "route"
         assert [s.title for s in user.verified] == [
             "Declare `read_user` with plain `def` so its blocking calls leave the event loop"]
         root = review_endpoint(results, index, "get_root")
-        assert root.handler["function"] == "index" and root.suggestions == []
+        assert root.handler.function == "index" and root.suggestions == []
         assert root.evidence["rows"] != user.evidence["rows"]
         reviews = review_all(results, index, progress=False)
         assert [r.operation_id for r in reviews] == ["get_root", "create_user_users__post", "get_users_user_id"]
-        assert [r.handler["function"] for r in reviews] == ["index", "create_user", "read_user"]
+        assert [r.handler.function for r in reviews] == ["index", "create_user", "read_user"]
     finally:
         index.close()

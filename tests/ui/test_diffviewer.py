@@ -32,7 +32,7 @@ def test_suggestions_sent_as_plain_strings_and_rejected_not_included():
     assert viewer.included == ["s1", "s2"]  # a rejected edit is never pre-ticked
     assert viewer.suggestions[0]["diff"] == DIFF
     assert viewer.suggestions[0]["evidence"] == ["latency 800 ms on GET /users/{user_id}"]
-    assert viewer.header == "Offline rules reviewer"
+    assert viewer.header == "Offline rules reviewer (no LLM)"  # the core's one wording, capitalised
     assert viewer.endpoint == "read_user_users__user_id__get [GET http://localhost:9090/users/{user_id}]"
     for s in viewer.suggestions:
         assert all(isinstance(v, (str, bool, list)) for v in s.values())

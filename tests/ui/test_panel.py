@@ -8,6 +8,7 @@ pytest.importorskip("ipywidgets")
 
 import fault_nb  # noqa: E402
 from fault_nb.errors import LLMError  # noqa: E402
+from fault_nb.review.model import ApplyError  # noqa: E402
 from fault_nb.review import Review, Suggestion, review_endpoint  # noqa: E402
 from fault_nb.ui import ReviewPanel  # noqa: E402
 
@@ -57,7 +58,7 @@ def test_review_export_apply_undo(results, index, tmp_path):
     assert "verified" in panel.status.value and not panel.export_md_button.disabled
 
     path = panel.export_markdown()
-    assert path == tmp_path / "out" / "code-review-report.md"
+    assert path == tmp_path / "out" / f"code-review-{TARGET}.md"  # named after the endpoint
     text = path.read_text()
     for s in review.verified:
         assert s.diff.strip() in text
@@ -122,8 +123,10 @@ def test_export_error_is_shown(results, index, tmp_path):
 
 
 def test_model_text_is_escaped_and_streamed(results, index, tmp_path):
+    from fault_nb.review.model import ReviewProgress
+
     def hostile(results, index, operation_id, *, on_progress, on_token, **_):
-        on_progress("asking the model")
+        on_progress(ReviewProgress(operation_id, "asking the model", 2, 5))
         on_token("<b>partial ")
         on_token(XSS)
         return Review(operation_id=operation_id, method="POST", url="http://x/",
@@ -133,6 +136,7 @@ def test_model_text_is_escaped_and_streamed(results, index, tmp_path):
 
     panel = ReviewPanel(results, index, out_dir=tmp_path, review_fn=hostile)
     panel.run_review(TARGET)
+    assert panel.progress.max == 5  # the event's own numbers, no guessing
     for widget in (panel.stream, panel.summary, panel.status, panel.error, panel.output, panel.header):
         assert "<script>" not in widget.value and "<img" not in widget.value
     assert "&lt;b&gt;partial &lt;img" in panel.stream.value
@@ -147,7 +151,7 @@ def test_llm_label(results, index, tmp_path):
         provider = "ollama"
 
     panel = ReviewPanel(results, index, llm=FakeClient(), out_dir=tmp_path)
-    assert "LLM reviewer: qwen2.5-coder (ollama)" in panel.header.value
+    assert "LLM qwen2.5-coder via ollama" in panel.header.value
 
 
 def test_export_pdf(results, index, tmp_path):
@@ -159,7 +163,7 @@ def test_export_pdf(results, index, tmp_path):
     if shutil.which("pandoc") is None:  # the panel says what is missing instead of raising
         assert path is None and "pandoc" in panel.error.value
         return
-    assert path == tmp_path / "code-review-report.pdf"
+    assert path == tmp_path / f"code-review-{TARGET}.pdf"
     assert path.read_bytes().startswith(b"%PDF") and panel.error.value == ""
 
 
@@ -188,3 +192,67 @@ def test_panel_opens_on_an_endpoint_that_can_be_reviewed(fixtures_dir, index, tm
     edge = fault_nb.load_results(fixtures_dir / "results" / "edge_cases.results.json")
     panel = ReviewPanel(edge, index, out_dir=tmp_path)
     assert panel.picker.value == "health_get" and not panel.review_button.disabled
+
+
+def test_exports_never_overwrite_without_a_choice(results, index, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    whole = out / "code-review-report.md"
+    whole.write_text("# the three-endpoint report of step 7\n")
+    panel = ReviewPanel(results, index, out_dir=out)
+    panel.run_review(TARGET)
+    first = panel.export_markdown()
+    second = panel.export_markdown()
+    assert first == out / f"code-review-{TARGET}.md" and second == out / f"code-review-{TARGET}-2.md"
+    assert whole.read_text() == "# the three-endpoint report of step 7\n"  # the whole report keeps its file
+    assert first.read_text() == second.read_text()
+    first.write_text("edited by hand\n")
+    panel.overwrite.value = True  # the user asked for it
+    assert panel.export_markdown() == first and first.read_text() == second.read_text()
+    # Lab: a FileLink (relative to the notebook's folder) to the written file
+    (link,) = panel.link.outputs
+    assert f"out/code-review-{TARGET}.md" in link["data"]["text/html"] and "href=" in link["data"]["text/html"]
+    assert str(first.resolve()) in panel.output.value
+
+
+def test_voila_gets_a_download_link(results, index, tmp_path, monkeypatch):
+    import base64
+    import re
+
+    monkeypatch.setenv("VOILA_KERNEL_ID", "k1")
+    panel = ReviewPanel(results, index, out_dir=tmp_path)
+    panel.run_review(TARGET)
+    path = panel.export_markdown()
+    assert panel.link.outputs == ()
+    href = re.search(r'download="([^"]+)" href="data:text/markdown;base64,([^"]+)"', panel.output.value)
+    assert href and href.group(1) == path.name
+    assert base64.b64decode(href.group(2)) == path.read_bytes()
+
+
+def test_untick_the_prerequisite_apply_writes_exactly_the_rest(results, index, tmp_path):
+    """Notebook 02's case: create_user, untick s1 (rollback), keep s2 (plain def), Apply."""
+    from fault_nb.review.edits import parse_patch
+
+    panel = ReviewPanel(results, index, out_dir=tmp_path)
+    review = panel.run_review(TARGET)
+    s1, s2 = review.verified
+    assert "rollback" in s1.diff and "-async def create_user(" in s2.diff
+    assert s2.dependencies == []  # built on s1, but applies without it
+    panel.viewer.set_state({"included": [s2.id]})  # the user unticks s1 in the browser
+    assert panel.viewer.chosen == [s2.id] and panel.viewer.note == ""
+    shown = {d["id"]: d["diff"] for d in panel.viewer.suggestions}[s2.id]
+    exported = panel.export_markdown().read_text()
+    assert "rollback" not in exported and "Needs" not in exported and shown in exported
+    assert review.combined_diff([s2.id]) == shown
+    (rel, _hunks, _), = parse_patch(shown)
+    assert rel == "app.py"
+    source = index.source_dir / "app.py"
+    before = source.read_text()
+    panel.apply()
+    after = source.read_text()
+    compile(after, "app.py", "exec")
+    assert "rollback" not in after
+    assert after == before.replace("async def create_user(", "def create_user(", 1)  # s2's change, nothing else
+    with pytest.raises(ApplyError, match="changed since the review"):  # a second Apply on top is refused
+        review.apply(index.source_dir, only=[s2.id])

@@ -45,7 +45,7 @@ def test_llm_review_streams_into_the_panel(setup, tmp_path):
         "dependencies": [], "edits": [{"file": "app.py", "find": FIND, "replace": REPLACE}]}]}
     server.push({"content": json.dumps(answer)})
     panel = ReviewPanel(results, index, llm=llm, out_dir=tmp_path / "out")
-    assert "LLM reviewer: test-model" in panel.header.value
+    assert "LLM test-model via openai-compatible (127.0.0.1)" in panel.header.value
     review = panel.run_review("read_user_users__user_id__get")
     assert panel.error.value == "", panel.error.value
     assert [s.status for s in review.suggestions] == ["verified"]
