@@ -104,21 +104,65 @@ def choose(reviews: list, only: Iterable[str] | None = None) -> list[_Choice]:
     return out
 
 
-def _apply(choices: list[_Choice], tree: Path) -> str:
-    """Apply the chosen suggestions to ``tree`` (a scratch copy); returns the combined diff."""
+def _diffs_for(review: Any, sids: list[str], src: Path) -> str:
+    """The diffs of exactly ``sids`` (recomputed for that subset by the review) against ``src``.
+
+    When ``src`` changed since the review, the error names the file and the first hunk of
+    the reviewed diffs that no longer matches it.
+    """
+    from ..review.edits import PatchError, apply_diff, parse_patch, read_source
     from ..review.model import ApplyError
 
-    diffs = []
+    try:
+        return "".join(s.diff for s in review.rebased(sids, source_dir=src))
+    except ApplyError as exc:
+        problem = str(exc).replace(str(src), "the source")
+        for s in review.selected(sids):  # which reviewed hunk the current source no longer matches
+            for rel, _, _ in parse_patch(s.diff):
+                path = src / rel
+                if not path.is_file():
+                    raise VerifyError(f"{review.operation_id}:{s.id} ({s.title}): {rel}: the file is gone from "
+                                      f"{src}; nothing was verified") from None
+                try:
+                    apply_diff(s.diff, {rel: read_source(path)})
+                except PatchError as perr:
+                    raise VerifyError(f"{review.operation_id}:{s.id} ({s.title}) no longer applies: {rel}: {perr} "
+                                      "(the source changed since the review); review the endpoint again. "
+                                      "Nothing was verified and nothing in the source changed") from None
+        raise VerifyError(f"{review.operation_id}: {problem}") from None
+
+
+def _apply(choices: list[_Choice], tree: Path, src: Path) -> str:
+    """Write the chosen suggestions into ``tree`` (a scratch copy of ``src``); returns the combined diff.
+
+    Each review gives the diffs of exactly its chosen subset (``Review.rebased``, what
+    ``Review.combined_diff`` joins); several reviews' diffs of one file apply in turn.
+    """
+    from .._io import safe_join
+    from ..review.edits import PatchError, apply_diff, parse_patch, read_source
+
     by_review: dict[int, tuple[Any, list[str]]] = {}
     for c in choices:
         by_review.setdefault(id(c.review), (c.review, []))[1].append(c.sid)
+    texts: dict[str, str] = {}
+    diffs = []
     for review, sids in by_review.values():
+        diff = _diffs_for(review, sids, src)
+        files = [rel for rel, _, _ in parse_patch(diff)]
+        for rel in files:
+            if rel not in texts:
+                path = safe_join(tree, rel)
+                if not path.is_file():
+                    raise VerifyError(f"{review.operation_id}: {rel}: no such file in {src}")
+                texts[rel] = read_source(path)
         try:
-            review.apply(tree, only=sids)
-        except ApplyError as exc:
-            raise VerifyError(f"{review.operation_id}: {exc}".replace(str(tree), "<source>")) from None
-        diffs.append(review.combined_diff(sids))
-    shutil.rmtree(tree / ".fault-nb-backup", ignore_errors=True)  # Review.apply's backup of the scratch copy
+            texts.update(apply_diff(diff, {rel: texts[rel] for rel in files}))
+        except PatchError as exc:
+            raise VerifyError(f"{review.operation_id} ({', '.join(sids)}): {exc}: it overlaps the changes of "
+                              "another endpoint's review chosen with it; verify them separately") from None
+        diffs.append(diff)
+    for rel, text in texts.items():
+        atomic_write(safe_join(tree, rel), text)
     return "".join(diffs)
 
 
@@ -183,23 +227,33 @@ class _Steps:
 
 
 def _merge_runs(runs: list) -> Any:
-    """Several runs of the same scenarios as one Results (scenarios repeated in order)."""
+    """Several runs of the same scenarios pooled into one Results: each item's requests, run after run.
+
+    Request ``i`` of run ``r`` keeps the same position on both sides of a comparison (both
+    sides run the same runs with the same seeds), so pairing by request index still pairs
+    requests that faced the same fault draws.
+    """
+    import copy
+
     from ..results import Results
 
     if len(runs) == 1:
         return runs[0]
-    data = {"start": runs[0].raw["start"], "end": runs[-1].raw["end"], "results": []}
-    extras: dict = {}
-    for r in runs:
-        offset = len(data["results"])
-        data["results"] += r.raw["results"]
-        for key, value in (r.extras or {}).items():
-            if key == "load":
-                extras.setdefault("load", []).extend({**rec, "scenario_idx": rec["scenario_idx"] + offset}
-                                                     for rec in value)
-            else:
-                extras.setdefault(key, value)
-    return Results(data, source="<verify>", extras=extras or None)
+    data = copy.deepcopy(runs[0].raw)
+    data["end"] = runs[-1].raw["end"]
+    for r in runs[1:]:
+        for entry, more in zip(data["results"], r.raw["results"]):
+            for ir, extra in zip(entry["results"], more["results"]):
+                ir["results"] = list(ir["results"]) + copy.deepcopy(list(extra["results"]))
+                ir["requests_count"] += extra["requests_count"]
+                ir["failure_counts"] += extra["failure_counts"]
+                nanos = (ir["total_time"]["secs"] + extra["total_time"]["secs"]) * 10**9 + \
+                    ir["total_time"]["nanos"] + extra["total_time"]["nanos"]
+                ir["total_time"] = {"secs": nanos // 10**9, "nanos": nanos % 10**9}
+    extras = dict(runs[0].extras or {})
+    extras["load"] = [{**rec, "run": i} for i, r in enumerate(runs) for rec in (r.extras or {}).get("load", [])]
+    extras["runs"] = len(runs)
+    return Results(data, source="<verify>", extras=extras)
 
 
 def _side_health(results: Any) -> tuple[int, bool, bool, bool]:
@@ -293,7 +347,7 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
 
     def prepare(name: str, chosen: list[_Choice]) -> tuple[Variant, Path]:
         tree = copy_tree(src, scratch / _safe(name), exclude=[out])
-        diff = _apply(chosen, tree) if chosen else ""
+        diff = _apply(chosen, tree, src) if chosen else ""
         var = Variant(name, [c.key for c in chosen], diff=diff)
         if diff:
             atomic_write(out / _safe(name) / "changes.diff", diff)
@@ -321,7 +375,7 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
                 steps.say(f"{var.name}: the patched app did not start", advance=True)
                 steps.done += runs
                 return
-            var.started = True
+            var.started, var.app_pid = True, app_proc.pid
             steps.say(f"{var.name}: app ready on {app_proc.url}", advance=True)
             sc = retarget(loaded, app_proc.url, {n: a for n, (a, _, _) in deps.items()})
             done = []
@@ -447,6 +501,8 @@ def _review_all(results: Any, source_dir: Path, llm: Any) -> list:
 
 
 def _verdicts(choices: list[_Choice], variants: list[Variant], mode: str, base: Variant) -> list[SuggestionVerdict]:
+    from .verification import _records
+
     by_name = {v.name: v for v in variants}
     out = []
     for c in choices:
@@ -455,31 +511,23 @@ def _verdicts(choices: list[_Choice], variants: list[Variant], mode: str, base: 
         others = [k for k in var.suggestions if k != c.key]
         note = "" if alone else f"measured together with {', '.join(others)}"
         verdict = SuggestionVerdict(c.key, c.review.operation_id, c.sid, c.title, "no-change", var.name, note=note)
-        if not var.started:
+        rows = [r for r in _records(var.comparison) if r.get("operation_id") == c.review.operation_id]
+        verdict.verdict, verdict.improved, verdict.regressed = verdict_of(rows)
+        broken = ("" if var.started and not (var.all_500 and not base.all_500) and not var.no_answer else
+                  f"the patched app did not start: {var.error}" if not var.started else
+                  "the patched app answered 500 to every request" if var.all_500 else
+                  "the patched app answered no request (it crashed or hung)")
+        if broken:  # whatever the numbers say, a broken app is a regression; its log says why
             verdict.verdict = "regressed"
-            verdict.note = "; ".join(x for x in (f"the patched app did not start: {var.error}", note) if x)
+            verdict.note = "; ".join(x for x in (broken, note) if x)
             verdict.log_excerpt = var.log_excerpt
-        elif var.all_500 and not base.all_500:
-            verdict.verdict = "regressed"
-            verdict.note = "; ".join(x for x in ("the patched app answered 500 to every request", note) if x)
-            verdict.log_excerpt = var.log_excerpt
-        elif var.no_answer:
-            verdict.verdict = "regressed"
-            verdict.note = "; ".join(x for x in ("the patched app answered no request (it crashed or hung)", note)
-                                     if x)
-            verdict.log_excerpt = var.log_excerpt
-        else:
-            from .verification import _records
-
-            rows = [r for r in _records(var.comparison) if r.get("operation_id") == c.review.operation_id]
-            verdict.verdict, verdict.improved, verdict.regressed = verdict_of(rows)
-            if alone:  # a change measured alone also answers for what it did to the other endpoints
-                elsewhere = [r for r in _records(var.comparison)
-                             if r.get("operation_id") != c.review.operation_id and r.get("verdict") == "regressed"]
-                if elsewhere:
-                    _, _, worse = verdict_of(elsewhere)
-                    verdict.regressed += [f"{r.get('operation_id')}: {d}" for r, d in zip(elsewhere, worse)]
-                    verdict.verdict = "mixed" if verdict.improved else "regressed"
+        elif alone:  # a change measured alone also answers for what it did to the other endpoints
+            elsewhere = [r for r in _records(var.comparison)
+                         if r.get("operation_id") != c.review.operation_id and r.get("verdict") == "regressed"]
+            if elsewhere:
+                _, _, worse = verdict_of(elsewhere)
+                verdict.regressed += [f"{r.get('operation_id')}: {d}" for r, d in zip(elsewhere, worse)]
+                verdict.verdict = "mixed" if verdict.improved else "regressed"
         out.append(verdict)
     return out
 

@@ -50,6 +50,7 @@ class Variant:
     results: Any = None
     comparison: Any = None
     app_log: Path | None = None
+    app_pid: int | None = None
     started: bool = False
     error: str = ""
     log_excerpt: str = ""
