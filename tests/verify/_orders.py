@@ -13,7 +13,7 @@ SLO = [{"slo_type": "latency", "title": "P95 < 500ms", "objective": 95.0, "thres
 
 
 def orders_scenarios(inventory_url: str, *, latency_ms: float = 2000.0, duration: str = "2s", rps: int = 10,
-                     endpoints=(STOCK, CREATE), call_timeout_ms: float | None = None) -> list[dict]:
+                     endpoints=(STOCK, CREATE), call_timeout_ms: int | None = None) -> list[dict]:
     """Stock reads and new orders under load while the inventory hop is slow (the faults name inventory)."""
     strategy = {"mode": "load", "duration": duration, "clients": 2, "rps": rps}
     faults = [{"type": "latency", "mean": latency_ms, "stddev": 50.0}]

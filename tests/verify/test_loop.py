@@ -200,7 +200,7 @@ def test_a_baseline_without_any_answer_is_refused(orders_reviews, user_tree, inv
     """An all-error side: every call times out (100 ms) before orders can answer (inventory 1.5 s)."""
     reviews, _ = orders_reviews
     scenarios = orders_scenarios(inventory.url, endpoints=(STOCK,), duration="1s", rps=4, latency_ms=1500.0,
-                                 call_timeout_ms=100.0)
+                                 call_timeout_ms=100)
     with pytest.raises(VerifyError, match="none of the .* requests got an HTTP answer"):
         verify_fix([_review(reviews, STOCK)], scenarios, user_tree, orders_app_spec(), progress=False,
                    dependencies={"INVENTORY_URL": inventory.url}, out_dir=tmp_path / "out")
