@@ -22,7 +22,7 @@ def inventory(shared, tmp_path_factory):
 def orders_reviews(shared, inventory, tmp_path_factory):
     """Offline reviews of orders' stock and create_order, made on a real run under a slow inventory.
 
-    Returns ``(reviews, reviewed_tree)``; tests copy the tree before using it as "the user's".
+    Returns ``(reviews, reviewed_tree, results)``; tests copy the tree before using it as "the user's".
     """
     from _orders import orders_scenarios
 
@@ -47,7 +47,7 @@ def orders_reviews(shared, inventory, tmp_path_factory):
         reviews = [fault_nb.review_endpoint(results, index, op) for op in results.operation_ids]
     finally:
         index.close()
-    return reviews, tree
+    return reviews, tree, results
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def _review(reviews, opid) -> Review:
 
 
 def test_each_mode_measures_each_suggestion_alone_and_together(orders_reviews, user_tree, inventory, tmp_path):
-    reviews, _ = orders_reviews
+    reviews = orders_reviews[0]
     stock = _review(reviews, STOCK)
     assert [s.id for s in stock.verified][:2] == ["s1", "s2"]  # timeout, then 504/502 mapping (needs s1)
     before = tree_digest(user_tree)
@@ -129,7 +129,7 @@ def test_a_broken_patch_is_a_regression_with_the_app_log(user_tree, inventory, t
 
 
 def test_cancel_stops_every_process(orders_reviews, user_tree, inventory, tmp_path):
-    reviews, _ = orders_reviews
+    reviews = orders_reviews[0]
     cancel = threading.Event()
     ports: list[int] = []
 
@@ -149,7 +149,7 @@ def test_cancel_stops_every_process(orders_reviews, user_tree, inventory, tmp_pa
 
 
 def test_a_diff_that_no_longer_applies_names_file_and_hunk(orders_reviews, user_tree, inventory):
-    reviews, _ = orders_reviews
+    reviews = orders_reviews[0]
     app_py = user_tree / "app.py"
     app_py.write_text(app_py.read_text().replace('requests.get(f"{INVENTORY_URL}/items/{sku}")',
                                                  'requests.get(INVENTORY_URL + "/items/" + sku)', 1))
@@ -163,7 +163,7 @@ def test_a_diff_that_no_longer_applies_names_file_and_hunk(orders_reviews, user_
 
 
 def test_bad_input_is_a_clear_error_before_anything_starts(orders_reviews, user_tree, inventory, tmp_path):
-    reviews, _ = orders_reviews
+    reviews = orders_reviews[0]
     scenarios = orders_scenarios(inventory.url)
     deps = {"INVENTORY_URL": inventory.url}
     before = tree_digest(user_tree)
@@ -198,7 +198,7 @@ def test_bad_input_is_a_clear_error_before_anything_starts(orders_reviews, user_
 
 def test_a_baseline_without_any_answer_is_refused(orders_reviews, user_tree, inventory, tmp_path):
     """An all-error side: every call times out (100 ms) before orders can answer (inventory 1.5 s)."""
-    reviews, _ = orders_reviews
+    reviews = orders_reviews[0]
     scenarios = orders_scenarios(inventory.url, endpoints=(STOCK,), duration="1s", rps=4, latency_ms=1500.0,
                                  call_timeout_ms=100)
     with pytest.raises(VerifyError, match="none of the .* requests got an HTTP answer"):
