@@ -88,13 +88,13 @@ def _unit(row: dict) -> str:
 
 
 def describe_row(row: dict) -> str:
-    """One comparison row as a sentence: ``p99_ms, latency: 1612 ms -> 845 ms (-767 ms, CI -790 ms to -741 ms; n 16/16)``."""
+    """One comparison row as a sentence: ``p99_ms, latency: 1612 ms → 845 ms (-767 ms, CI -790 ms to -741 ms; n 16/16)``."""
     unit = _unit(row)
     lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
     ci = f", CI {fmt_value(lo, unit, True)} to {fmt_value(hi, unit, True)}" if lo is not None and hi is not None else ""
     n = f"; n {row.get('n_before', '?')}/{row.get('n_after', '?')}"
     fault = row.get("fault") or "no fault"
-    return (f"{row.get('metric', '?')}, {fault}: {fmt_value(row.get('before'), unit)} -> "
+    return (f"{row.get('metric', '?')}, {fault}: {fmt_value(row.get('before'), unit)} → "
             f"{fmt_value(row.get('after'), unit)} ({fmt_value(row.get('delta'), unit, True)}{ci}{n})")
 
 

@@ -23,9 +23,9 @@ def test_verdicts_sum_up_rows():
     assert verdict_of([fives, same])[0] == "regressed"
     assert verdict_of([p99, fives])[0] == "mixed"
     assert verdict_of([same])[0] == "no-change" and verdict_of([])[0] == "no-change"
-    assert describe_row(p99) == ("p99_ms, latency: 2100 ms -> 600 ms (-1500 ms, CI -1510 ms to -1490 ms; "
+    assert describe_row(p99) == ("p99_ms, latency: 2100 ms → 600 ms (-1500 ms, CI -1510 ms to -1490 ms; "
                                  "n 120/120)")
-    assert "0.0% -> 100.0% (+100.0%" in describe_row(fives)
+    assert "0.0% → 100.0% (+100.0%" in describe_row(fives)
 
 
 def _verification() -> Verification:
