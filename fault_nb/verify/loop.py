@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from .._io import atomic_write
+from ..scenarios.runner import _cancelled
 from ..errors import AppStartError, Cancelled, VerifyError
 from .launcher import AppSpec, check_command, log_tail, start_app
 from .scratch import copy_tree, retarget
@@ -187,13 +188,6 @@ def _parse_dependencies(dependencies: Mapping[str, str] | None) -> dict[str, tup
                               "reads the URL from (e.g. INVENTORY_URL)")
         out[str(name)] = (normalise_upstream(f"http://{u.netloc}"), f"http://{u.netloc}", u.path.rstrip("/"))
     return out
-
-
-def _cancelled(cancel: Any) -> bool:
-    if cancel is None:
-        return False
-    is_set = getattr(cancel, "is_set", None)
-    return bool(is_set() if callable(is_set) else cancel())
 
 
 class _Steps:
