@@ -203,11 +203,11 @@ class _Steps:
 
             self.bar = tqdm(total=total, desc="verify", unit="step")
 
-    def say(self, message: str, advance: bool = False) -> None:
+    def say(self, message: str, advance: int = 0) -> None:
         if advance:
-            self.done += 1
+            self.done += int(advance)
             if self.bar is not None:
-                self.bar.update(1)
+                self.bar.update(int(advance))
         if self.bar is not None:
             self.bar.set_postfix_str(message[:60])
         if self.on_progress is not None:
@@ -366,18 +366,17 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
                 if var.name == "baseline":
                     raise AppStartError(f"the baseline app (unchanged source) did not start: {exc}") from None
                 var.error, var.log_excerpt = str(exc).split("\n--- last lines", 1)[0], exc.log_tail
-                steps.say(f"{var.name}: the patched app did not start", advance=True)
-                steps.done += runs
+                steps.say(f"{var.name}: the patched app did not start", advance=1 + runs)
                 return
             var.started, var.app_pid = True, app_proc.pid
-            steps.say(f"{var.name}: app ready on {app_proc.url}", advance=True)
+            steps.say(f"{var.name}: app ready on {app_proc.url}", advance=1)
             sc = retarget(loaded, app_proc.url, {n: a for n, (a, _, _) in deps.items()})
             done = []
             for r in range(runs):
                 check_cancel()
                 steps.say(f"{var.name}: run {r + 1}/{runs}")
                 done.append(_run_once(sc, seed + r, proxies, cancel))
-                steps.say(f"{var.name}: run {r + 1}/{runs} done", advance=True)
+                steps.say(f"{var.name}: run {r + 1}/{runs} done", advance=1)
             var.results = _merge_runs(done)
             var.results.to_json(out / _safe(var.name) / "results.json")
             atomic_write(out / _safe(var.name) / "report.md", var.results.to_markdown())
@@ -399,7 +398,7 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
         pending = []
         if not review_now:  # every diff is checked before any app starts
             pending = [prepare(name, chosen) for name, chosen in _variants(choices, mode)]
-        steps.say("source copied" + (" and patched" if pending else ""), advance=True)
+        steps.say("source copied" + (" and patched" if pending else ""), advance=1)
         check_cancel()
         run_variant(base_var, base_tree)
         variants.append(base_var)
@@ -427,7 +426,7 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
                 var.comparison = _compare(base_var.results, var.results, confidence)
                 notes += [f"{var.name}: {w}" for w in var.comparison.warnings
                           if "seed" not in w]  # both sides share the seed by construction
-        steps.say("done", advance=True)
+        steps.say("done", advance=1)
     finally:
         steps.close()
         shutil.rmtree(scratch, ignore_errors=True)
