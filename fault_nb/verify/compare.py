@@ -92,11 +92,18 @@ def _seed_of(results: "Results") -> int | None:
     return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
-def _fault_label(faults: list | None) -> str:
-    # the label the charts use (plots._fault_key); one home for it is being made in results.frames
+def _fault_labels(results: "Results") -> dict[tuple[int, int], str]:
+    """The fault label of each item, as the charts show it: the items frame's ``fault_label``
+    column where the results package provides it (it also names a dependency's faults),
+    else the charts' own label of the item's fault types."""
+    items = results.items
+    if "fault_label" in items.columns:
+        return {(int(si), int(ii)): str(label)
+                for si, ii, label in zip(items["scenario_idx"], items["item_idx"], items["fault_label"])}
     from ..plots import _fault_key
 
-    return _fault_key([tuple(str(f.get("type")) for f in faults or () if isinstance(f, dict))])[0]
+    return {(int(si), int(ii)): label
+            for si, ii, label in zip(items["scenario_idx"], items["item_idx"], _fault_key(items["fault_types"]))}
 
 
 def _endpoint(opid: str | None, call: dict) -> str:
@@ -138,6 +145,7 @@ def _side(results: "Results", label: str) -> _Side:
         for rec in slo.to_dict("records"):
             slo_rows.setdefault((rec["scenario_idx"], rec["item_idx"]), {})[str(rec["title"])] = rec
     ids = OperationIds(results.raw)
+    labels = _fault_labels(results)
     cells: dict[tuple, _Cell] = {}
     seen: dict[tuple, int] = {}
     start = 0
@@ -148,7 +156,7 @@ def _side(results: "Results", label: str) -> _Side:
             sl = slice(start, start + n)
             start += n
             ctx = item.get("context") or {}
-            base = (_endpoint(ids(item["call"])[0], item["call"]), _fault_label(ctx.get("faults")),
+            base = (_endpoint(ids(item["call"])[0], item["call"]), labels[(si, ii)],
                     str((ctx.get("strategy") or {}).get("mode", "single")))
             occurrence = seen.get(base, 0)
             seen[base] = occurrence + 1
@@ -186,7 +194,11 @@ def _r6(x: "np.ndarray", p: float) -> float:
 
     from ..results.report import r6_percentile
 
-    return float(r6_percentile(np.sort(x), p)[0]) if len(x) else math.nan
+    return float(r6_percentile(x if _is_sorted(x) else np.sort(x), p)[0]) if len(x) else math.nan
+
+
+def _is_sorted(x: "np.ndarray") -> bool:
+    return bool(len(x) < 2 or (x[1:] >= x[:-1]).all())
 
 
 def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> list[_Row]:
@@ -205,9 +217,9 @@ def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> li
     if pair_ok:
         both = np.isfinite(b.latency[:n_common]) & np.isfinite(a.latency[:n_common])
         pairs = (b.latency[:n_common][both], a.latency[:n_common][both])
+    xb = np.sort(_finite(b.latency)) if b is not None else np.empty(0)
+    xa = np.sort(_finite(a.latency)) if a is not None else np.empty(0)
     for metric, p in LATENCY_METRICS.items():
-        xb = _finite(b.latency) if b is not None else np.empty(0)
-        xa = _finite(a.latency) if a is not None else np.empty(0)
         v = dict(base, metric=metric, unit="ms", before=_r6(xb, p) if b is not None else math.nan,
                  after=_r6(xa, p) if a is not None else math.nan, n_before=len(xb), n_after=len(xa))
         row = _Row(v)
@@ -215,11 +227,9 @@ def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> li
             v["note"] = one_sided
         elif min(len(xb), len(xa)) < MIN_N:
             v["note"] = f"fewer than {MIN_N} requests with a latency on a side (before {len(xb)}, after {len(xa)}): no claim"
-        elif _stats.is_sample_max(len(xb), p) or _stats.is_sample_max(len(xa), p):
-            need = math.ceil(p / (100.0 - p)) + 1
-            v["note"] = (f"p{p:g} of fewer than {need} requests is the slowest one: "
-                         "no interval, no claim")
-        elif pair_ok and len(pairs[0]) >= MIN_N and not _stats.is_sample_max(len(pairs[0]), p):
+        elif min(len(xb), len(xa)) < _stats.min_n_for(p):
+            v["note"] = _tail_note(p, len(xb), len(xa))
+        elif pair_ok and len(pairs[0]) >= _stats.min_n_for(p):
             row.test, row.data = "boot-paired", (pairs, p)
             v["method"] = "paired bootstrap"
             if len(pairs[0]) < max(len(xb), len(xa)):
@@ -293,13 +303,13 @@ def _slo_row(base: dict, title: str, b: _Cell | None, a: _Cell | None, one_sided
         v["note"] = f"{status}; fewer than {MIN_N} requests on a side: no claim"
         return row
     if kind == "latency":
-        if _stats.is_sample_max(len(xb), p) or _stats.is_sample_max(len(xa), p):
-            v["note"] = f"{status}; p{p:g} of this few requests is the slowest one: no claim"
+        if min(len(xb), len(xa)) < _stats.min_n_for(p):
+            v["note"] = f"{status}; " + _tail_note(p, len(xb), len(xa))
             return row
         if pair_ok:
             both = np.isfinite(b.latency[:n_common]) & np.isfinite(a.latency[:n_common])
             pairs = (b.latency[:n_common][both], a.latency[:n_common][both])
-            if len(pairs[0]) >= MIN_N and not _stats.is_sample_max(len(pairs[0]), p):
+            if len(pairs[0]) >= _stats.min_n_for(p):
                 row.test, row.data = "boot-paired", (pairs, p)
                 v["method"] = "paired bootstrap"
         if row.test is None:
@@ -315,6 +325,13 @@ def _slo_row(base: dict, title: str, b: _Cell | None, a: _Cell | None, one_sided
             v["method"] = "Newcombe hybrid score"
     v["note"] = status
     return row
+
+
+def _tail_note(p: float, nb: int, na: int) -> str:
+    from . import _stats
+
+    return (f"p{p:g} needs at least {_stats.min_n_for(p)} requests a side ({_stats.MIN_TAIL} above it) for an "
+            f"interval (before {nb}, after {na}): no claim")
 
 
 def _pf(slo: dict | None) -> str:
@@ -340,14 +357,18 @@ def _run_tests(rows: list[_Row], confidence: float) -> None:
         db = _stats.boot_r6_unpaired([r.data[0] for r in group], p, _stats.B_UNPAIRED, rng)
         da = _stats.boot_r6_unpaired([r.data[1] for r in group], p, _stats.B_UNPAIRED, rng)
         _store(group, *_stats.boot_summary(da - db, confidence))
-    # paired bootstrap: one set of resamples per cell serves every percentile of that cell
+    # paired bootstrap: one set of joint resamples per cell serves every percentile of that cell,
+    # and cells with the same number of pairs share it (the resampling does not depend on the values)
     paired = [r for r in rows if r.test == "boot-paired"]
     by_pairs: dict[int, list[_Row]] = {}
     for r in paired:
         by_pairs.setdefault(id(r.data[0][0]), []).append(r)
+    counts: dict[int, "np.ndarray"] = {}
     for group in by_pairs.values():
         (xb, xa), ps = group[0].data[0], [r.data[1] for r in group]
-        draws = _stats.boot_r6_paired(xb, xa, ps, _stats.B_PAIRED, rng)
+        if len(xb) not in counts and len(xb) * _stats.B_PAIRED <= _stats.MAX_COUNTS:
+            counts[len(xb)] = _stats.resample_counts(len(xb), _stats.B_PAIRED, rng)
+        draws = _stats.boot_r6_paired(xb, xa, ps, _stats.B_PAIRED, rng, counts=counts.get(len(xb)))
         _store(group, *_stats.boot_summary(draws, confidence))
     rate = [r for r in rows if r.test == "rate"]
     if rate:
@@ -501,20 +522,18 @@ def _cell_name(key: tuple) -> str:
     return name + (f" #{key[3] + 1}" if key[3] else "")
 
 
-def _num(x: float, unit: str) -> str:
+def _num(x: float, unit: str, *, signed: bool = False) -> str:
+    """A value (or a signed change) for display: ms (s above 10 s), % (points for a change)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
+    sign = "+" if signed else ""
     if unit == "%":
-        return f"{x:.1f}%"
-    return f"{x:,.1f} ms" if abs(x) < 10_000 else f"{x / 1000:,.2f} s"
+        return f"{x:{sign}.1f} pts" if signed else f"{x:.1f}%"
+    return f"{x:{sign},.1f} ms" if abs(x) < 10_000 else f"{x / 1000:{sign},.2f} s"
 
 
 def _signed(x: float, unit: str) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    if unit == "%":
-        return f"{x:+.1f} pts"
-    return f"{x:+,.1f} ms" if abs(x) < 10_000 else f"{x / 1000:+,.2f} s"
+    return _num(x, unit, signed=True)
 
 
 def _ci(lo: float, hi: float, unit: str) -> str:

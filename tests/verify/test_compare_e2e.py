@@ -108,7 +108,7 @@ def test_a_real_fix_is_measured_with_its_trade_off(shared, app_copy, inventory_a
             try:
                 proxy.set_faults(slow)  # the same fault sequence from the first request on
                 scenario = [{"title": "stock under a slow inventory", "items": [
-                    _load_item(app.url + "/stock/sku-1", [], duration="3s", rps=10, opid="stock_stock__sku__get")]}]
+                    _load_item(app.url + "/stock/sku-1", [], duration="3s", rps=20, opid="stock_stock__sku__get")]}]
                 runs[label] = run_scenarios(scenario, result=tmp_path / f"{label}.json", progress=False, seed=1)
             finally:
                 app.stop()
