@@ -13,7 +13,6 @@ gives a notebook run its own folder so it never replaces another run's files.
 from __future__ import annotations
 
 import os
-import re
 import shutil  # noqa: F401 - tests hide pandoc through export.shutil.which
 import subprocess
 import tempfile
@@ -93,6 +92,8 @@ def report_name(operation_id: str | None = None, suffix: str = ".md") -> str:
     >>> report_name(), report_name("create_user_users__post", ".pdf")
     ('code-review-report.md', 'code-review-create_user_users__post.pdf')
     """
+    import re
+
     if not operation_id:
         return REPORT_NAME + suffix
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", operation_id).strip("._") or "endpoint"
@@ -122,7 +123,8 @@ def claim_path(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     raise ExportError(f"{target}: no free numbered name next to it; pass overwrite=True or clean the folder")
 
 
-def save_report(markdown: str, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+def save_report(markdown: str, path: str | os.PathLike, *, overwrite: bool = False,
+                title: str = "fault-nb report") -> Path:
     """Write ``markdown`` as .md (or PDF for a .pdf name) and return the path really written:
     an existing file is kept and a numbered name used, unless ``overwrite=True``.
 
@@ -132,7 +134,9 @@ def save_report(markdown: str, path: str | os.PathLike, *, overwrite: bool = Fal
     target = claim_path(path, overwrite=overwrite)
     claimed = not overwrite
     try:
-        return export_report(markdown, target)
+        if target.suffix.lower() == ".pdf":
+            return markdown_to_pdf(markdown, target, title=title)
+        return write_markdown(markdown, target)
     except BaseException:
         if claimed and target.is_file() and target.stat().st_size == 0:
             target.unlink()  # give the claimed name back

@@ -18,8 +18,8 @@ from .._tokens import estimate_tokens
 from ..errors import FaultNbError, LLMError
 from .edits import Edit, EditError, Workspace
 from .evidence import collect_evidence, evidence_prompt, latency_threshold_ms
-from .model import (CATEGORIES, RULES_LABEL, Basis, Evidence, ProgressCallback, Provenance, Review,
-                    ReviewProgress, Suggestion, llm_label)
+from .model import (CATEGORIES, RULES_LABEL, Basis, ProgressCallback, Provenance, Review, ReviewProgress,
+                    Suggestion, llm_label)
 from .prompts import code_review_messages, format_retry_message, parse_json_answer, repair_message
 
 # tree-sitter parsers and the embedded index are not thread-safe: local work is serialised,
@@ -58,7 +58,8 @@ class Reviewer(Protocol):
     concurrent: bool
     steps: int
 
-    def review(self, index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review: ...
+    def review(self, index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
+        """Review one endpoint given ``collect_evidence``'s result; report steps through ``say``."""
 
 
 @dataclass
@@ -69,7 +70,7 @@ class RulesReviewer:
     concurrent: bool = False  # tree-sitter work is serialised anyway
     steps: int = 4
 
-    def review(self, index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review:
+    def review(self, index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
         return _rules_review(index, operation_id, evidence, say)
 
 
@@ -90,7 +91,7 @@ class LLMReviewer:
         return llm_label(getattr(self.llm, "model", None), getattr(self.llm, "provider", None),
                          getattr(self.llm, "host", None))
 
-    def review(self, index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review:
+    def review(self, index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
         return _llm_review(index, operation_id, evidence, llm=self.llm, advices=self.advices, cache=self.cache,
                            say=say, on_token=self.on_token, budget_tokens=self.budget_tokens)
 
@@ -140,7 +141,7 @@ def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any
                            "index = fault_nb.index_source(source_dir, endpoints=results)")
     with _LOCAL:
         say("collecting scenario evidence")
-        evidence = Evidence.from_dict(collect_evidence(results, operation_id))
+        evidence = collect_evidence(results, operation_id)  # the Review types it (model.Evidence)
     review = reviewer.review(index, operation_id, evidence, say)
     from .subset import settle
 
@@ -151,7 +152,7 @@ def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any
 
 # ---------------------------------------------------------------- rules
 
-def _rules_review(index: Any, operation_id: str, evidence: Evidence, say: Progress) -> Review:
+def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
     from .rules import findings_scope, rank_results, run_rules
 
     thr = latency_threshold_ms(evidence)
@@ -182,7 +183,7 @@ def _rules_review(index: Any, operation_id: str, evidence: Evidence, say: Progre
         else:
             notes.append(f"Timeouts are set to {timeout_s:g} s, 80% of the tightest latency SLO ({thr:g} ms).")
     say("done")
-    return Review(operation_id, evidence.method, evidence.url, evidence, suggestions,
+    return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions,
                   Provenance("rules", created=_now()), handler, notes, str(index.source_dir),
                   Basis(scope={rel: tuple(sorted(names)) for rel, names in scope.items()}, timeout_s=timeout_s))
 
@@ -192,13 +193,15 @@ def _rules_review(index: Any, operation_id: str, evidence: Evidence, say: Progre
 def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_token, budget_tokens) -> Review:
     with _LOCAL:
         say("building the endpoint context")
-        handler = index.handler_for(operation_id)
+        match = index.handler_for(operation_id)
         ctx = index.context_for(operation_id, budget_tokens=budget_tokens)
         context_text = ctx.to_prompt()
         hints = _static_hints(index, operation_id)
+    handler = {k: getattr(match, k, None) for k in ("file", "function", "start_line", "end_line", "how",
+                                                    "framework", "reason", "score")}
     messages = code_review_messages(evidence_text=evidence_prompt(evidence), context_text=context_text,
-                                    method=evidence.method, url=evidence.url, operation_id=operation_id,
-                                    idempotent=evidence.idempotent, advices=advices, hints=hints)
+                                    method=evidence["method"], url=evidence["url"], operation_id=operation_id,
+                                    idempotent=evidence["idempotent"], advices=advices, hints=hints)
     usage = {"prompt": 0, "completion": 0, "calls": 0, "cache_hits": 0, "masked": []}
 
     def ask(msgs: list[dict], purpose: str) -> str:
@@ -211,8 +214,8 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
         return reply.text
 
     notes: list[str] = []
-    if handler.how == "unmapped" or not handler.file:
-        notes.append(f"The handler of {operation_id} was not found ({handler.reason or 'unmapped'}); "
+    if handler.get("how") == "unmapped" or not handler.get("file"):
+        notes.append(f"The handler of {operation_id} was not found ({handler.get('reason') or 'unmapped'}); "
                      "the model only saw the code the search found.")
     say(f"asking {llm.model}")
     answer = ask(messages, f"code-review {operation_id}")
@@ -273,7 +276,7 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
         s.dependencies = [d for d in s.dependencies if any(o.id == d and o.status == "verified"
                                                            for o in suggestions)]
     # the report cites evidence by id: ids the run does not have (E99, "p95") would point nowhere
-    known = set(evidence.ids)
+    known = {str(r.get("id")) for key in ("rows", "slo") for r in evidence.get(key) or [] if isinstance(r, dict)}
     for s in suggestions:
         unknown = [e for e in s.evidence if e not in known]
         if unknown:
@@ -290,8 +293,8 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             "estimated_completion_tokens": usage["completion"], "tokens_are_estimates": True,
             "calls": usage["calls"], "cache_hits": usage["cache_hits"],
             "masked": usage["masked"], "context_tokens": estimate_tokens(context_text)}
-    return Review(operation_id, evidence.method, evidence.url, evidence, suggestions, Provenance.from_dict(prov),
-                  handler, notes, str(index.source_dir))
+    return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions, prov, handler,
+                  notes, str(index.source_dir))
 
 
 def _static_hints(index: Any, operation_id: str) -> list[str]:
@@ -357,11 +360,11 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(ids), desc="code review", unit="endpoint", disable=not progress)
-    reviewer = make_reviewer(llm, advices=advices, cache=cache)
-    workers = max(1, int(max_concurrency)) if reviewer.concurrent else 1
+    workers = max(1, int(max_concurrency)) if make_reviewer(llm).concurrent else 1
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        futures = {pool.submit(review_endpoint, results, index, opid, llm=reviewer): opid for opid in ids}
+        futures = {pool.submit(review_endpoint, results, index, opid, advices=advices, llm=llm,
+                               cache=cache): opid for opid in ids}
         for fut in as_completed(futures):
             opid = futures[fut]
             out[opid] = fut.result()

@@ -79,7 +79,7 @@ class _Record:
         if not isinstance(key, str):
             raise KeyError(key)
         attr = self._ALIASES.get(key, key)
-        if not attr.startswith("_") and attr != "extra" and hasattr(self, attr):
+        if attr in self._DERIVED or any(f.name == attr for f in fields(self) if f.name != "extra"):  # type: ignore[arg-type]
             return getattr(self, attr)
         extra = getattr(self, "extra", None) or {}
         if key in extra:
@@ -117,7 +117,6 @@ class _Record:
     @classmethod
     def _coerce(cls, known: dict) -> dict:
         """Constructor arguments of nested or older shapes made right (a hook)."""
-        known.setdefault("id", "")
         return known
 
     @classmethod
@@ -158,8 +157,17 @@ def _need_mapping(data: Any, where: str) -> Mapping:
     return data
 
 
+class _Row(_Record):
+    """A row cited by id; rows of older files without one read as id ``""``."""
+
+    @classmethod
+    def _coerce(cls, known: dict) -> dict:
+        known.setdefault("id", "")
+        return known
+
+
 @dataclass(frozen=True)
-class EvidenceRow(_Record):
+class EvidenceRow(_Row):
     """Measurements of one endpoint under one fault (``E1`` ...): what suggestions cite."""
 
     id: str
@@ -178,7 +186,7 @@ class EvidenceRow(_Record):
 
 
 @dataclass(frozen=True)
-class SloRow(_Record):
+class SloRow(_Row):
     """One SLO row of fault's report for the endpoint (``S1`` ...); ``passed`` reads as ``row["pass"]``."""
 
     _ALIASES = {"pass": "passed"}

@@ -46,6 +46,13 @@ def _by_rules(review: "Review", chosen: list[Suggestion]) -> bool:
 
 def _recompute(review: "Review", chosen: list[Suggestion], root: Path) -> list[Suggestion]:
     """Copies of ``chosen`` with the diffs of exactly this subset, in the order they apply."""
+    from .code_review import _LOCAL  # tree-sitter is not thread-safe: one parse at a time, as reviews do
+
+    with _LOCAL:
+        return _recompute_locked(review, chosen, root)
+
+
+def _recompute_locked(review: "Review", chosen: list[Suggestion], root: Path) -> list[Suggestion]:
     ids = [s.id for s in chosen]
     if _by_rules(review, chosen):
         from .rules import run_rules

@@ -169,7 +169,7 @@ class DiffViewer(anywidget.AnyWidget):
         url = _text(_get(review, "url")) if review is not None else ""
         opid = _text(_get(review, "operation_id")) if review is not None else ""
         self.endpoint = f"{opid} [{method} {url}]".strip() if opid else ""
-        self._original = {d["id"]: d["diff"] for d in data}
+        self._original = {d["id"]: (d["diff"], d["rationale"]) for d in data}
         self.note = ""
         self._settling = True  # a new review: its own ticks, nothing to reconcile with the last one
         try:
@@ -182,7 +182,7 @@ class DiffViewer(anywidget.AnyWidget):
 
     @t.observe("included")
     def _on_included(self, change) -> None:
-        if self._settling:
+        if getattr(self, "_settling", False):  # (also while the base class sets the traits up)
             return
         choose = getattr(self.review, "choose", None)
         if choose is not None:
@@ -211,15 +211,16 @@ class DiffViewer(anywidget.AnyWidget):
         self._show_diffs()
 
     def _show_diffs(self) -> None:
-        """Ticked cards show their diffs recomputed for the ticked subset; the others their own."""
+        """Ticked cards show their diffs (and rationale) recomputed for the ticked subset; the others their own."""
         rebased = getattr(self.review, "rebased", None)
-        diffs = dict(getattr(self, "_original", {}))
+        shown = dict(getattr(self, "_original", {}))
         if rebased is not None and self.chosen:
             try:
-                diffs.update({s.id: s.diff for s in rebased(self.chosen)})
+                shown.update({s.id: (s.diff, _text(s.rationale)) for s in rebased(self.chosen)})
             except Exception as exc:  # noqa: BLE001 - shown on the card list, never a traceback
                 self.note = (self.note + " " if self.note else "") + f"These diffs could not be recomputed: {exc}"
-        data = [{**d, "diff": diffs.get(d["id"], d["diff"])} for d in self.suggestions]
+        data = [{**d, "diff": shown[d["id"]][0], "rationale": shown[d["id"]][1]} if d["id"] in shown else d
+                for d in self.suggestions]
         if data != self.suggestions:
             self.suggestions = data
 

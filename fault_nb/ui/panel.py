@@ -339,7 +339,7 @@ class ReviewPanel(_w.VBox):
             chosen = review.subset(self.viewer.chosen)  # what Apply would write, nothing else
             markdown = reviews_markdown([chosen])
             path = save_report(markdown, self.out_dir / report_name(review.operation_id, suffix),
-                               overwrite=self.overwrite.value)
+                               overwrite=self.overwrite.value, title=f"Code review: {review.operation_id}")
         except Exception as exc:
             self._fail("Export failed", exc)
             return None

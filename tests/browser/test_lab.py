@@ -56,7 +56,7 @@ def test_lab_review_panel_end_to_end(lab, page):
 
         started = time.time()
         panel.locator("button.fnb-export-md").click()
-        report = _wait_file(out / "code-review-report.md", started)
+        report = _wait_file(out / f"code-review-{ENDPOINT}.md", started)  # named after the endpoint
         for line in dom_added:
             assert line in report, f"{line!r} is on screen but not in the export"
         expect(panel).to_contain_text("Wrote", timeout=30_000)  # the panel says where the file went
@@ -73,7 +73,7 @@ def test_lab_review_panel_end_to_end(lab, page):
         time.sleep(1.0)  # the trait change travels to the kernel
         started = time.time()
         panel.locator("button.fnb-export-md").click()
-        report2 = _wait_file(out / "code-review-report.md", started + 0.001)
+        report2 = _wait_file(out / f"code-review-{ENDPOINT}-2.md", started)  # the first export is kept
         assert not any(line in report2 for line in first_only)
         assert any(line in report2 for line in dom_added if line not in first_only) or cards.count() == 1
 

@@ -77,8 +77,8 @@ def test_seed_create_user_subsets(seed_results, webapp_index, webapp_src, tmp_pa
     assert s2.dependencies == []  # built on s1's text, but the rule re-run alone fixes the original
     assert _assert_every_subset(review, webapp_src, tmp_path) == 3
     alone = review.combined_diff(["s2"])
-    assert "rollback" not in alone and "-async def create_user(\n+def create_user(\n" in alone
-    assert "rollback" not in review.subset(["s2"]).to_markdown()
+    assert "db.rollback" not in alone and "-async def create_user(\n+def create_user(\n" in alone
+    assert "db.rollback" not in review.subset(["s2"]).to_markdown()
     assert "Apply after" not in review.to_markdown() and "Needs" not in review.to_markdown()
 
 

@@ -237,13 +237,16 @@ def test_untick_the_prerequisite_apply_writes_exactly_the_rest(results, index, t
     panel = ReviewPanel(results, index, out_dir=tmp_path)
     review = panel.run_review(TARGET)
     s1, s2 = review.verified
-    assert "rollback" in s1.diff and "-async def create_user(" in s2.diff
+    assert "db.rollback" in s1.diff and "-async def create_user(" in s2.diff
     assert s2.dependencies == []  # built on s1, but applies without it
     panel.viewer.set_state({"included": [s2.id]})  # the user unticks s1 in the browser
     assert panel.viewer.chosen == [s2.id] and panel.viewer.note == ""
-    shown = {d["id"]: d["diff"] for d in panel.viewer.suggestions}[s2.id]
+    card = {d["id"]: d for d in panel.viewer.suggestions}[s2.id]
+    shown = card["diff"]
+    assert "db.rollback" not in card["rationale"]  # the rationale names what the rule saw without s1
+    assert "db.rollback" in s2.rationale  # the review keeps its own
     exported = panel.export_markdown().read_text()
-    assert "rollback" not in exported and "Needs" not in exported and shown in exported
+    assert "db.rollback" not in exported and "Needs" not in exported and shown in exported
     assert review.combined_diff([s2.id]) == shown
     (rel, _hunks, _), = parse_patch(shown)
     assert rel == "app.py"
@@ -252,7 +255,7 @@ def test_untick_the_prerequisite_apply_writes_exactly_the_rest(results, index, t
     panel.apply()
     after = source.read_text()
     compile(after, "app.py", "exec")
-    assert "rollback" not in after
+    assert "db.rollback" not in after
     assert after == before.replace("async def create_user(", "def create_user(", 1)  # s2's change, nothing else
     with pytest.raises(ApplyError, match="changed since the review"):  # a second Apply on top is refused
         review.apply(index.source_dir, only=[s2.id])
