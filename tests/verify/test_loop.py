@@ -100,8 +100,8 @@ def _broken_review(tree) -> Review:
           f"@@ -{line},1 +{line},1 @@\n"
           '-    response = requests.get(f"{INVENTORY_URL}/items/{sku}")\n'
           '+    response = requests.get(f"{INVENTORY_URL}/items/{sku}", timeout=undefined_name)\n')
-    s2 = ("--- a/app.py\n+++ b/app.py\n@@ -12,1 +12,2 @@\n import os\n+import module_that_does_not_exist\n")
-    assert text.splitlines()[11] == "import os"
+    at = text.splitlines().index("import os") + 1
+    s2 = f"--- a/app.py\n+++ b/app.py\n@@ -{at},1 +{at},2 @@\n import os\n+import module_that_does_not_exist\n"
     return Review(STOCK, "GET", "/stock/{sku}", suggestions=[
         Suggestion("s1", "Use a timeout that is not defined", category="timeout", file="app.py", diff=s1),
         Suggestion("s2", "Import a module that is not installed", category="other", file="app.py", diff=s2)])
