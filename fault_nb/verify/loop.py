@@ -302,8 +302,10 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
     started_at = time.perf_counter()
     if mode not in MODES:
         raise VerifyError(f"mode {mode!r}: expected one of {', '.join(MODES)}")
-    if not isinstance(runs, int) or runs < 1:
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1:
         raise VerifyError(f"runs={runs!r}: expected a whole number >= 1")
+    if not isinstance(confidence, (int, float)) or not 0.5 <= float(confidence) < 1.0:
+        raise VerifyError(f"confidence={confidence!r}: expected a number in [0.5, 1)")
     spec = AppSpec(app) if isinstance(app, str) else app
     if not isinstance(spec, AppSpec):
         raise VerifyError(f"app: expected an AppSpec or a command string, got {type(app).__name__}")

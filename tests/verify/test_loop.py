@@ -173,6 +173,7 @@ def test_bad_input_is_a_clear_error_before_anything_starts(orders_reviews, user_
         (dict(only=["s1"]), VerifyError, "name it <operation_id>:<id>"),
         (dict(mode="sideways"), VerifyError, "mode 'sideways'"),
         (dict(runs=0), VerifyError, "runs=0"),
+        (dict(confidence=1.5), VerifyError, "confidence=1.5"),
         (dict(dependencies={"INVENTORY_URL": "https://example.org"}), VerifyError, "expected an http://host:port"),
         (dict(reviews=tmp_path / "missing.json"), FaultNbError, "missing.json"),
     ]
