@@ -205,3 +205,48 @@ def test_a_baseline_without_any_answer_is_refused(orders_reviews, user_tree, inv
     with pytest.raises(VerifyError, match="none of the .* requests got an HTTP answer"):
         verify_fix([_review(reviews, STOCK)], scenarios, user_tree, orders_app_spec(), progress=False,
                    dependencies={"INVENTORY_URL": inventory.url}, out_dir=tmp_path / "out")
+
+
+def test_ctrl_c_stops_every_process(orders_reviews, user_tree, inventory, tmp_path):
+    """SIGINT in the middle of a run (what Ctrl-C sends): the app and the proxies go, then the interrupt."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from fault_nb.review import save_reviews
+
+    reviews = save_reviews(orders_reviews[0], tmp_path / "reviews.json")
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from _orders import orders_app_spec, orders_scenarios\n"
+        "from fault_nb.verify import verify_fix\n"
+        f"inv = {inventory.url!r}\n"
+        f"verify_fix({str(reviews)!r}, orders_scenarios(inv, duration='4s', rps=4), {str(user_tree)!r},\n"
+        "           orders_app_spec(), dependencies={'INVENTORY_URL': inv}, progress=False,\n"
+        f"           out_dir={str(tmp_path / 'out')!r},\n"
+        "           on_progress=lambda e: print(e.message, flush=True))\n")
+    before = tree_digest(user_tree)
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ports = []
+    try:
+        deadline = time.monotonic() + 120
+        for line in proc.stdout:
+            if "app ready on" in line:
+                ports.append(int(line.strip().rsplit(":", 1)[1]))
+            if line.startswith("baseline: run 1/"):
+                time.sleep(1.0)
+                proc.send_signal(signal.SIGINT)
+                break
+            assert time.monotonic() < deadline
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert "KeyboardInterrupt" in proc.stderr.read()
+    assert ports and not any(_listening(p) for p in ports)
+    assert tree_digest(user_tree) == before
