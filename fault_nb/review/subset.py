@@ -44,22 +44,25 @@ def _by_rules(review: "Review", chosen: list[Suggestion]) -> bool:
             and all(s.rule for s in chosen))
 
 
-def _recompute(review: "Review", chosen: list[Suggestion], root: Path) -> list[Suggestion]:
-    """Copies of ``chosen`` with the diffs of exactly this subset, in the order they apply."""
+def _recompute(review: "Review", chosen: list[Suggestion], root: Path, *,
+               compile_fixes: bool = True) -> list[Suggestion]:
+    """Copies of ``chosen`` with the diffs of exactly this subset, in the order they apply
+    (``compile_fixes``: the rules' compiler checks too, as the review ran them)."""
     from .code_review import _LOCAL  # tree-sitter is not thread-safe: one parse at a time, as reviews do
 
     with _LOCAL:
-        return _recompute_locked(review, chosen, root)
+        return _recompute_locked(review, chosen, root, compile_fixes)
 
 
-def _recompute_locked(review: "Review", chosen: list[Suggestion], root: Path) -> list[Suggestion]:
+def _recompute_locked(review: "Review", chosen: list[Suggestion], root: Path,
+                      compile_fixes: bool) -> list[Suggestion]:
     ids = [s.id for s in chosen]
     if _by_rules(review, chosen):
         from .rules import run_rules
 
         basis = review.basis
         scope = {rel: set(names) for rel, names in basis.scope.items()}
-        results = run_rules(root, scope, timeout_s=basis.timeout_s or 5.0,
+        results = run_rules(root, scope, timeout_s=basis.timeout_s or 5.0, compile_fixes=compile_fixes,
                             only={s.id: s.finding_key for s in chosen})
         got = {r.sid: r for r in results}
         for s in chosen:
@@ -162,7 +165,8 @@ def settle(review: "Review") -> None:
 
     def works(ids: set[str]) -> bool:
         try:
-            _recompute(review, [by_id[i] for i in sorted(ids, key=order.get)], root)
+            # whether the edits apply: the review already compiled them (what is shown is compiled again)
+            _recompute(review, [by_id[i] for i in sorted(ids, key=order.get)], root, compile_fixes=False)
             return True
         except ApplyError:
             return False
