@@ -140,7 +140,7 @@ def _apply(choices: list[_Choice], tree: Path, src: Path) -> str:
     ``Review.combined_diff`` joins); several reviews' diffs of one file apply in turn.
     """
     from .._io import safe_join
-    from ..review.edits import PatchError, apply_diff, parse_patch, read_source
+    from ..review.edits import PatchError, check_parses, parse_patch, read_source
 
     by_review: dict[int, tuple[Any, list[str]]] = {}
     for c in choices:
@@ -156,15 +156,53 @@ def _apply(choices: list[_Choice], tree: Path, src: Path) -> str:
                 if not path.is_file():
                     raise VerifyError(f"{review.operation_id}: {rel}: no such file in {src}")
                 texts[rel] = read_source(path)
-        try:
-            texts.update(apply_diff(diff, {rel: texts[rel] for rel in files}))
-        except PatchError as exc:
-            raise VerifyError(f"{review.operation_id} ({', '.join(sids)}): {exc}: it overlaps the changes of "
-                              "another endpoint's review chosen with it; verify them separately") from None
+        for rel, hunks, _ in parse_patch(diff):
+            try:
+                texts[rel] = _apply_fuzzy(texts[rel], hunks)
+            except PatchError as exc:
+                raise VerifyError(f"{review.operation_id} ({', '.join(sids)}): {rel}: {exc}: it overlaps the "
+                                  "changes of another endpoint's review chosen with it; verify them "
+                                  "separately") from None
         diffs.append(diff)
     for rel, text in texts.items():
+        problem = check_parses(rel, text)
+        if problem:
+            raise VerifyError(f"{rel}: the chosen suggestions of several reviews together do not parse "
+                              f"({problem}); verify them separately")
         atomic_write(safe_join(tree, rel), text)
     return "".join(diffs)
+
+
+def _apply_fuzzy(text: str, hunks: list) -> str:
+    """Apply hunks; when another review's change sits in their context lines, retry with up to
+    three context lines dropped at each end (``patch``'s fuzz), never touching - or + lines."""
+    import dataclasses
+
+    from ..review.edits import PatchError, apply_patch_text
+
+    try:
+        return apply_patch_text(text, hunks)
+    except PatchError as first:
+        for fuzz in (1, 2, 3):
+            trimmed = []
+            for h in hunks:
+                lines = list(h.lines)
+                head = 0
+                while head < fuzz and lines and lines[0][:1] == " ":
+                    lines.pop(0)
+                    head += 1
+                tail = 0
+                while tail < fuzz and lines and lines[-1][:1] == " ":
+                    lines.pop()
+                    tail += 1
+                pure_insert = not any(ln[:1] in " -" for ln in lines)  # 0-length range: insert after old_start
+                trimmed.append(dataclasses.replace(h, old_start=h.old_start + head - (1 if pure_insert else 0),
+                                                   lines=lines))
+            try:
+                return apply_patch_text(text, trimmed)
+            except PatchError:
+                continue
+        raise first
 
 
 def _variants(choices: list[_Choice], mode: str) -> list[tuple[str, list[_Choice]]]:

@@ -129,3 +129,16 @@ def test_retarget_moves_calls_and_names_dependencies():
     assert out[0]["items"][0]["context"]["upstreams"] == ["127.0.0.1:5555"]
     assert out[0]["items"][1]["context"]["upstreams"] == ["127.0.0.1:9191"]
     assert sc[0]["items"][0]["call"]["url"].startswith("http://localhost:9090")  # the input is not changed
+
+
+def test_two_reviews_of_one_file_apply_in_turn_with_fuzz():
+    """A second review's hunk whose context another review changed still lands; its own lines never move."""
+    from fault_nb.review.edits import PatchError, parse_patch
+    from fault_nb.verify.loop import _apply_fuzzy
+
+    after_first = "a\nb\nx\nc\nd\ne\n"  # the first review inserted x
+    (_, hunks, _), = parse_patch("--- a/f\n+++ b/f\n@@ -1,4 +1,5 @@\n a\n b\n c\n+y\n d\n")
+    assert _apply_fuzzy(after_first, hunks) == "a\nb\nx\nc\ny\nd\ne\n"
+    (_, clash, _), = parse_patch("--- a/f\n+++ b/f\n@@ -3,1 +3,1 @@\n-c\n+z\n")
+    with pytest.raises(PatchError):
+        _apply_fuzzy("a\nb\nC\nd\n", clash)  # the line it changes is gone: no fuzz hides that
