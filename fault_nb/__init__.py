@@ -32,6 +32,9 @@ _LAZY: dict[str, str] = {
     "review_all": "fault_nb.review",
     "Review": "fault_nb.review",
     "serve_app": "fault_nb.apps",
+    "verify_fix": "fault_nb.verify",
+    "AppSpec": "fault_nb.verify",
+    "Verification": "fault_nb.verify",
     "defaults": "fault_nb._defaults",
     "compare": "fault_nb.verify",
     "FaultNbError": "fault_nb.errors",
@@ -51,4 +54,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .results import Results, load_results
     from .review import Review, review_all, review_endpoint, review_scenarios
     from .scenarios import generate_scenarios, load_scenarios, run_scenarios
-    from .verify import compare
+    from .verify import AppSpec, Verification, compare, verify_fix

@@ -5,7 +5,8 @@
     fault-nb scenario run --scenario FILE [--result results.json] [--report report.md]
     fault-nb index --source-dir DIR [--source-lang L] [--endpoints FILE] [--json]
     fault-nb agent scenario-review --results FILE [--role developer|sre]
-    fault-nb agent code-review --results FILE --source-dir DIR [...]
+    fault-nb agent code-review --results FILE --source-dir DIR [...] [--save-reviews FILE]
+    fault-nb agent verify --scenario FILE --source-dir DIR --app-cmd CMD (--reviews FILE | --all) [...]
     fault-nb compare --before FILE --after FILE [--format md|json]
 
 Each command group lives beside the code it drives (``fault_nb/<pkg>/cli.py``)

@@ -129,3 +129,22 @@ def require(module: str, extra: str):
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingExtraError(module, extra) from exc
+
+
+class VerifyError(FaultNbError, RuntimeError):
+    """The verification loop cannot run (bad suggestion choice, a diff that no longer applies ...)."""
+
+
+class AppStartError(VerifyError):
+    """An app under verification did not start: command not found, port in use, never ready.
+
+    ``log_tail`` holds the last lines the app printed (empty when it never ran).
+    """
+
+    def __init__(self, message: str, log_tail: str = ""):
+        self.log_tail = log_tail
+        super().__init__(message + (f"\n--- last lines of its log ---\n{log_tail}" if log_tail else ""))
+
+
+class Cancelled(FaultNbError, RuntimeError):
+    """Work stopped because the user asked for it (a cancel event or button)."""

@@ -87,6 +87,17 @@ function renderDiff(diff) {
   return table;
 }
 
+// the measured verdict of a suggestion (fault_nb.verify), from the `verdicts` trait; text only
+const VERDICTS = new Set(["improved", "regressed", "mixed", "no-change"]);
+function verdictBadge(model, id) {
+  const v = (model.get("verdicts") || {})[id];
+  if (!v) return document.createTextNode("");
+  const kind = VERDICTS.has(v.verdict) ? v.verdict : "no-change";
+  const badge = span(`fnb-badge fnb-verdict fnb-verdict-${kind}`, `measured: ${v.verdict}`);
+  badge.title = v.text || "";
+  return badge;
+}
+
 function renderSuggestion(model, s, index) {
   const card = document.createElement("section");
   card.className = `fnb-suggestion fnb-status-${s.status === "rejected" ? "rejected" : "verified"}`;
@@ -122,6 +133,7 @@ function renderSuggestion(model, s, index) {
   if (s.file) badges.appendChild(span("fnb-badge fnb-file", s.file));
   // a prerequisite: ticking this card ticks it too (the review decides; Python sends the note)
   if (s.needs && s.needs.length) badges.appendChild(span("fnb-badge fnb-needs", `needs ${s.needs.join(", ")}`));
+  badges.appendChild(verdictBadge(model, s.id));
   head.appendChild(badges);
   card.appendChild(head);
 
@@ -193,12 +205,14 @@ function render({ model, el }) {
   model.on("change:header", draw);
   model.on("change:endpoint", draw);
   model.on("change:note", draw);
+  model.on("change:verdicts", draw);
   model.on("change:included", syncBoxes);
   return () => {
     model.off("change:suggestions", draw);
     model.off("change:header", draw);
     model.off("change:endpoint", draw);
     model.off("change:note", draw);
+    model.off("change:verdicts", draw);
     model.off("change:included", syncBoxes);
   };
 }

@@ -22,6 +22,8 @@ _LAZY = {
     "Provenance": "fault_nb.review.model",
     "ReviewProgress": "fault_nb.review.model",
     "Reviewer": "fault_nb.review.code_review",
+    "load_reviews": "fault_nb.review.model",
+    "save_reviews": "fault_nb.review.model",
     "LLMClient": "fault_nb.review.llm",
     "llm_from_env": "fault_nb.review.llm",
     "ResponseCache": "fault_nb.review.cache",
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .cache import ResponseCache
     from .code_review import Reviewer, review_all, review_endpoint
     from .llm import LLMClient, llm_from_env
-    from .model import Evidence, Provenance, Review, ReviewProgress, ScenarioReview, Suggestion
+    from .model import (Evidence, Provenance, Review, ReviewProgress, ScenarioReview, Suggestion, load_reviews,
+                        save_reviews)
     from .render import reviews_markdown
     from .scenario_review import review_scenarios

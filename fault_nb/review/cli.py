@@ -3,6 +3,8 @@
     fault-nb agent scenario-review --results FILE [--role developer|sre] [--report FILE]
     fault-nb agent code-review --results FILE --source-dir DIR [--source-lang L]
         [--scenario-review-report FILE] [--endpoint OPID | --all] [--report FILE] [--json]
+        [--save-reviews FILE]
+    fault-nb agent verify --scenario FILE --source-dir DIR --app-cmd CMD (--reviews FILE | --all) ...
 
 The LLM comes from the environment (FAULT_NB_LLM_*); without one, or with
 ``--offline``, the offline rules reviewer runs and says so. Kept light: the
@@ -43,9 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--all", action="store_true", help="review every endpoint")
     c.add_argument("--report", default="code-review-report.md", help="output file, .md or .pdf (default: %(default)s)")
     c.add_argument("--json", action="store_true", help="print the reviews as JSON on stdout")
+    c.add_argument("--save-reviews", default=None, metavar="FILE",
+                   help="also save the reviews as JSON, to verify them later (fault-nb agent verify --reviews FILE)")
     c.add_argument("--max-concurrency", type=int, default=4, help="parallel LLM calls with --all")
     c.add_argument("--offline", action="store_true", help="use the offline rules reviewer even if an LLM is set")
     c.set_defaults(func=run_code_review)
+
+    from ..verify.cli_verify import add_verify_parser
+
+    add_verify_parser(verbs)
 
 
 def _llm(args: argparse.Namespace):
@@ -154,6 +162,10 @@ def run_code_review(args: argparse.Namespace) -> int:
     who = reviews[0].provenance.label
     title = f"Code review: {who}" if len(reviews) > 1 else None
     out = _write(reviews_markdown(reviews, title=title), args.report)
+    if args.save_reviews:
+        from .model import save_reviews
+
+        print(f"reviews saved to {save_reviews(reviews, args.save_reviews)}", file=sys.stderr)
     if args.json:
         print(json.dumps({"report": out, "reviews": [r.to_dict() for r in reviews]}, indent=2, default=str))
         return 0

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
 from .._io import atomic_write, safe_join
-from ..errors import FaultNbError
+from ..errors import FaultNbError, InputFileError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..code.context import HandlerMatch
@@ -445,6 +445,7 @@ class Review:
     notes: list[str] = field(default_factory=list)
     source_dir: str = ""
     basis: Basis | None = None
+    measured: dict = field(default_factory=dict)  # set by Verification.attach(): the measured effect
 
     def __post_init__(self) -> None:
         self.evidence = Evidence.from_dict(self.evidence)
@@ -477,6 +478,7 @@ class Review:
             "handler": dataclasses.asdict(self.handler) if self.handler is not None else {},
             "notes": list(self.notes), "source_dir": self.source_dir,
             "basis": self.basis.to_dict() if self.basis is not None else None,
+            "measured": dict(self.measured),
         }
 
     @classmethod
@@ -488,6 +490,23 @@ class Review:
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["suggestions"] = [Suggestion.from_dict(s) for s in data.get("suggestions") or []]
         return cls(**kwargs)
+
+    def to_json(self, path: str | Path) -> Path:
+        """Save the review as JSON (atomically), to verify it later: ``Review.from_json(path)``.
+
+        >>> review.to_json("review.json"); Review.from_json("review.json") == review  # doctest: +SKIP
+        True
+        """
+        return save_reviews([self], path)
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> "Review":
+        """Read a review saved by :meth:`to_json` (or a one-review file of ``save_reviews``)."""
+        reviews = load_reviews(path)
+        if len(reviews) != 1:
+            raise ReviewFileError(path, "$.reviews", f"holds {len(reviews)} reviews",
+                                  expected="one review (read several with fault_nb.review.load_reviews)")
+        return reviews[0]
 
     # ------------------------------------------------------------ rendering
     def to_markdown(self, path: str | Path | None = None) -> str:
@@ -672,3 +691,72 @@ class ScenarioReview:
 
     def __repr__(self) -> str:
         return f"ScenarioReview(role={self.role!r}, {len(self.phases)} phases; {self.provenance.get('label', '')})"
+
+
+def as_dict_list(reviews: list[Review]) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in reviews]
+
+
+REVIEWS_FORMAT = "fault-nb-reviews"
+
+
+class ReviewFileError(InputFileError):
+    """A saved reviews JSON file cannot be read back."""
+
+
+def save_reviews(reviews: list[Review], path: str | Path) -> Path:
+    """Write reviews as JSON (atomically): ``{"format": "fault-nb-reviews", "version": 1, "reviews": [...]}``.
+
+    >>> save_reviews(reviews, "reviews.json")  # doctest: +SKIP
+    """
+    import json
+
+    doc = {"format": REVIEWS_FORMAT, "version": 1, "reviews": as_dict_list(list(reviews))}
+    return atomic_write(path, json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def load_reviews(path: str | Path) -> list[Review]:
+    """Read reviews saved by :func:`save_reviews` / :meth:`Review.to_json` (or ``code-review --json`` output).
+
+    >>> [r.operation_id for r in load_reviews("reviews.json")]  # doctest: +SKIP
+    """
+    import json
+
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReviewFileError(p, "$", "no such file", expected="a reviews JSON file "
+                              "(fault-nb agent code-review --save-reviews FILE)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReviewFileError(p, "$", f"cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ReviewFileError(p, "$", f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if isinstance(doc, dict) and "reviews" in doc:
+        fmt = doc.get("format")
+        if fmt not in (None, REVIEWS_FORMAT):
+            raise ReviewFileError(p, "$.format", f"got {fmt!r}", expected=repr(REVIEWS_FORMAT))
+        items, where = doc["reviews"], "$.reviews"
+    elif isinstance(doc, dict):
+        items, where = [doc], "$"
+        if "operation_id" not in doc:
+            raise ReviewFileError(p, "$.reviews", "missing", expected="a list of reviews")
+    else:
+        items, where = doc, "$"
+    if not isinstance(items, list):
+        raise ReviewFileError(p, where, f"got {type(items).__name__}", expected="a list of reviews")
+    out = []
+    for i, item in enumerate(items):
+        at = f"{where}[{i}]" if where != "$" or isinstance(doc, list) else "$"
+        if not isinstance(item, dict) or not isinstance(item.get("operation_id"), str):
+            raise ReviewFileError(p, at + ".operation_id", "missing or not a string",
+                                  expected="a review as Review.to_dict() writes it")
+        sugg = item.get("suggestions", [])
+        if not isinstance(sugg, list) or any(not isinstance(s, dict) or "id" not in s or "title" not in s
+                                             for s in sugg):
+            raise ReviewFileError(p, at + ".suggestions", "not a list of suggestions with id and title")
+        try:
+            out.append(Review.from_dict(item))
+        except (TypeError, FaultNbError) as exc:
+            raise ReviewFileError(p, at, str(exc)) from None
+    return out

@@ -121,6 +121,11 @@ def _one_review_md(r, level: int) -> list[str]:
         for s in rejected:
             out += [f"- **{_inline(s.title)}** (`{_inline(s.file)}`): {_inline(s.error)}"]
         out.append("")
+    measured = getattr(r, "measured", None)
+    if measured:  # attached by Verification.attach(): what the change did when measured
+        from ..verify.report import measured_markdown
+
+        out += measured_markdown(measured, level)
     for note in r.notes:
         out += [f"> {_inline(note)}", ""]
     out += [f"*{_inline(provenance_line(p))}*", ""]
@@ -210,6 +215,10 @@ def review_html(r) -> str:
         parts.append("</ul>")
     if not r.verified and not r.rejected:
         parts.append("<p>No verified change to suggest.</p>")
+    if getattr(r, "measured", None):
+        from ..verify.report import measured_html
+
+        parts.append(measured_html(r.measured))
     for note in r.notes:
         parts.append(f"<p><i>{_rich(note)}</i></p>")
     parts.append(f"<p><small>{e(provenance_line(p))}</small></p></div>")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .._io import atomic_write
-from ..errors import ScenarioFormatError, ScenarioRunError
+from ..errors import Cancelled, ScenarioFormatError, ScenarioRunError
 from .faults import build_fault, parse_duration
 from .proxy import ProxyHandle, normalise_upstream, start_proxy
 from .strategies import LoadPlan, prepare_call, row_for, run_load, send, stepped_faults
@@ -146,7 +146,8 @@ def _duration(seconds: float) -> dict:
 
 
 async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
-                    progress: bool = False, draw_prefix: str = "0:0") -> tuple[dict, dict | None]:
+                    progress: bool = False, draw_prefix: str = "0:0",
+                    dependencies: dict | None = None) -> tuple[dict, dict | None]:
     """The ItemResult in fault's shape, and our own load record (None unless load).
 
     Request ``i`` of the item is named ``<draw_prefix>:<i>`` (``scenario:item:i``) for the
@@ -166,6 +167,8 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
     started = time.perf_counter()
     t0 = time.monotonic()
     proxy.set_faults(faults, upstreams=[normalise_upstream(u) for u in upstreams], run_seconds=run_s, t0=t0)
+    mirror = _dependency_mirror(dependencies, upstreams, run_s, t0)
+    mirror(faults)
     rows: list[dict] = []
     failures = 0
     extra: dict | None = None
@@ -174,6 +177,7 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
         for i in range(n):
             stepped = stepped_faults(faults, float(strategy["step"]), i)
             proxy.set_faults(stepped, upstreams=upstreams, t0=t0)
+            mirror(stepped)
             out = None if call.error else await send(call, proxy, via_proxy=via_proxy,
                                                      draw=f"{draw_prefix}:{i}")
             row, failed = row_for(call, out, stepped, expect)
@@ -217,6 +221,30 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
     return result, extra
 
 
+def _dependency_mirror(dependencies: dict | None, upstreams: list, run_s: float | None, t0: float):
+    """Install an item's faults on the reverse proxies in front of the dependencies its ``upstreams`` name.
+
+    ``dependencies`` maps a dependency's address (``host:port``) to the reverse proxy the app
+    calls instead of it; the other dependencies' proxies get no faults for this item.
+    """
+    if not dependencies:
+        return lambda faults: None
+    named = {normalise_upstream(u) for u in upstreams}
+    targets = {normalise_upstream(addr): dep for addr, dep in dependencies.items()}
+
+    def mirror(faults: list) -> None:
+        for addr, dep in targets.items():
+            dep.set_faults(faults if addr in named else [], run_seconds=run_s, t0=t0)
+    return mirror
+
+
+def _cancelled(cancel: Any) -> bool:
+    if cancel is None:
+        return False
+    is_set = getattr(cancel, "is_set", None)
+    return bool(is_set() if callable(is_set) else cancel())
+
+
 def _check_writable(path: Path) -> None:
     if path.is_dir():
         raise ScenarioRunError(f"{path}: is a directory (expected a file to write)")
@@ -229,7 +257,8 @@ def _check_writable(path: Path) -> None:
 
 def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = None,
                   report: str | os.PathLike | None = None, progress: bool = True,
-                  proxy_port: int | None = None, seed: int | None = None):
+                  proxy_port: int | None = None, seed: int | None = None,
+                  dependencies: dict | None = None, cancel: Any = None):
     """Run every item of every scenario through the fault proxy; return :class:`Results`.
 
     ``path_or_scenarios``: a scenario file or folder, YAML text, or scenario
@@ -242,6 +271,11 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
     request index), and the load schedule is deterministic, so two runs with one seed
     face the same fault sequence (common random numbers; :func:`fault_nb.compare`
     pairs their requests). The seed is recorded in the sidecar (``Results.extras["seed"]``).
+    ``dependencies`` (``{"127.0.0.1:9191": reverse_proxy_handle}``): reverse proxies
+    in front of the app's dependencies; an item whose ``context.upstreams`` names one
+    of those addresses gets its faults on that proxy (the app's outbound hop).
+    ``cancel`` (a ``threading.Event`` or a callable): checked before each item; when
+    set, the run stops like on Ctrl-C and raises :class:`~fault_nb.errors.Cancelled`.
 
     >>> r = run_scenarios("scenario.yaml", result="results.json", seed=7)  # doctest: +SKIP
     """
@@ -273,17 +307,20 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
             entry = {"scenario": sc, "results": []}
             data["results"].append(entry)
             for item in sc["items"]:
+                if _cancelled(cancel):
+                    raise Cancelled("the scenario run was cancelled")
                 if bar is not None:
                     bar.set_postfix_str(f"{sc.get('title', '')[:40]}: {(item.get('call') or {}).get('url', '')}")
                 prefix = f"{len(data['results']) - 1}:{len(entry['results'])}"
-                item_result, extra = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress, prefix))
+                item_result, extra = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress, prefix,
+                                                                dependencies))
                 if extra is not None:
                     extras["load"].append({"scenario_idx": len(data["results"]) - 1,
                                            "item_idx": len(entry["results"]), **extra["load"]})
                 entry["results"].append(item_result)
                 if bar is not None:
                     bar.update(1)
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, Cancelled) as exc:
         interrupted = exc
     finally:
         proxy.stop()

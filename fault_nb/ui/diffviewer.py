@@ -97,6 +97,24 @@ def provenance_label(review: Any) -> str:
     return sentence_case(Provenance.from_dict(_get(review, "provenance")).label)
 
 
+def measured_verdicts(review: Any) -> dict[str, dict[str, str]]:
+    """``{"s1": {"verdict": "improved", "text": "..."}}`` from a Review's ``measured`` (set by Verification.attach).
+
+    >>> measured_verdicts({"measured": {"verdicts": [{"suggestion_id": "s1", "verdict": "mixed",
+    ...                    "improved": ["p99 down"], "regressed": ["5xx up"], "note": ""}]}})["s1"]["verdict"]
+    'mixed'
+    """
+    measured = _get(review, "measured") or {} if review is not None else {}
+    out: dict[str, dict[str, str]] = {}
+    for v in (measured.get("verdicts") if isinstance(measured, dict) else None) or []:
+        lines = [f"better: {d}" for d in v.get("improved") or []] + [f"worse: {d}" for d in v.get("regressed") or []]
+        if v.get("note"):
+            lines.append(str(v["note"]))
+        out[_text(v.get("suggestion_id"))] = {"verdict": _text(v.get("verdict")),
+                                              "text": "\n".join(lines) or "no measurable change"}
+    return out
+
+
 class DiffViewer(anywidget.AnyWidget):
     """Suggestions as syntax-highlighted diffs, each with an *include* checkbox.
 
@@ -120,6 +138,8 @@ class DiffViewer(anywidget.AnyWidget):
     header = t.Unicode("").tag(sync=True)
     endpoint = t.Unicode("").tag(sync=True)
     note = t.Unicode("").tag(sync=True)
+    # suggestion id -> {"verdict": improved|regressed|mixed|no-change, "text": the measured rows}
+    verdicts = t.Dict().tag(sync=True)
 
     def __init__(self, review: Any = None, **kwargs):
         super().__init__(**kwargs)
@@ -147,6 +167,7 @@ class DiffViewer(anywidget.AnyWidget):
         finally:
             self._settling = False
         self._sync_include({"new": self.included, "old": self.included})
+        self.verdicts = measured_verdicts(review)
 
     @t.observe("included")
     def _on_included(self, change) -> None:
@@ -206,8 +227,10 @@ class DiffViewer(anywidget.AnyWidget):
             lines.append(self.note)
         for d in self.suggestions:
             mark = "x" if d["id"] in self.included else " "
+            measured = self.verdicts.get(d["id"])
             needs = f"; needs {', '.join(d['needs'])}" if d.get("needs") else ""
-            lines.append(f"[{mark}] {d['title']} ({d['status']}{needs})")
+            lines.append(f"[{mark}] {d['title']} ({d['status']}{needs})"
+                         + (f" measured: {measured['verdict']}" if measured else ""))
             if d["diff"]:
                 lines.append(d["diff"].rstrip("\n"))
         return "\n".join(lines)
@@ -218,8 +241,10 @@ class DiffViewer(anywidget.AnyWidget):
         if self.note:
             parts.append(f"<p class='fnb-note'>{html.escape(self.note)}</p>")
         for d in self.suggestions:
+            measured = self.verdicts.get(d["id"])
+            mark = f" <small>measured: {html.escape(measured['verdict'])}</small>" if measured else ""
             needs = f"; needs {', '.join(d['needs'])}" if d.get("needs") else ""
-            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'] + needs)})</small></h4>")
+            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'] + needs)})</small>{mark}</h4>")
             if d["rationale"]:
                 parts.append(f"<p>{html.escape(d['rationale'])}</p>")
             if d["diff"]:

@@ -49,12 +49,17 @@ class ReviewPanel(_w.VBox):
     >>> panel.picker.value = "read_user_users__user_id__get"; panel.run_review()  # doctest: +SKIP
     >>> panel.export_markdown()  # doctest: +SKIP
     PosixPath('out/code-review-read_user_users__user_id__get.md')
+
+    With ``scenarios`` and ``app`` (an :class:`~fault_nb.verify.AppSpec`), *Verify* measures
+    the ticked suggestions: :func:`fault_nb.verify_fix` in a background thread (a copy of
+    the source is patched; the source itself is only read), then the comparison chart and
+    the verdicts, which the diff viewer also marks.
     """
 
     def __init__(self, results, index, llm=None, *, out_dir: str | os.PathLike = ".",
                  source_dir: str | os.PathLike | None = None, advices=None, cache=None,
                  review_fn: Callable | None = None, reviews: list | None = None, overwrite: bool = False,
-                 **kwargs):
+                 scenarios=None, app=None, dependencies: dict | None = None, seed: int = 0, **kwargs):
         self.results = results
         self.index = index
         self.llm = llm
@@ -67,6 +72,10 @@ class ReviewPanel(_w.VBox):
         self.review = None
         self._applied = None
         self._streamed = ""
+        self.scenarios, self.app, self.dependencies, self.seed = scenarios, app, dict(dependencies or {}), seed
+        self.verification = None
+        self._verify_thread = None
+        self._cancel = None
 
         self.header = _w.HTML(f"<div class='fnb-reviewer'><strong>Reviewer:</strong> "
                               f"{html.escape(reviewer_label(llm))}</div>")
@@ -96,10 +105,24 @@ class ReviewPanel(_w.VBox):
         self.output = _w.HTML()
         self.link = _w.Output()  # a FileLink to the last export (Lab opens it on click)
         self.last_export: Path | None = None
+        can_verify = scenarios is not None and app is not None
+        self.runs = _w.BoundedIntText(value=1, min=1, max=50, description="runs", layout=_w.Layout(width="9em"),
+                                      tooltip="runs of the scenarios per side")
+        self.verify_button = _w.Button(description="Verify ticked", icon="flask", disabled=True,
+                                       tooltip="apply the ticked suggestions to a copy, re-run the scenarios, "
+                                               "compare" if can_verify else
+                                               "needs ReviewPanel(..., scenarios=..., app=AppSpec(...))")
+        self.cancel_button = _w.Button(description="Cancel", icon="stop", disabled=True)
+        self.verify_progress = _w.IntProgress(value=0, min=0, max=1, layout=_w.Layout(width="16em",
+                                                                                      visibility="hidden"))
+        self.verify_status = _w.HTML()
+        self.verify_chart = _w.Output()
+        self.verify_table = _w.HTML()
 
         for button, name in ((self.review_button, "review"), (self.export_md_button, "export-md"),
                              (self.export_pdf_button, "export-pdf"), (self.apply_button, "apply"),
-                             (self.undo_button, "undo")):
+                             (self.undo_button, "undo"), (self.verify_button, "verify"),
+                             (self.cancel_button, "cancel-verify")):
             button.add_class(f"fnb-{name}")  # stable hooks for browser tests and custom CSS
             button.layout.width = "auto"  # ipywidgets' fixed width cuts "Apply chosen diffs"
         self.review_button.on_click(lambda _b: self.run_review())
@@ -107,13 +130,19 @@ class ReviewPanel(_w.VBox):
         self.export_pdf_button.on_click(lambda _b: self.export_pdf())
         self.apply_button.on_click(lambda _b: self.apply())
         self.undo_button.on_click(lambda _b: self.undo())
+        self.verify_button.on_click(lambda _b: self.verify())
+        self.cancel_button.on_click(lambda _b: self.cancel_verify())
         self.picker.observe(self._on_pick, names="value")
 
         actions = _w.HBox([self.export_md_button, self.export_pdf_button, self.overwrite, self.apply_button,
                            self.undo_button], layout=_w.Layout(flex_flow="row wrap"))
         top = _w.HBox([self.picker, self.review_button, self.progress], layout=_w.Layout(flex_flow="row wrap"))
+        verify_row = _w.HBox([self.runs, self.verify_button, self.cancel_button, self.verify_progress],
+                             layout=_w.Layout(flex_flow="row wrap"))
+        verify_row.layout.display = None if can_verify else "none"
         super().__init__([self.header, top, self.status, self.stream, self.error, self.summary, self.viewer,
-                          actions, self.output, self.link], **kwargs)
+                          actions, self.output, self.link, verify_row, self.verify_status, self.verify_chart,
+                          self.verify_table], **kwargs)
         self.add_class("fnb-review-panel")
         if not self.picker.options:  # explain the empty state instead of failing on "unknown endpoint None"
             self.review_button.disabled = True
@@ -203,6 +232,99 @@ class ReviewPanel(_w.VBox):
         self.apply_button.disabled = self.review is None
         self.output.value = note("Undone: the source files are back as they were.")
 
+    def verify(self, runs: int | None = None, *, background: bool = True):
+        """Measure the ticked suggestions of the shown review (:func:`fault_nb.verify_fix`, mode together).
+
+        Runs in a background thread (returned; :meth:`wait_verify` joins it) unless
+        ``background=False``; the result lands in ``.verification`` and on screen.
+        """
+        if self.review is None or self.scenarios is None or self.app is None:
+            self.verify_status.value = note("Verify needs a review, and the panel's scenarios= and app=.")
+            return None
+        chosen = self.viewer.chosen
+        if not chosen:
+            self.verify_status.value = note("Nothing to verify: tick at least one verified suggestion.")
+            return None
+        if self._verify_thread is not None and self._verify_thread.is_alive():
+            return self._verify_thread
+        import threading
+
+        runs = int(runs or self.runs.value)
+        self.runs.value = runs
+        self._cancel = threading.Event()
+        self.error.value = ""
+        self.verify_table.value = ""
+        self.verify_chart.outputs = ()
+        self.verify_button.disabled = True
+        self.cancel_button.disabled = False
+        self.verify_progress.value, self.verify_progress.max = 0, 1
+        self.verify_progress.layout.visibility = "visible"
+        self.verify_status.value = note(f"Verifying {', '.join(chosen)} ({runs} run(s) a side) …")
+        review, args = self.review, (list(chosen), runs, self._cancel)
+        if not background:
+            return self._verify_work(review, *args)
+        self._verify_thread = threading.Thread(target=self._verify_work, args=(review, *args),
+                                               name="fault-nb-verify", daemon=True)
+        self._verify_thread.start()
+        return self._verify_thread
+
+    def wait_verify(self, timeout: float = 600.0) -> bool:
+        """Wait for a background *Verify*; True when it has finished."""
+        thread = self._verify_thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def cancel_verify(self) -> None:
+        """Stop a running *Verify*: its apps and proxies are stopped by PID before it returns."""
+        if self._cancel is not None:
+            self._cancel.set()
+            self.verify_status.value = note("Cancelling: stopping the apps …")
+
+    def _verify_work(self, review, chosen: list[str], runs: int, cancel):
+        from ..verify import verify_fix
+
+        verification = None
+        try:
+            verification = verify_fix(review, self.scenarios, self.source_dir, self.app, only=chosen,
+                                      dependencies=self.dependencies, runs=runs, seed=self.seed,
+                                      out_dir=self.out_dir / "verify" / str(review.operation_id),
+                                      progress=False, on_progress=self._on_verify_progress, cancel=cancel)
+        except Exception as exc:
+            self.verify_status.value = ""
+            self._fail("Verify failed" if not cancel.is_set() else "Verify cancelled", exc)
+        else:
+            self.verification = verification
+            verification.attach([review])
+            if self.review is review:
+                self.viewer.set_review(review)  # the verdict marks
+            self._show_verification(verification)
+        finally:
+            self.verify_progress.layout.visibility = "hidden"
+            self.verify_button.disabled = self.review is None
+            self.cancel_button.disabled = True
+        return verification
+
+    def _on_verify_progress(self, event) -> None:
+        self.verify_progress.max = max(1, event.total)
+        self.verify_progress.value = min(event.done, self.verify_progress.max)
+        self.verify_status.value = note(event.message)
+
+    def _show_verification(self, verification) -> None:
+        self.verify_status.value = note(repr(verification))
+        self.verify_table.value = verification._repr_html_()
+        if verification.comparison is None:
+            return
+        try:
+            from .. import plots
+            from .explorer import _figure_bundle
+
+            fig = plots.compare(verification.comparison)
+        except Exception as exc:  # the verdicts stay on screen; the chart says why it is missing
+            self._fail("Comparison chart failed", exc)
+            return
+        self.verify_chart.outputs = ({"output_type": "display_data", "data": _figure_bundle(fig), "metadata": {}},)
+
     # -- view state ---------------------------------------------------------------
 
     def _export(self, suffix: str) -> Path | None:
@@ -250,6 +372,8 @@ class ReviewPanel(_w.VBox):
         has = review is not None
         for button in (self.export_md_button, self.export_pdf_button, self.apply_button):
             button.disabled = not has
+        running = self._verify_thread is not None and self._verify_thread.is_alive()
+        self.verify_button.disabled = not has or self.scenarios is None or self.app is None or running
         if not has:
             self.summary.value = ""
             return

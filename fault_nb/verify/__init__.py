@@ -1,8 +1,10 @@
-"""Prove a fix: compare two runs of the same scenarios with intervals and honest verdicts.
+"""Prove a fix: compare two runs of the same scenarios with intervals and honest verdicts,
+and close the loop: apply chosen suggestions to a copy, restart the app, measure.
 
 >>> import fault_nb
 >>> cmp = fault_nb.compare("before.json", "after.json")  # doctest: +SKIP
 >>> cmp.table.query("verdict == 'improved'")  # doctest: +SKIP
+>>> v = fault_nb.verify_fix(review, "scenario.yaml", "app/", fault_nb.AppSpec.uvicorn())  # doctest: +SKIP
 
 ``compare`` is imported eagerly because its module has the same name: a lazy
 export would be shadowed by the submodule as soon as anything imports
@@ -12,12 +14,25 @@ through ``_LAZY``.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_exports
 from .compare import Comparison, compare
 
 # public name -> module that defines it (imported on first use)
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "verify_fix": "fault_nb.verify.loop",
+    "AppSpec": "fault_nb.verify.launcher",
+    "start_app": "fault_nb.verify.launcher",
+    "Verification": "fault_nb.verify.verification",
+    "SuggestionVerdict": "fault_nb.verify.verification",
+}
 
 __all__ = sorted(["compare", "Comparison", *_LAZY])
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .launcher import AppSpec, start_app
+    from .loop import verify_fix
+    from .verification import SuggestionVerdict, Verification
