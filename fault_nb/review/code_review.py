@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .._tokens import estimate_tokens
-from ..errors import FaultNbError, LLMError
+from ..errors import FaultNbError, LLMCancelledError, LLMError, LLMTimeoutError, LLMTruncatedError
+from .across import flag_out_of_scope, merge_across, relative_paths
 from .edits import Edit, EditError, Workspace
 from .evidence import collect_evidence, evidence_prompt, latency_threshold_ms
 from .model import CATEGORIES, RULES_LABEL, Review, Suggestion
-from .prompts import code_review_messages, format_retry_message, parse_json_answer, repair_message
+from .prompts import (CODE_MAX_TOKENS, code_review_messages, edit_schema, format_retry_message, parse_json_answer,
+                      repair_message)
 
 # tree-sitter parsers and the embedded index are not thread-safe: local work is serialised,
 # only the (slow) model calls run concurrently
@@ -44,10 +46,12 @@ def _advices_text(advices: Any) -> str | None:
 
 def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any = None, llm: Any = None,
                     cache: Any = None, on_progress: Progress | None = None,
-                    on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000) -> Review:
+                    on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000,
+                    cancel: Any = None) -> Review:
     """Review one endpoint's code and return verified suggestions.
 
-    ``llm=None`` uses the offline rules reviewer (labelled as such everywhere).
+    ``llm=None`` uses the offline rules reviewer (labelled as such everywhere). With an LLM the review
+    runs under ``llm.deadline`` seconds; ``cancel`` (a ``threading.Event``) stops it and closes the stream.
 
     >>> review = review_endpoint(results, index, "create_order_orders_post")  # doctest: +SKIP
     >>> [s.title for s in review.verified]  # doctest: +SKIP
@@ -62,7 +66,7 @@ def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any
     if llm is None:
         return _rules_review(index, operation_id, evidence, say)
     return _llm_review(index, operation_id, evidence, llm=llm, advices=_advices_text(advices), cache=cache,
-                       say=say, on_token=on_token, budget_tokens=budget_tokens)
+                       say=say, on_token=on_token, budget_tokens=budget_tokens, cancel=cancel)
 
 
 # ---------------------------------------------------------------- rules
@@ -106,46 +110,74 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
 
 # ---------------------------------------------------------------- LLM
 
-def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_token, budget_tokens) -> Review:
+def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_token, budget_tokens,
+                cancel=None) -> Review:
+    from .llm import DEFAULT_DEADLINE_S, fit_budget
+    from .secrets import unique_secrets
+
+    deadline = time.monotonic() + float(getattr(llm, "deadline", None) or DEFAULT_DEADLINE_S)
+    max_tokens = CODE_MAX_TOKENS
+
+    def build(context_text: str, hints: list[str]) -> list[dict]:
+        return code_review_messages(evidence_text=evidence_prompt(evidence), context_text=context_text,
+                                    method=evidence["method"], url=evidence["url"], operation_id=operation_id,
+                                    idempotent=evidence["idempotent"], advices=advices, hints=hints)
+
     with _LOCAL:
         say("building the endpoint context")
         match = index.handler_for(operation_id)
+        hints = _static_hints(index, operation_id)
+        # the prompt must fit the model's context window with room for the answer
+        budget_tokens = fit_budget(llm, build("", hints), budget_tokens, max_tokens)
         ctx = index.context_for(operation_id, budget_tokens=budget_tokens)
         context_text = ctx.to_prompt()
-        hints = _static_hints(index, operation_id)
     handler = {k: getattr(match, k, None) for k in ("file", "function", "start_line", "end_line", "how",
                                                     "framework", "reason", "score")}
-    messages = code_review_messages(evidence_text=evidence_prompt(evidence), context_text=context_text,
-                                    method=evidence["method"], url=evidence["url"], operation_id=operation_id,
-                                    idempotent=evidence["idempotent"], advices=advices, hints=hints)
-    usage = {"prompt": 0, "completion": 0, "calls": 0, "cache_hits": 0, "masked": []}
+    messages = build(context_text, hints)
+    schema = edit_schema(sorted({c.file for c in ctx.chunks}))
+    usage = {"prompt": 0, "completion": 0, "calls": 0, "cache_hits": 0, "masked": [], "estimated": False,
+             "formats": []}
 
     def ask(msgs: list[dict], purpose: str) -> str:
-        reply = llm.chat(msgs, json_mode=True, on_token=on_token, cache=cache, purpose=purpose)
+        reply = llm.chat(msgs, json_mode=True, schema=schema, max_tokens=max_tokens, on_token=on_token,
+                         cache=cache, purpose=purpose, deadline=deadline, cancel=cancel)
         usage["prompt"] += reply.prompt_tokens
         usage["completion"] += reply.completion_tokens
         usage["calls"] += 1
         usage["cache_hits"] += int(reply.cached)
         usage["masked"] += reply.masked
+        usage["estimated"] = usage["estimated"] or getattr(reply, "tokens_source", "estimate") != "server"
+        usage["formats"].append(getattr(reply, "response_format", "prompt"))
         return reply.text
 
     notes: list[str] = []
+    unreadable = False
     if handler.get("how") == "unmapped" or not handler.get("file"):
         notes.append(f"The handler of {operation_id} was not found ({handler.get('reason') or 'unmapped'}); "
                      "the model only saw the code the search found.")
     say(f"asking {llm.model}")
-    answer = ask(messages, f"code-review {operation_id}")
     try:
-        data = parse_json_answer(answer)
-    except ValueError as exc:
-        say("the answer was not JSON; asking once more")
-        messages = messages + [{"role": "assistant", "content": answer}, format_retry_message(str(exc))]
-        answer = ask(messages, f"code-review {operation_id} (format retry)")
+        answer = ask(messages, f"code-review {operation_id}")
+    except LLMTruncatedError as exc:
+        answer, data, unreadable = "", {"suggestions": []}, True
+        notes.append(f"The model's answer was cut at {exc.tokens} tokens, so no suggestion could be read "
+                     "(raise --max-tokens / FAULT_NB_LLM_MAX_TOKENS).")
+    else:
         try:
             data = parse_json_answer(answer)
-        except ValueError as exc2:
-            data = {"suggestions": []}
-            notes.append(f"The model's answer was not valid JSON, twice ({exc2}); no suggestion could be read.")
+        except ValueError as exc:
+            say("the answer was not JSON; asking once more")
+            messages = messages + [{"role": "assistant", "content": answer}, format_retry_message(str(exc))]
+            try:
+                answer = ask(messages, f"code-review {operation_id} (format retry)")
+                data = parse_json_answer(answer)
+            except LLMTruncatedError as exc2:
+                data, unreadable = {"suggestions": []}, True
+                notes.append(f"The model's answer was cut at {exc2.tokens} tokens, twice; no suggestion could "
+                             "be read (raise --max-tokens / FAULT_NB_LLM_MAX_TOKENS).")
+            except ValueError as exc2:
+                data, unreadable = {"suggestions": []}, True
+                notes.append(f"The model's answer was not valid JSON, twice ({exc2}); no suggestion could be read.")
     raw = [s for s in data.get("suggestions") or [] if isinstance(s, dict)]
     say(f"verifying {len(raw)} suggestion(s)")
     ws = Workspace(index.source_dir)
@@ -169,6 +201,8 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             fixed = parse_json_answer(ask(repair, f"code-review {operation_id} (repair)"))
             fixed_items = [s for s in fixed.get("suggestions") or [] if isinstance(s, dict)]
         except (ValueError, LLMError) as exc:
+            if isinstance(exc, (LLMCancelledError, LLMTimeoutError)):
+                raise
             fixed_items = []
             notes.append(f"The repair round failed: {exc}")
         by_id = {str(s.get("id")): s for s in fixed_items}
@@ -202,13 +236,18 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
     # (a repaired suggestion may sit on top of a later one), then the rejected ones
     order = {sid: n for n, sid in enumerate(ws.order)}
     suggestions.sort(key=lambda s: (s.status != "verified", order.get(s.id, 0)))
-    if not raw and not any("not valid JSON" in n for n in notes):  # an unreadable answer is not "no change"
+    if not raw and not unreadable:  # an unreadable answer is not "no change"
         notes.append("The model proposed no change.")
+    root = index.source_dir
+    for s in suggestions:
+        s.error = relative_paths(s.error, root)
+    notes += flag_out_of_scope(index, operation_id, suggestions)
     say("done")
-    prov = {**llm.provenance(), "created": _now(), "estimated_prompt_tokens": usage["prompt"],
-            "estimated_completion_tokens": usage["completion"], "tokens_are_estimates": True,
-            "calls": usage["calls"], "cache_hits": usage["cache_hits"],
-            "masked": usage["masked"], "context_tokens": estimate_tokens(context_text)}
+    prov = {**llm.provenance(), "created": _now(), "prompt_tokens": usage["prompt"],
+            "completion_tokens": usage["completion"], "tokens_are_estimates": usage["estimated"],
+            "calls": usage["calls"], "cache_hits": usage["cache_hits"], "response_format": usage["formats"][-1:]
+            and usage["formats"][-1], "masked": unique_secrets(usage["masked"]),
+            "context_tokens": estimate_tokens(context_text), "unreadable": unreadable}
     return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions, prov, handler,
                   notes, str(index.source_dir))
 
@@ -262,8 +301,12 @@ def _propose(ws: Workspace, sid: str, item: dict) -> tuple[Suggestion, bool]:
 
 def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: int = 4, advices: Any = None,
                cache: Any = None, operation_ids: list[str] | None = None, progress: bool = True,
-               on_progress: Callable[[str, int, int], None] | None = None) -> list[Review]:
+               on_progress: Callable[[str, int, int], None] | None = None, cancel: Any = None) -> list[Review]:
     """Review every endpoint (bounded concurrency for model calls); the reviews come back in endpoint order.
+
+    Every finished review is kept: an endpoint whose review fails (model down, deadline, cut answer) comes
+    back in place as a review without suggestions whose notes and ``provenance["error"]`` say why.
+    Edits that several endpoints propose are merged (the later copies say "same change as X/s1").
 
     >>> reviews = review_all(results, index, llm=None)  # doctest: +SKIP
     """
@@ -276,9 +319,22 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     bar = tqdm(total=len(ids), desc="code review", unit="endpoint", disable=not progress)
     workers = 1 if llm is None else max(1, int(max_concurrency))
     pool = ThreadPoolExecutor(max_workers=workers)
+    fatal: list[Exception] = []  # a refused key or unknown model fails every call alike: stop asking
+
+    def one(opid: str) -> Review:
+        if fatal:
+            return failed_review(opid, fatal[0], llm, index, skipped=True)
+        try:
+            return review_endpoint(results, index, opid, advices=advices, llm=llm, cache=cache, cancel=cancel)
+        except FaultNbError as exc:
+            if isinstance(exc, LLMCancelledError):
+                raise
+            if getattr(exc, "fatal", False):
+                fatal.append(exc)
+            return failed_review(opid, exc, llm, index)
+
     try:
-        futures = {pool.submit(review_endpoint, results, index, opid, advices=advices, llm=llm,
-                               cache=cache): opid for opid in ids}
+        futures = {pool.submit(one, opid): opid for opid in ids}
         for fut in as_completed(futures):
             opid = futures[fut]
             out[opid] = fut.result()
@@ -286,7 +342,21 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
             if on_progress:
                 on_progress(opid, len(out), len(ids))
     finally:
-        # a failure (bad key, model gone) stops the queued endpoints instead of retrying each of them
+        # a cancel stops the queued endpoints instead of starting each of them
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
-    return [out[i] for i in ids]
+    reviews = [out[i] for i in ids]
+    merge_across(reviews)
+    return reviews
+
+
+def failed_review(operation_id: str, exc: Exception, llm: Any, index: Any, skipped: bool = False) -> Review:
+    """The in-place report of an endpoint whose review failed (or was skipped after a fatal error)."""
+    from .llm import error_kind
+
+    msg = relative_paths(str(exc), getattr(index, "source_dir", ""))
+    prov = {**(llm.provenance() if llm is not None else {"reviewer": "rules", "label": RULES_LABEL}),
+            "created": _now(), "error": msg, "error_kind": "skipped" if skipped else error_kind(exc)}
+    note = (f"{operation_id} was not reviewed: an earlier endpoint failed with an error every call would get "
+            f"({msg})" if skipped else f"The review of {operation_id} failed: {msg}")
+    return Review(operation_id, provenance=prov, notes=[note], source_dir=str(getattr(index, "source_dir", "")))

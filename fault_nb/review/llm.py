@@ -29,7 +29,7 @@ from .._retry import RetryPolicy, Transient, is_transient_status, retry_after
 from .._tokens import estimate_tokens
 from ..errors import (LLMCancelledError, LLMContextError, LLMError, LLMTimeoutError, LLMTruncatedError,
                       require)
-from ..settings import (DEFAULT_TIMEOUT_S, OPENAI_HOST, OPENAI_URL, PRESETS, LLMSettings, Settings,
+from ..settings import (DEFAULT_DEADLINE_S, DEFAULT_TIMEOUT_S, OPENAI_HOST, OPENAI_URL, PRESETS, LLMSettings, Settings,
                         host_of)
 from .cache import ResponseCache, cache_key
 from .secrets import mask_messages
@@ -342,13 +342,13 @@ class LLMClient:
                          tokens_source="server" if ptok else "estimate", finish_reason=choice.finish_reason,
                          response_format=FORMATS[step])
         except openai.AuthenticationError as exc:
-            raise LLMError(f"{self.host}: 401 unauthorized: the API key was refused "
-                           "(set FAULT_NB_LLM_API_KEY, or OPENAI_API_KEY for api.openai.com)") from exc
+            raise _fatal(LLMError(f"{self.host}: 401 unauthorized: the API key was refused "
+                           "(set FAULT_NB_LLM_API_KEY, or OPENAI_API_KEY for api.openai.com)")) from exc
         except openai.PermissionDeniedError as exc:
-            raise LLMError(f"{self.host}: 403 forbidden: this key may not use model {self.model!r}") from exc
+            raise _fatal(LLMError(f"{self.host}: 403 forbidden: this key may not use model {self.model!r}")) from exc
         except openai.NotFoundError as exc:
-            raise LLMError(f"{self.host}: 404: model {self.model!r} not found (or the base URL {self.base_url} "
-                           "is not an OpenAI-compatible /v1 endpoint); check FAULT_NB_LLM_MODEL") from exc
+            raise _fatal(LLMError(f"{self.host}: 404: model {self.model!r} not found (or the base URL {self.base_url} "
+                           "is not an OpenAI-compatible /v1 endpoint); check FAULT_NB_LLM_MODEL")) from exc
         except openai.RateLimitError as exc:
             raise Transient(f"429 rate limited: {_msg(exc)}", retry_after(exc.response.headers)) from exc
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
@@ -442,6 +442,30 @@ class LLMClient:
                                     text=text, tokens=ctok or estimate_tokens(text))
         return Reply(text, self.model, prompt_tokens=ptok, completion_tokens=ctok,
                      tokens_source="server" if ptok else "estimate", finish_reason=finish, response_format=fmt)
+
+
+def fit_budget(llm: Any, messages_without_context: list[dict], budget_tokens: int, max_tokens: int) -> int:
+    """The code-context budget that keeps the prompt plus the answer inside the model's context window.
+
+    The window is ``llm.context_window()`` (``FAULT_NB_LLM_CONTEXT`` or what the server says); unknown
+    windows leave ``budget_tokens`` as is. Estimates run high on real tokenizers, so this errs on the safe side.
+    """
+    window = llm.context_window() if hasattr(llm, "context_window") else None
+    if not window:
+        return budget_tokens
+    limit = int(getattr(llm, "max_tokens", None) or max_tokens)
+    rest = sum(estimate_tokens(m.get("content") or "") for m in messages_without_context)
+    room = window - limit - rest - 64
+    if room < 200:
+        raise LLMContextError(f"{host_of(llm.base_url)}: the model's context window ({window} tokens) leaves no "
+                              f"room for the code after the instructions (~{rest} tokens) and the answer "
+                              f"({limit}); use a larger context or lower --max-tokens")
+    return max(200, min(budget_tokens, room))
+
+
+def _fatal(exc: LLMError) -> LLMError:
+    exc.fatal = True  # type: ignore[attr-defined]  # the same for every call: review_all stops at it
+    return exc
 
 
 def _plain_retry(message: str) -> Transient:

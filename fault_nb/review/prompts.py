@@ -30,6 +30,30 @@ leave the file syntactically valid; never invent files that are not shown; use o
 Return {"suggestions": []} if nothing should change.""" % {"categories": ", ".join(CATEGORIES)}
 
 
+# max_tokens per call, sized to the answer: an edits JSON of a few suggestions, one review phase
+CODE_MAX_TOKENS = 1536
+PHASE_MAX_TOKENS = 700
+
+
+def edit_schema(files: list[str] | None = None) -> dict:
+    """JSON schema of the code-review answer (structured output); ``file`` limited to the files shown."""
+    file_schema: dict = {"type": "string"}
+    if files:
+        file_schema = {"type": "string", "enum": sorted(set(files))}
+    edit = {"type": "object", "properties": {"file": file_schema, "find": {"type": "string"},
+                                             "replace": {"type": "string"}},
+            "required": ["file", "find", "replace"]}
+    suggestion = {"type": "object", "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"},
+        "category": {"type": "string", "enum": list(CATEGORIES)}, "rationale": {"type": "string"},
+        "evidence": {"type": "array", "items": {"type": "string"}},
+        "dependencies": {"type": "array", "items": {"type": "string"}},
+        "edits": {"type": "array", "items": edit, "minItems": 1}},
+        "required": ["id", "title", "category", "rationale", "edits"]}
+    return {"type": "object", "properties": {"suggestions": {"type": "array", "items": suggestion, "maxItems": 4}},
+            "required": ["suggestions"]}
+
+
 def code_review_messages(*, evidence_text: str, context_text: str, method: str, url: str, operation_id: str,
                          idempotent: bool, advices: str | None = None, advices_budget: int = 1500,
                          hints: list[str] | None = None) -> list[dict]:

@@ -62,7 +62,12 @@ def provenance_line(p: dict) -> str:
     else:
         who = f"LLM {p.get('model', '?')} via {p.get('provider', '?')} ({p.get('base_url_host', '?')})"
     tokens = ""
-    if p.get("estimated_prompt_tokens") is not None:
+    if p.get("prompt_tokens") is not None:  # LLM reviews: the server's usage, or labelled estimates
+        label = "estimated tokens" if p.get("tokens_are_estimates") else "tokens (server usage)"
+        tokens = f"; {label}: {p.get('prompt_tokens', 0)} prompt + {p.get('completion_tokens', 0)} completion"
+        if p.get("cache_hits"):
+            tokens += f" ({p['cache_hits']} call(s) from cache)"
+    elif p.get("estimated_prompt_tokens") is not None:
         tokens = (f"; estimated tokens: {p.get('estimated_prompt_tokens', 0)} prompt + "
                   f"{p.get('estimated_completion_tokens', 0)} completion")
         if p.get("cache_hits"):
