@@ -122,7 +122,12 @@ def merge_across(reviews: list) -> int:
                     f, a, b = overlap[0]
                     hit = f"overlaps {opid}/{sid} ({f} lines {a}-{b}); apply that one, then review again"
                     break
-            if hit:
+            if hit and any(s.id in o.dependencies for o in review.verified if o is not s):
+                # later edits of this review build on it: keep it, but say it collides
+                review.notes.append(f"{s.id}: {hit.split(';')[0]}; the two cannot both be applied.")
+                s.include = False
+                marked += 1
+            elif hit:
                 s.status, s.error, s.include = "rejected", hit, False
                 s.diff = ""
                 review.notes.append(f"{s.id}: {hit}.")

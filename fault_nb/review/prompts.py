@@ -155,6 +155,10 @@ SCENARIO_SYSTEM = ("You are a reliability reviewer for a {role}. You analyse the
                    "Use only the numbers you are given; do not invent measurements.")
 
 
+# the headings of our own phase prompts (a model that echoes them must not fill the report's contents)
+PROMPT_SECTIONS = frozenset({"key numbers", "scenario report", "previous analysis"})
+
+
 def scenario_phase_messages(role: str, key: str, report_md: str, numbers: str, previous: list[tuple[str, str]]) \
         -> list[dict]:
     """Messages of one phase: it sees the report (phases 1-2) or the numbers, plus every previous answer."""
