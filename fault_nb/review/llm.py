@@ -373,6 +373,11 @@ class LLMClient:
                                   state=state)
             raise LLMError(f"{self.host}: {exc.status_code} bad request: {_msg(exc)}") from exc
         except openai.APIStatusError as exc:
+            if "response_format" in kwargs and "response_format" in (str(exc) + _msg(exc)).lower():
+                # llama-cpp-python answers a response_format it cannot validate with a 500
+                self._downgrade(step)
+                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain,
+                                  state=state)
             if is_transient_status(exc.status_code):
                 raise Transient(f"{exc.status_code} server error: {_msg(exc)}",
                                 retry_after(exc.response.headers)) from exc

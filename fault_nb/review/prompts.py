@@ -159,17 +159,17 @@ SCENARIO_SYSTEM = ("You are a reliability reviewer for a {role}. You analyse the
 PROMPT_SECTIONS = frozenset({"key numbers", "scenario report", "previous analysis"})
 
 
-def scenario_phase_messages(role: str, key: str, report_md: str, numbers: str, previous: list[tuple[str, str]]) \
-        -> list[dict]:
+def scenario_phase_messages(role: str, key: str, report_md: str, numbers: str, previous: list[tuple[str, str]],
+                            *, report_budget: int = 5000, previous_budget: int = 1200) -> list[dict]:
     """Messages of one phase: it sees the report (phases 1-2) or the numbers, plus every previous answer."""
     title, with_report, task = next((t, r, q) for k, t, r, q in PHASES if k == key)
     parts = [f"Audience: {'SRE' if role == 'sre' else 'Developer'}.", "", "## Key numbers", numbers]
     if with_report:
-        parts += ["", "## Scenario report", _clip(report_md, 5000)]
+        parts += ["", "## Scenario report", _clip(report_md, report_budget)]
     if previous:
         parts += ["", "## Previous analysis"]
         for ptitle, answer in previous:
-            parts += [f"### {ptitle}", _clip(answer, 1200)]
+            parts += [f"### {ptitle}", _clip(answer, previous_budget)]
     parts += ["", f"## Task: {title}", task]
     return [{"role": "system", "content": SCENARIO_SYSTEM.format(role="SRE" if role == "sre" else "developer")},
             {"role": "user", "content": "\n".join(parts)}]

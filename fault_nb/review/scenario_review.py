@@ -240,6 +240,19 @@ def render_report(phases: dict[str, str], label: str) -> str:
     return "\n".join(out)
 
 
+def _phase_budgets(llm: Any, role: str, numbers: str) -> dict:
+    """Clip budgets for the report and the previous answers that fit the model's context window."""
+    from .._tokens import estimate_tokens
+
+    window = llm.context_window() if hasattr(llm, "context_window") else None
+    if not window:
+        return {}
+    limit = int(getattr(llm, "max_tokens", None) or PHASE_MAX_TOKENS)
+    fixed = sum(estimate_tokens(m["content"]) for m in scenario_phase_messages(role, "summary", "", numbers, []))
+    room = max(300, window - limit - fixed - 200)
+    return {"report_budget": min(5000, room // 2), "previous_budget": min(1200, max(60, room // 12))}
+
+
 def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, path: str | Path | None = None,
                      on_progress: Callable[[str], None] | None = None, cache: Any = None,
                      progress: bool = True, cancel: Any = None) -> ScenarioReview:
@@ -270,12 +283,14 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
         from .llm import DEFAULT_DEADLINE_S
 
         deadline = time.monotonic() + float(getattr(llm, "deadline", None) or DEFAULT_DEADLINE_S)
+        budgets = _phase_budgets(llm, role, numbers)
         phases, previous, tokens, estimated, failed, error = {}, [], [0, 0], False, [], None
         with tqdm(total=len(PHASES), desc="scenario review", unit="phase", disable=not progress) as bar:
             for i, (key, title, _, _) in enumerate(PHASES, 1):
                 say(f"phase {i}/7: {title}")
                 try:
-                    reply = llm.chat(scenario_phase_messages(role, key, report_md, numbers, previous), cache=cache,
+                    reply = llm.chat(scenario_phase_messages(role, key, report_md, numbers, previous, **budgets),
+                                     cache=cache,
                                      purpose=f"scenario-review {key}", max_tokens=PHASE_MAX_TOKENS,
                                      deadline=deadline, cancel=cancel)
                 except LLMTruncatedError as exc:  # keep what came, say it is cut (never cached)

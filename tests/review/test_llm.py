@@ -195,6 +195,14 @@ def test_structured_output_falls_back_and_is_remembered_per_server(server):
     assert "response_format" not in server.chat_requests()[-1]["body"]
 
 
+def test_a_500_about_response_format_steps_down_instead_of_retrying(server):
+    # llama-cpp-python validates response_format.type and answers json_schema with a 500
+    server.push({"status": 500, "error": "1 validation error: ('body', 'response_format', 'type') Input should "
+                                         "be 'text' or 'json_object'"}, {"content": "{}"})
+    reply = client(server, cache=False).chat(MSG, schema={"type": "object"})
+    assert reply.response_format == "json_object_schema" and len(server.chat_requests()) == 2
+
+
 def test_schema_mode_is_sent_where_accepted(server):
     schema = {"type": "object"}
     server.push({"content": "{}"})
