@@ -80,7 +80,8 @@ class LLMClient:
                  backoff: float = 0.5, max_backoff: float = 20.0, stream: bool = False,
                  cache: ResponseCache | bool | None = None, temperature: float | None = 0.0,
                  max_tokens: int | None = None, context_window: int | None = None,
-                 deadline: float | None = None, sleep: Callable[[float], None] = time.sleep):
+                 deadline: float | None = None, structured: bool = True,
+                 sleep: Callable[[float], None] = time.sleep):
         provider = (provider or "").strip().lower() or None
         if provider and provider not in PRESETS:
             raise LLMError(f"unknown LLM provider {provider!r}. Expected one of: {', '.join(PRESETS)}")
@@ -100,6 +101,7 @@ class LLMClient:
         self.temperature = temperature
         self.max_tokens = max_tokens  # overrides every call's own size when set
         self.deadline = deadline  # seconds one review may take (the reviews read it)
+        self.structured = structured  # False: never send response_format (JSON asked in the prompt only)
         self._context_window = context_window
         self._context_probed = context_window is not None
         self._sleep = sleep
@@ -306,7 +308,7 @@ class LLMClient:
         import httpx
 
         with _STEP_LOCK:
-            step = _FORMAT_STEP.get(self.base_url, 0) if want_json else len(FORMATS) - 1
+            step = _FORMAT_STEP.get(self.base_url, 0) if want_json and self.structured else len(FORMATS) - 1
         if want_json and not schema and step < 2:
             step = 2  # no schema: json_object is the strongest ask
         timeout = self.timeout
