@@ -19,6 +19,8 @@ from fault_nb.review.llm import LLMClient
 from review.conftest import git_apply_check
 from review.orders_results import orders_results_dict
 
+pytestmark = pytest.mark.timeout(2400)  # a loaded 2-core machine is slow; the deadlines bound it
+
 CODE_ARGS = ["--all", "--max-tokens", "160", "--max-concurrency", "1", "--timeout", "420", "--deadline", "900"]
 
 
