@@ -100,8 +100,8 @@ def run_scenario_review(args: argparse.Namespace) -> int:
     from ..results import load_results
     from .scenario_review import review_scenarios
 
+    llm = _llm(args)  # settings first: a bad variable fails before any work
     results = load_results(args.results)
-    llm = _llm(args)
     say = _say(args) or (lambda m: print(f"scenario review: {m}", file=sys.stderr, flush=True)
                          if m.startswith("phase") else None)
     sr = review_scenarios(results, role=args.role, llm=llm, on_progress=say, progress=False)
@@ -141,6 +141,7 @@ def run_code_review(args: argparse.Namespace) -> int:
     from .code_review import review_all, review_endpoint
     from .render import reviews_markdown
 
+    llm = _llm(args)  # settings first: a bad variable fails before any work
     results = load_results(args.results)
     ops = list(results.operation_ids)
     eps = results.endpoints
@@ -172,7 +173,6 @@ def run_code_review(args: argparse.Namespace) -> int:
         labels = [str(eps[eps["operation_id"] == o]["label"].iloc[0]) if len(eps[eps["operation_id"] == o]) else o
                   for o in ops]
         chosen = [_choose(ops, labels)]
-    llm = _llm(args)
     tty = sys.stderr.isatty() and not args.json
     index = index_source(args.source_dir, args.source_lang, endpoints=results, progress=tty)
     def line(opid: str, done: int, total: int) -> None:  # not a terminal: one line per endpoint
