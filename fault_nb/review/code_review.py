@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .._tokens import estimate_tokens
-from ..errors import FaultNbError, LLMCancelledError, LLMError, LLMTimeoutError, LLMTruncatedError
+from ..errors import FaultNbError, LLMCancelledError, LLMError, LLMTruncatedError
 from .across import flag_out_of_scope, merge_across, relative_paths
 from .edits import Edit, EditError, Workspace
 from .evidence import collect_evidence, evidence_prompt, latency_threshold_ms
@@ -201,9 +201,9 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             fixed = parse_json_answer(ask(repair, f"code-review {operation_id} (repair)"))
             fixed_items = [s for s in fixed.get("suggestions") or [] if isinstance(s, dict)]
         except (ValueError, LLMError) as exc:
-            if isinstance(exc, (LLMCancelledError, LLMTimeoutError)):
+            if isinstance(exc, LLMCancelledError):
                 raise
-            fixed_items = []
+            fixed_items = []  # a timeout or cut answer here keeps what the first round verified
             notes.append(f"The repair round failed: {exc}")
         by_id = {str(s.get("id")): s for s in fixed_items}
         with _LOCAL:
