@@ -320,12 +320,13 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     workers = 1 if llm is None else max(1, int(max_concurrency))
     pool = ThreadPoolExecutor(max_workers=workers)
     fatal: list[Exception] = []  # a refused key or unknown model fails every call alike: stop asking
+    stop = _Either(cancel)  # set on Ctrl-C / any error here: the running calls close their streams
 
     def one(opid: str) -> Review:
         if fatal:
             return failed_review(opid, fatal[0], llm, index, skipped=True)
         try:
-            return review_endpoint(results, index, opid, advices=advices, llm=llm, cache=cache, cancel=cancel)
+            return review_endpoint(results, index, opid, advices=advices, llm=llm, cache=cache, cancel=stop)
         except FaultNbError as exc:
             if isinstance(exc, LLMCancelledError):
                 raise
@@ -341,6 +342,9 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
             bar.update(1)
             if on_progress:
                 on_progress(opid, len(out), len(ids))
+    except BaseException:
+        stop.set()
+        raise
     finally:
         # a cancel stops the queued endpoints instead of starting each of them
         pool.shutdown(wait=True, cancel_futures=True)
@@ -348,6 +352,19 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     reviews = [out[i] for i in ids]
     merge_across(reviews)
     return reviews
+
+
+class _Either:
+    """An event that is set when the caller's ``cancel`` is, or when ``set()`` is called here."""
+
+    def __init__(self, outer: Any = None):
+        self._outer, self._own = outer, threading.Event()
+
+    def set(self) -> None:
+        self._own.set()
+
+    def is_set(self) -> bool:
+        return self._own.is_set() or bool(self._outer is not None and self._outer.is_set())
 
 
 def failed_review(operation_id: str, exc: Exception, llm: Any, index: Any, skipped: bool = False) -> Review:

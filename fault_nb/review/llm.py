@@ -152,6 +152,8 @@ class LLMClient:
     @property
     def response_format(self) -> str:
         """The structured-output step this server accepts so far (``json_schema`` until it refuses)."""
+        if not self.structured:
+            return "prompt"
         with _STEP_LOCK:
             return FORMATS[_FORMAT_STEP.get(self.base_url, 0)]
 
@@ -290,7 +292,8 @@ class LLMClient:
         else:
             entry.update({"ok": False, "cache_hit": False, "error_kind": error_kind(error), "error": str(error),
                           "attempts": attempts, "latency_s": round(latency, 3),
-                          "estimated_prompt_tokens": prompt_est, "masked": masked or []})
+                          "estimated_prompt_tokens": prompt_est, "response_format": self.response_format,
+                          "completion_tokens": getattr(error, "tokens", None), "masked": masked or []})
         target.record(entry)
 
     def _format_kwargs(self, step: int, schema: dict | None) -> dict | None:

@@ -40,15 +40,17 @@ def edit_schema(files: list[str] | None = None) -> dict:
     file_schema: dict = {"type": "string"}
     if files:
         file_schema = {"type": "string", "enum": sorted(set(files))}
-    edit = {"type": "object", "properties": {"file": file_schema, "find": {"type": "string"},
-                                             "replace": {"type": "string"}},
+    # lengths bound the answer (a small model fills free strings until max_tokens): a few lines per edit
+    edit = {"type": "object", "properties": {"file": file_schema, "find": {"type": "string", "maxLength": 600},
+                                             "replace": {"type": "string", "maxLength": 900}},
             "required": ["file", "find", "replace"]}
     suggestion = {"type": "object", "properties": {
-        "id": {"type": "string"}, "title": {"type": "string"},
-        "category": {"type": "string", "enum": list(CATEGORIES)}, "rationale": {"type": "string"},
-        "evidence": {"type": "array", "items": {"type": "string"}},
-        "dependencies": {"type": "array", "items": {"type": "string"}},
-        "edits": {"type": "array", "items": edit, "minItems": 1}},
+        "id": {"type": "string", "maxLength": 32}, "title": {"type": "string", "maxLength": 120},
+        "category": {"type": "string", "enum": list(CATEGORIES)},
+        "rationale": {"type": "string", "maxLength": 400},
+        "evidence": {"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 6},
+        "dependencies": {"type": "array", "items": {"type": "string", "maxLength": 32}, "maxItems": 4},
+        "edits": {"type": "array", "items": edit, "minItems": 1, "maxItems": 4}},
         "required": ["id", "title", "category", "rationale", "edits"]}
     return {"type": "object", "properties": {"suggestions": {"type": "array", "items": suggestion, "maxItems": 4}},
             "required": ["suggestions"]}

@@ -58,12 +58,14 @@ def test_code_review_all_finishes_in_bounds_with_schema_mode_and_real_usage(env,
     rc = code_review(work)
     elapsed = time.monotonic() - t0
     out = capsys.readouterr()
-    assert rc == 0, out.err
+    text = (work / "code-review-report.md").read_text()  # written whatever the model answered
     assert elapsed < 4 * 900  # each endpoint within its deadline
-    text = (work / "code-review-report.md").read_text()
-    assert text.count("\n## ") >= 4 or text.count("# ") >= 4
+    lines = [ln for ln in out.out.splitlines() if re.match(r"^\w+: ", ln)]
+    assert len(lines) == 4
+    unusable = [ln for ln in lines if ": failed: " in ln or "could not be read" in ln]
+    assert rc == (1 if len(unusable) == 4 else 0), out.err  # the exit code says the truth
     # every diff shown verifies: per endpoint they apply, in order, to a fresh copy
-    for n, section in enumerate(re.split(r"(?m)^## (?=\w+: `)", text)[1:]):
+    for n, section in enumerate(text.split("\n## ")[1:]):
         patch = "".join(re.findall(r"```diff\n(.*?)```", section, re.S))
         if patch:
             import shutil
@@ -76,12 +78,15 @@ def test_code_review_all_finishes_in_bounds_with_schema_mode_and_real_usage(env,
     # every rejected edit has its reason
     for line in re.findall(r"(?m)^- \*\*.*", text.split("## Rejected", 1)[1] if "## Rejected" in text else ""):
         assert re.search(r"\): \S", line), line
-    calls = [e for e in ledger(work) if e["ok"] and not e["cache_hit"]]
+    calls = [e for e in ledger(work) if not e["cache_hit"]]
     assert calls, "no model call was made"
     assert {e["response_format"] for e in calls} == {"json_object_schema"}  # llama.cpp's schema form
-    assert all(e["tokens_source"] == "server" and e["prompt_tokens"] > 200 for e in calls)
+    done = [e for e in calls if e["ok"]]
+    assert all(e["tokens_source"] == "server" and e["prompt_tokens"] > 200 for e in done)
+    assert all(e["completion_tokens"] for e in calls if e.get("error_kind") == "truncated")  # usage of cut ones
     assert all(e["latency_s"] <= 420 for e in calls)
-    assert "tokens (server usage)" in text
+    if done:
+        assert "tokens (server usage)" in text
 
 
 def test_forced_truncation_says_where_the_answer_was_cut(env):
@@ -152,6 +157,7 @@ def test_cached_replay_with_the_server_stopped(env, work, capsys):
     assert not env.running
     rc = code_review(work, "replay.md")
     replay = _sections((work / "replay.md").read_text())
-    assert rc == 0, capsys.readouterr().err
-    replayed = [k for k, v in first.items() if "cut at" not in v]  # a cut answer is never cached
-    assert replayed and all(replay[k] == first[k] for k in replayed)
+    # a cut answer or a failed call is never cached: those endpoints ask again (and fail: no server)
+    replayed = [k for k, v in first.items() if "cut at" not in v and "failed" not in v]
+    assert all(replay[k] == first[k] for k in replayed)
+    assert rc == (0 if replayed else 1)
