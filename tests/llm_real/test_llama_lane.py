@@ -160,4 +160,4 @@ def test_cached_replay_with_the_server_stopped(env, work, capsys):
     # a cut answer or a failed call is never cached: those endpoints ask again (and fail: no server)
     replayed = [k for k, v in first.items() if "cut at" not in v and "failed" not in v]
     assert all(replay[k] == first[k] for k in replayed)
-    assert rc == (0 if replayed else 1)
+    assert replayed, "no finished review to replay"
