@@ -21,7 +21,7 @@ from review.orders_results import orders_results_dict
 
 pytestmark = pytest.mark.timeout(2400)  # a loaded 2-core machine is slow; the deadlines bound it
 
-CODE_ARGS = ["--all", "--max-tokens", "160", "--max-concurrency", "1", "--timeout", "420", "--deadline", "900"]
+CODE_ARGS = ["--all", "--max-tokens", "384", "--max-concurrency", "1", "--timeout", "420", "--deadline", "900"]
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +153,12 @@ def _sections(text: str) -> dict[str, str]:
 
 def test_cached_replay_with_the_server_stopped(env, work, capsys):
     first = _sections((work / "code-review-report.md").read_text())
+    # a schema-bound answer that surely finishes: the replay below never depends on the model's mood
+    cache = ResponseCache(work / "cache" / "llm")
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    msgs = [{"role": "user", "content": "Is 2 + 2 = 4? Answer as JSON."}]
+    live = LLMClient(env.url, "gemma-3-270m", cache=cache).chat(msgs, schema=schema, max_tokens=32)
+    assert live.finish_reason == "stop" and not live.cached
     env.stop()
     assert not env.running
     rc = code_review(work, "replay.md")
@@ -160,4 +166,5 @@ def test_cached_replay_with_the_server_stopped(env, work, capsys):
     # a cut answer or a failed call is never cached: those endpoints ask again (and fail: no server)
     replayed = [k for k, v in first.items() if "cut at" not in v and "failed" not in v]
     assert all(replay[k] == first[k] for k in replayed)
-    assert replayed, "no finished review to replay"
+    again = LLMClient(env.url, "gemma-3-270m", cache=cache).chat(msgs, schema=schema, max_tokens=32)
+    assert again.cached and again.text == live.text and again.prompt_tokens == live.prompt_tokens
