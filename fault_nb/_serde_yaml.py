@@ -53,11 +53,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ._ryu import ryu_f64
 
-__all__ = ["BOOLS", "NULLS", "digits_but_not_number", "dumps_yaml", "format_f64", "is_non_string",
+__all__ = ["BOOLS", "NULLS", "Tagged", "digits_but_not_number", "dumps_yaml", "format_f64", "is_non_string",
            "parse_f64", "parse_int", "resolve_plain", "serde_like_loader", "yaml_string"]
 
 # ------------------------------------------------------------------ plain scalars as serde_yaml reads them
@@ -263,6 +264,18 @@ def _literal(s: str, indent: str) -> list[str]:
 # ------------------------------------------------------------------ the emitter
 
 
+@dataclass(frozen=True)
+class Tagged:
+    """A value serde_yaml writes with a local tag: a variant of an externally tagged enum.
+
+    ``Tagged("HTTPMethodError", "DELETE ALL")`` is written ``!HTTPMethodError DELETE ALL``;
+    a non-empty sequence value goes on the following lines, indented.
+    """
+
+    tag: str
+    value: Any
+
+
 def yaml_string(s: str, indent: str = "", *, key: bool = False) -> list[str]:
     """The lines of one string scalar; ``indent`` is where a literal block's content goes."""
     if s == "":
@@ -326,6 +339,12 @@ def dumps_yaml(data: Any) -> str:
       line 2
     t: "\\U0001F3AF"
     j: '{"a":1}'
+    >>> print(dumps_yaml({"errors": [Tagged("HTTPError", "bad header"), Tagged("ReadError", ["p", "m"])]}), end="")
+    errors:
+    - !HTTPError bad header
+    - !ReadError
+      - p
+      - m
     """
     lines: list[str] = []
 
@@ -333,7 +352,9 @@ def dumps_yaml(data: Any) -> str:
         if isinstance(o, dict):
             for k, v in o.items():
                 key = _key(k)
-                if isinstance(v, dict) and v:
+                if isinstance(v, Tagged):
+                    tagged(f"{indent}{key}: ", v, indent + "  ", under_key=True)
+                elif isinstance(v, dict) and v:
                     lines.append(f"{indent}{key}:")
                     block(v, indent + "  ")
                 elif isinstance(v, (list, tuple)) and v:
@@ -343,12 +364,23 @@ def dumps_yaml(data: Any) -> str:
                     leaf(f"{indent}{key}: ", v, indent + "  ")
         else:
             for v in o:
-                if isinstance(v, (dict, list, tuple)) and v:
+                if isinstance(v, Tagged):
+                    tagged(f"{indent}- ", v, indent + "  ", under_key=False)
+                elif isinstance(v, (dict, list, tuple)) and v:
                     start = len(lines)
                     block(v, indent + "  ")
                     lines[start] = f"{indent}- " + lines[start][len(indent) + 2:]
                 else:
                     leaf(f"{indent}- ", v, indent + "  ")
+
+    def tagged(prefix: str, t: Tagged, content_indent: str, *, under_key: bool) -> None:
+        # libyaml writes the tag, then a non-empty collection on the next lines, one level in
+        if isinstance(t.value, (dict, list, tuple)) and t.value:
+            lines.append(f"{prefix}!{t.tag}")
+            # a sequence that is a mapping's value is not indented, tagged or not
+            block(t.value, content_indent[:-2] if under_key and not isinstance(t.value, dict) else content_indent)
+        else:
+            leaf(f"{prefix}!{t.tag} ", t.value, content_indent)
 
     def leaf(prefix: str, v: Any, content_indent: str) -> None:
         if isinstance(v, dict):

@@ -14,6 +14,14 @@ Two placements:
 Each client connection carries one request (the proxy answers with
 ``Connection: close``), so events can be attributed to the client's local
 port, which is how the runner fills ``metrics.faults`` and ``metrics.dns``.
+With a ``seed``, every random decision for a request (latency and jitter
+draws, losses, the http-error coin, DNS failures) comes from streams that
+depend only on the seed and the request's draw token: the runner names each
+request ``scenario:item:index`` in an ``x-fault-nb-draw`` header (removed
+before forwarding); requests without one (an app calling a dependency through
+a reverse proxy) are numbered in arrival order since the last
+:meth:`ProxyHandle.set_faults`. See :class:`~fault_nb.scenarios.faults.Draws`.
+
 Fault semantics (side, direction, periods) are described in
 :mod:`fault_nb.scenarios.faults`; :mod:`fault_nb.scenarios.hooks` applies them
 to each read and write. A fault's ``period`` is evaluated when a
@@ -30,7 +38,6 @@ import asyncio
 import collections
 import ipaddress
 import json
-import random
 import socket
 import threading
 import time
@@ -38,11 +45,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import ScenarioRunError
-from .faults import Dns, Fault, HttpError, build_faults
+from .faults import Dns, Draws, Fault, HttpError, build_faults
 from .hooks import Exchange, Stage, pump, send_through
 
 _HEAD_LIMIT = 64 * 1024
-_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade", "expect"}
+DRAW_HEADER = "x-fault-nb-draw"  # the runner's name for a request: scenario:item:index
+_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade", "expect",
+                DRAW_HEADER}
 _MAX_RECORDS = 50_000
 
 
@@ -94,7 +103,8 @@ class ProxyServer:
             if u.scheme != "http" or not u.hostname:
                 raise ScenarioRunError(f"upstream {upstream!r}: expected http://host[:port]")
             self.upstream = (u.hostname, u.port or 80, u.netloc)
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self._arrivals = 0
         self.records: collections.OrderedDict[int, Exchange] = collections.OrderedDict()
         self.log: collections.deque[Exchange] = collections.deque(maxlen=10_000)
         self._server: asyncio.base_events.Server | None = None
@@ -109,6 +119,7 @@ class ProxyServer:
             built = build_faults([f if isinstance(f, dict) else f.config for f in faults], run_seconds)
         ups = None if upstreams is None else frozenset(normalise_upstream(u) for u in upstreams)
         self._cfg = _Config(built, ups, time.monotonic() if t0 is None else t0)
+        self._arrivals = 0  # requests without a draw token are numbered from here
 
     def take(self, client_port: int) -> Exchange | None:
         """Pop the record of the connection that came from ``client_port``."""
@@ -192,10 +203,14 @@ class ProxyServer:
         elapsed = time.monotonic() - cfg.t0
         active = [f for f in cfg.faults if f.active(elapsed)] if faulted else []
         ex.passthrough = not faulted
-        rng = random.Random(self.rng.random())
+        token = next((v for k, v in headers if k.lower() == DRAW_HEADER), None)
+        if token is None:
+            token = f"arrival:{self._arrivals}"
+            self._arrivals += 1
+        draws = Draws(self.seed, token)
 
         for f in active:
-            if isinstance(f, Dns) and not _is_ip(host) and rng.random() < f.rate:
+            if isinstance(f, Dns) and not _is_ip(host) and draws.stream("dns", f.slot).random() < f.rate:
                 ex.dns.append({"host": host, "duration": 0.0, "resolved": False})
                 ex.applied.append({"type": "dns", "direction": "egress", "side": "server", "triggered": True})
                 if tunnel:
@@ -218,7 +233,8 @@ class ProxyServer:
         def stages(read_side: str, write_side: str) -> tuple[Stage, Stage]:
             r = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == read_side and f.hooks()[0]]
             w = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == write_side and f.hooks()[1]]
-            return (Stage(r, "ingress", ex, rng, cfg.t0, alive), Stage(w, "egress", ex, rng, cfg.t0, alive))
+            return (Stage(r, "ingress", ex, draws.stream(read_side, "ingress"), cfg.t0, alive),
+                    Stage(w, "egress", ex, draws.stream(write_side, "egress"), cfg.t0, alive))
 
         if tunnel:
             writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
@@ -231,7 +247,7 @@ class ProxyServer:
         req_in, req_out = stages("client", "client")
         resp_in, resp_out = stages("server", "server")
         if await _forward_request(reader, writer, up_writer, head, method, path, headers, ex, req_in, req_out):
-            await _forward_response(up_reader, writer, ex, active, rng, resp_in, resp_out)
+            await _forward_response(up_reader, writer, ex, active, draws, resp_in, resp_out)
         return None
 
     async def _connect(self, host: str, port: int, ex: Exchange, *, record_dns: bool):
@@ -291,7 +307,7 @@ async def _forward_request(reader, writer, up_writer, head: bytes, method: str, 
     return True
 
 
-async def _forward_response(up_reader, writer, ex: Exchange, active: list[Fault], rng: random.Random,
+async def _forward_response(up_reader, writer, ex: Exchange, active: list[Fault], draws: Draws,
                             resp_in: Stage, resp_out: Stage) -> None:
     """Relay the upstream response through the response-path stages (and the http errors)."""
     rhead = await up_reader.readuntil(b"\r\n\r\n")
@@ -304,7 +320,7 @@ async def _forward_response(up_reader, writer, ex: Exchange, active: list[Fault]
     ex.status = int(parts[1])
     replace_body = None
     for f in active:
-        if isinstance(f, HttpError) and rng.random() < f.probability:
+        if isinstance(f, HttpError) and draws.stream("http-error", f.slot).random() < f.probability:
             ex.status = f.status_code
             parts = [parts[0], str(f.status_code), _reason(f.status_code)]
             ex.applied.append({"type": "httpresponsefault", "direction": "ingress", "side": "server",

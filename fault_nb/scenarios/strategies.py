@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
+from .proxy import DRAW_HEADER
+
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
 
@@ -103,12 +105,15 @@ class Outcome:
 
 
 async def send(call: Call, proxy, *, via_proxy: bool, intended: float | None = None,
-               wall_at_intended: float | None = None) -> Outcome:
-    """Send ``call`` (through ``proxy`` when ``via_proxy``) and measure it like reqwest would."""
+               wall_at_intended: float | None = None, draw: str | None = None) -> Outcome:
+    """Send ``call`` (through ``proxy`` when ``via_proxy``) and measure it like reqwest would.
+
+    ``draw`` names the request for the proxy's seeded random streams (``scenario:item:index``).
+    """
     t0 = time.perf_counter() if intended is None else intended
     wall = time.time() if wall_at_intended is None else wall_at_intended
     out = Outcome(start_us=int(wall * 1_000_000), sent_at=time.perf_counter())
-    state: dict = {"port": None, "body_t": None}
+    state: dict = {"port": None, "body_t": None, "draw": draw}
     try:
         if call.timeout is None:
             await _exchange(call, proxy, via_proxy, out, state)
@@ -150,6 +155,8 @@ async def _exchange(call: Call, proxy, via_proxy: bool, out: Outcome, state: dic
             default = 443 if call.scheme == "https" else 80
             lines.append(f"host: {call.host}" + ("" if call.port == default else f":{call.port}"))
         lines += [f"{k}: {v}" for k, v in call.headers if k.lower() not in ("content-length", "connection")]
+        if via_proxy and state.get("draw") is not None:
+            lines.append(f"{DRAW_HEADER}: {state['draw']}")
         if call.body or call.method not in ("GET", "HEAD", "DELETE", "OPTIONS", "TRACE"):
             lines.append(f"content-length: {len(call.body)}")
         lines.append("connection: close")
@@ -268,8 +275,13 @@ class LoadPlan:
 
 
 async def run_load(call: Call, proxy, plan: LoadPlan, *, via_proxy: bool,
-                   on_sent: Callable[[int], None] | None = None) -> tuple[list[Outcome], dict]:
-    """Fire every request of ``plan`` on schedule; return outcomes and rate statistics."""
+                   on_sent: Callable[[int], None] | None = None,
+                   draw_prefix: str | None = None) -> tuple[list[Outcome], dict]:
+    """Fire every request of ``plan`` on schedule; return outcomes and rate statistics.
+
+    The schedule is deterministic; request ``k`` (in schedule order) is named
+    ``<draw_prefix>:<k>`` for the proxy's seeded draws.
+    """
     offsets = plan.offsets()
     base_perf = time.perf_counter()
     base_wall = time.time()
@@ -281,8 +293,9 @@ async def run_load(call: Call, proxy, plan: LoadPlan, *, via_proxy: bool,
         if delay > 0:
             await asyncio.sleep(delay)
         lags.append((time.perf_counter() - due) * 1000.0)
-        tasks.append(asyncio.ensure_future(send(call, proxy, via_proxy=via_proxy, intended=due,
-                                                wall_at_intended=base_wall + off)))
+        tasks.append(asyncio.ensure_future(send(
+            call, proxy, via_proxy=via_proxy, intended=due, wall_at_intended=base_wall + off,
+            draw=None if draw_prefix is None else f"{draw_prefix}:{len(tasks)}")))
         if on_sent is not None:
             on_sent(len(tasks))
     send_span = time.perf_counter() - base_perf
