@@ -16,8 +16,8 @@ CREATE = "create_order_orders_post"
 READ = "read_order_orders__order_id__get"
 STOCK_FIND = '    response = requests.get(f"{INVENTORY_URL}/items/{sku}")\n'
 STOCK_FIXED = '    response = requests.get(f"{INVENTORY_URL}/items/{sku}", timeout=2.0)\n'
-READ_FIND = '    live = requests.get(f"{INVENTORY_URL}/items/{order.sku}").json()\n'
-READ_FIXED = '    live = requests.get(f"{INVENTORY_URL}/items/{order.sku}", timeout=2.0).json()\n'
+READ_FIND = '    current = requests.get(f"{INVENTORY_URL}/items/{order.sku}").json()\n'
+READ_FIXED = '    current = requests.get(f"{INVENTORY_URL}/items/{order.sku}", timeout=2.0).json()\n'
 
 
 def sug(find, replace, sid="t1", file="app.py"):
