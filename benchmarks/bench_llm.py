@@ -116,11 +116,13 @@ def main() -> int:
                                     and e["purpose"] == f"code-review {opid}")
                         theirs = count_tokens(url, fault_style_prompt(index, results, opid, src))
                         per_ep.append((opid, ours, theirs))
-                calls = [e for e in cache.ledger() if e.get("ok") and not e["cache_hit"]]
+                # every answered call, cut ones too (their tokens were generated all the same)
+                calls = [e for e in cache.ledger() if not e["cache_hit"] and e.get("completion_tokens")]
                 gen = sum(e["completion_tokens"] for e in calls)
                 secs = sum(e["latency_s"] for e in calls)
                 rows[mode] = {"wall_s": sum(walls) / len(walls), "tok_s": gen / secs if secs else 0.0,
                               "verified": verified, "shown": shown, "calls": len(calls),
+                              "cut": sum(1 for e in calls if e.get("error_kind") == "truncated"),
                               "formats": sorted({e["response_format"] for e in calls})}
         finally:
             index.close()
@@ -128,10 +130,11 @@ def main() -> int:
         stop_server(proc)
     print(f"code review, Gemma 3 270M Q4_K_M on llama-cpp-python, n_ctx {N_CTX}, --n_threads 2, "
           f"max_tokens {args.max_tokens}, {len(ops)} orders endpoint(s)")
-    print(f"{'mode':12s} {'wall s/endpoint':>16s} {'gen tok/s':>10s} {'calls':>6s} {'edits verify':>14s}  format")
+    print(f"{'mode':12s} {'wall s/endpoint':>16s} {'gen tok/s':>10s} {'calls':>6s} {'cut':>4s} {'edits verify':>14s}"
+          "  format")
     for mode, r in rows.items():
         share = f"{r['verified']}/{r['shown']}" + (f" ({r['verified'] / r['shown']:.0%})" if r["shown"] else "")
-        print(f"{mode:12s} {r['wall_s']:16.1f} {r['tok_s']:10.2f} {r['calls']:6d} {share:>14s}  "
+        print(f"{mode:12s} {r['wall_s']:16.1f} {r['tok_s']:10.2f} {r['calls']:6d} {r['cut']:4d} {share:>14s}  "
               f"{','.join(r['formats'])}")
     if rows["prompt-only"]["wall_s"]:
         print(f"ratio schema / prompt-only wall time: {rows['schema']['wall_s'] / rows['prompt-only']['wall_s']:.2f}")
