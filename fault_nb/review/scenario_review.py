@@ -315,7 +315,9 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
         prov = {**llm.provenance(), "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                 "prompt_tokens": tokens[0], "completion_tokens": tokens[1], "tokens_are_estimates": estimated,
                 "failed_phases": failed, "error": error}
-        label = f"LLM analysis by {llm.model} ({llm.host}); numbers from the scenario results"
+        label = (f"LLM analysis by {llm.model} ({llm.host}); numbers from the scenario results; "
+                 f"{'estimated tokens' if estimated else 'tokens (server usage)'}: {tokens[0]} prompt + "
+                 f"{tokens[1]} completion" + (f"; {len(failed)} phase(s) cut or failed" if failed else ""))
         prov["label"] = label
     markdown = render_report(phases, label)
     if path is not None:
