@@ -24,8 +24,7 @@ become ``\\U0001F3AF``). Line width is unlimited (serde_yaml sets -1), floats
 are ryu's (:mod:`fault_nb._ryu`), block style, 2-space indent, sequences under
 a key not indented, ``{}``/``[]`` for empty collections.
 
-Where the two earlier emulations disagreed, this module keeps the behaviour of
-libyaml/serde_yaml: characters outside the BMP are escaped (not written raw), a
+Details that follow libyaml/serde_yaml exactly: characters outside the BMP are escaped (not written raw), a
 top-level literal block is indented by 2 as libyaml does, integers up to
 i128/u128 stay integers (and hex beyond u128 stays a string), non-string keys
 are written as the scalars they are (``200: x``, not ``'200': x``), and a
@@ -34,7 +33,7 @@ since 0.9.25 (``visit_str`` checks ``digits_but_not_number``; fault 0.12 builds
 with the last 0.9 release). Older releases wrote it plain; both read back as the
 same string.
 
-Not emulated (both earlier emulations agreed to skip them): keys longer than 128
+Not emulated (rare in fault's files; said here so nobody relies on it): keys longer than 128
 characters, which libyaml writes as ``? key`` complex keys, and the ``...``
 document end libyaml adds after a trailing ``|+`` block at the end of a stream.
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
+from . import http1
 from .proxy import DRAW_HEADER
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -122,7 +123,7 @@ async def send(call: Call, proxy, *, via_proxy: bool, intended: float | None = N
             await asyncio.wait_for(_exchange(call, proxy, via_proxy, out, state), max(remaining, 0.0))
     except asyncio.TimeoutError:
         out.timed_out = True
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, ssl.SSLError):
+    except (OSError, ValueError, ssl.SSLError):  # http1.ProtocolError is a ValueError
         out.errored = True
     end = time.perf_counter()
     out.total_ms = (end - t0) * 1000.0
@@ -150,60 +151,40 @@ async def _exchange(call: Call, proxy, via_proxy: bool, out: Outcome, state: dic
     state["port"] = writer.get_extra_info("sockname")[1]
     try:
         names = {k.lower() for k, _ in call.headers}
-        lines = [f"{call.method} {target} HTTP/1.1"]
+        headers = []
         if "host" not in names:
             default = 443 if call.scheme == "https" else 80
-            lines.append(f"host: {call.host}" + ("" if call.port == default else f":{call.port}"))
-        lines += [f"{k}: {v}" for k, v in call.headers if k.lower() not in ("content-length", "connection")]
+            headers.append(("host", call.host + ("" if call.port == default else f":{call.port}")))
+        headers += [(k, v) for k, v in call.headers if k.lower() not in ("content-length", "connection")]
         if via_proxy and state.get("draw") is not None:
-            lines.append(f"{DRAW_HEADER}: {state['draw']}")
+            headers.append((DRAW_HEADER, state["draw"]))
         if call.body or call.method not in ("GET", "HEAD", "DELETE", "OPTIONS", "TRACE"):
-            lines.append(f"content-length: {len(call.body)}")
-        lines.append("connection: close")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + call.body)
+            headers.append(("content-length", str(len(call.body))))
+        headers.append(("connection", "close"))
+        conn = http1.client_connection()
+        data = http1.send(conn, http1.request_event(call.method, target, headers))
+        if call.body:
+            data += http1.send(conn, http1.Data(data=call.body))
+        data += http1.send(conn, http1.EndOfMessage())
+        writer.write(data)
         await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        status_line, _, rest = head.decode("latin-1").partition("\r\n")
-        out.status = int(status_line.split(" ", 2)[1])
-        length, chunked = None, False
-        for line in rest.split("\r\n"):
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "content-length":
-                length = int(v.strip())
-            elif k.strip().lower() == "transfer-encoding" and "chunked" in v.lower():
-                chunked = True
-        if call.method == "HEAD" or out.status in (204, 304) or 100 <= out.status < 200:
-            return
-        await _read_body(reader, length, chunked, out, state)
+        while True:
+            if out.status is None:
+                event, _ = await http1.read_head(conn, reader)
+            else:
+                event = await http1.next_event(conn, reader)
+            if isinstance(event, http1.Response):
+                out.status = event.status_code
+            elif isinstance(event, http1.Data):
+                if event.data and state["body_t"] is None:
+                    state["body_t"] = time.perf_counter()
+                out.body_length += len(event.data)
+            elif isinstance(event, http1.EndOfMessage):
+                return
+            elif isinstance(event, http1.ConnectionClosed):
+                raise http1.ProtocolError("the server closed the connection without a complete response")
     finally:
         writer.close()
-
-
-async def _read_body(reader, length, chunked, out: Outcome, state: dict) -> None:
-    def got(n: int) -> None:
-        if n and state["body_t"] is None:
-            state["body_t"] = time.perf_counter()
-        out.body_length += n
-
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                    pass
-                return
-            got(len(await reader.readexactly(size)))
-            await reader.readexactly(2)
-    remaining = length
-    while remaining is None or remaining > 0:
-        data = await reader.read(65536 if remaining is None else min(65536, remaining))
-        if not data:
-            if remaining is None:
-                return
-            raise asyncio.IncompleteReadError(b"", remaining)
-        got(len(data))
-        if remaining is not None:
-            remaining -= len(data)
 
 
 def row_for(call: Call, out: Outcome | None, faults: list[dict], expect: dict | None,
