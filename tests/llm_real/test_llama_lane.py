@@ -86,11 +86,13 @@ def test_code_review_all_finishes_in_bounds_with_schema_mode_and_real_usage(env,
     assert calls, "no model call was made"
     assert {e["response_format"] for e in calls} == {"json_object_schema"}  # llama.cpp's schema form
     done = [e for e in calls if e["ok"]]
-    assert all(e["tokens_source"] == "server" and e["prompt_tokens"] > 200 for e in done)
+    # --all streams (so a cancel can close the call); llama-cpp-python sends no usage in a stream
+    # (stream_options.include_usage is ignored): those counts are labelled estimates
+    assert all(e["tokens_source"] in ("server", "estimate") and e["prompt_tokens"] > 200 for e in done)
     assert all(e["completion_tokens"] for e in calls if e.get("error_kind") == "truncated")  # usage of cut ones
     assert all(e["latency_s"] <= 420 + 30 for e in calls)  # the per-call timeout holds (plus closing)
     if done:
-        assert "tokens (server usage)" in text
+        assert "tokens (server usage)" in text or "estimated tokens" in text
 
 
 def test_forced_truncation_says_where_the_answer_was_cut(env):
