@@ -1,13 +1,14 @@
 """Default collaborators built from the environment (only the CLI, the widgets and this module build them).
 
 The core takes its collaborators as keyword arguments (``llm=``, ``embedder=``,
-``store=``); this is the one place that reads the environment to choose them.
+``store=``); this is the one place that chooses them, from
+:class:`fault_nb.settings.Settings` (``Settings.from_env(os.environ)``).
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 
 @dataclass
@@ -32,29 +33,34 @@ class Defaults:
         return {"llm": self.llm, "embedder": self.embedder, "store": self.store}
 
 
-def defaults(**overrides: Any) -> Defaults:
-    """Collaborators chosen from the environment; ``overrides`` win.
+def defaults(*, environ: Mapping[str, str] | None = None, llm_options: dict | None = None,
+             **overrides: Any) -> Defaults:
+    """Collaborators chosen from the environment (``environ``, default ``os.environ``); ``overrides`` win.
+    ``llm_options`` (e.g. ``{"timeout": 30, "max_tokens": 800}``, the CLI's flags) go to the LLM client.
 
     >>> d = defaults()  # doctest: +SKIP
     >>> d.llm is None  # no FAULT_NB_LLM_* / OPENAI_API_KEY set  # doctest: +SKIP
     True
     """
+    from .settings import Settings
+
+    settings = Settings.from_env(os.environ if environ is None else environ)
     d = Defaults()
-    if "llm" not in overrides:
-        from .review.llm import llm_from_env
+    if "llm" not in overrides and settings.llm.configured:
+        from .review.llm import LLMClient
 
-        d.llm = llm_from_env()
-    if "embedder" not in overrides and (os.environ.get("FAULT_NB_EMBED_BASE_URL")
-                                        or os.environ.get("FAULT_NB_EMBED_MODEL")):
-        if not os.environ.get("FAULT_NB_EMBED_BASE_URL") \
-                and os.environ.get("FAULT_NB_EMBED_MODEL", "").strip().lower() == "minilm":
-            from .code.embed import MiniLMEmbedder  # local model of the [minilm] extra
+        d.llm = LLMClient.from_settings(settings.llm, **{k: v for k, v in (llm_options or {}).items()
+                                                          if v is not None})
+    if "embedder" not in overrides and settings.embed.kind == "minilm":
+        from .code.embed import MiniLMEmbedder  # local model of the [minilm] extra
 
-            d.embedder = MiniLMEmbedder()
-        else:
-            from .code.embed import OpenAIEmbedder
+        d.embedder = MiniLMEmbedder()
+    elif "embedder" not in overrides and settings.embed.kind == "openai":
+        from .code.embed import OpenAIEmbedder
 
-            d.embedder = OpenAIEmbedder()
+        e = settings.embed
+        d.embedder = OpenAIEmbedder(e.base_url, e.model, e.api_key)
+
     for key, value in overrides.items():
         if not hasattr(d, key):
             raise TypeError(f"defaults() got an unknown collaborator {key!r}; expected llm, embedder or store")

@@ -11,7 +11,7 @@ def cache_dir(*parts: str) -> Path:
     >>> cache_dir("index")  # doctest: +SKIP
     PosixPath('/home/me/.cache/fault-nb/index')
     """
-    base = os.environ.get("FAULT_NB_CACHE_DIR")
+    base = os.environ.get("FAULT_NB_CACHE_DIR")  # both listed in fault_nb.settings.VARIABLES
     if base:
         root = Path(base)
     else:

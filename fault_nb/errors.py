@@ -99,6 +99,31 @@ class LLMError(FaultNbError, RuntimeError):
     """The LLM endpoint failed (bad key, unknown model, repeated 5xx ...)."""
 
 
+class LLMTruncatedError(LLMError):
+    """The model's answer was cut (``finish_reason: length`` or a stream dropped mid-answer); never cached."""
+
+    def __init__(self, message: str, *, text: str = "", tokens: int | None = None):
+        super().__init__(message)
+        self.text = text
+        self.tokens = tokens
+
+
+class LLMContextError(LLMError):
+    """The prompt does not fit the model's context window."""
+
+
+class LLMTimeoutError(LLMError):
+    """A model call ran past its timeout, or a review past its deadline (not retried)."""
+
+
+class LLMCancelledError(LLMError):
+    """The caller cancelled the call; the stream was closed so the server stops generating."""
+
+
+class SettingsError(FaultNbError, ValueError):
+    """An environment variable holds a value fault_nb cannot use; the message names the variable."""
+
+
 class ExportError(FaultNbError, RuntimeError):
     """A report could not be exported (pandoc missing, unwritable path ...)."""
 

@@ -26,13 +26,11 @@ EXAMPLES = ROOT / "examples"
 FIXTURES = ROOT / "tests" / "fixtures"
 WORKSPACE_SHARED = (ROOT.parent / "shared").resolve()
 
-_ISOLATED_VARS = (
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENROUTER_API_KEY", "GEMINI_API_KEY",
-    "FAULT_NB_LLM_BASE_URL", "FAULT_NB_LLM_MODEL", "FAULT_NB_LLM_API_KEY", "FAULT_NB_LLM_PROVIDER",
-    "FAULT_NB_EMBED_BASE_URL", "FAULT_NB_EMBED_MODEL", "FAULT_NB_EMBED_API_KEY",
-    "QDRANT_URL", "QDRANT_API_KEY", "FAULT_NB_CACHE_DIR", "HTTP_PROXY", "HTTPS_PROXY",
-    "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
-)
+from fault_nb.settings import PROXY_VARIABLES, VARIABLES  # noqa: E402  (cheap: no heavy import)
+
+# every variable fault_nb reads (fault_nb/settings.py lists them) plus the proxies
+# (FAULT_NB_SHARED stays: a checkout elsewhere points the tests at its shared/ folder with it)
+_ISOLATED_VARS = tuple(v.name for v in VARIABLES if v.name != "FAULT_NB_SHARED") + PROXY_VARIABLES
 
 
 @pytest.fixture(autouse=True)

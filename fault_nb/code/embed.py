@@ -17,7 +17,7 @@ import re
 import zlib
 from collections import Counter
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import CodeIndexError, MissingExtraError
 
@@ -84,43 +84,71 @@ class OpenAIEmbedder:
     """Dense vectors from an OpenAI-compatible ``POST {base_url}/embeddings``.
 
     Works with OpenAI, Ollama, vLLM, LM Studio ... The key is only sent to the
-    base URL it was configured with; ``OPENAI_API_KEY`` is used only for
-    OpenAI's own URL, never for a custom one.
+    base URL it was configured with; :meth:`from_env` takes ``OPENAI_API_KEY``
+    only for OpenAI's own URL (:func:`fault_nb.settings.openai_key_for`).
+    Transient failures (refused connection, 429, 5xx) are retried once with
+    the chat client's :class:`~fault_nb._retry.RetryPolicy`.
 
     >>> emb = OpenAIEmbedder("http://127.0.0.1:11434/v1", "nomic-embed-text")  # doctest: +SKIP
     >>> emb.embed(["def f(): pass"])  # doctest: +SKIP
     """
 
     def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
-                 *, batch_size: int = 64, timeout: float = 60.0):
-        base_url = base_url or os.environ.get("FAULT_NB_EMBED_BASE_URL") or "https://api.openai.com/v1"
-        self.base_url = base_url.rstrip("/")
-        self.model = model or os.environ.get("FAULT_NB_EMBED_MODEL") or "text-embedding-3-small"
-        if api_key is None:
-            api_key = os.environ.get("FAULT_NB_EMBED_API_KEY")
-            if api_key is None and self.base_url == "https://api.openai.com/v1":
-                api_key = os.environ.get("OPENAI_API_KEY")
+                 *, batch_size: int = 64, timeout: float = 60.0, retry: "RetryPolicy | None" = None,
+                 sleep: Any = None):
+        from .._retry import RetryPolicy
+        from ..settings import OPENAI_URL
+
+        self.base_url = (base_url or OPENAI_URL).rstrip("/")
+        self.model = model or "text-embedding-3-small"
         self._api_key = api_key
         self.batch_size = batch_size
         self.timeout = timeout
+        self.retry = retry or RetryPolicy()  # the chat client's policy: one retry, transient errors only
+        self._sleep = sleep
         self.name = f"openai:{self.base_url}:{self.model}"
+
+    @classmethod
+    def from_env(cls, environ: Any = None, **kwargs: Any) -> "OpenAIEmbedder":
+        """``FAULT_NB_EMBED_*`` via :class:`fault_nb.settings.Settings` (``OPENAI_API_KEY`` only for OpenAI)."""
+        from ..settings import Settings
+
+        e = Settings.from_env(os.environ if environ is None else environ).embed
+        return cls(e.base_url, e.model, e.api_key, **kwargs)
 
     def __repr__(self) -> str:
         return f"OpenAIEmbedder(base_url={self.base_url!r}, model={self.model!r})"
 
     def embed(self, texts: list[str]) -> list[list[float]]:
+        import time
+
         import httpx
 
+        from .._retry import Transient, is_transient_status, retry_after
+
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        url = f"{self.base_url}/embeddings"
         out: list[list[float]] = []
         with httpx.Client(timeout=self.timeout, headers=headers) as client:
-            for i in range(0, len(texts), self.batch_size):
-                batch = texts[i:i + self.batch_size]
-                url = f"{self.base_url}/embeddings"
+            def post(batch: list[str]) -> httpx.Response:
                 try:
                     resp = client.post(url, json={"model": self.model, "input": batch})
+                except httpx.TimeoutException as exc:  # not retried: the same request would take as long
+                    raise CodeIndexError(f"embeddings endpoint {url} unreachable: timed out after "
+                                         f"{self.timeout:g} s") from exc
                 except httpx.HTTPError as exc:
-                    raise CodeIndexError(f"embeddings endpoint {url} unreachable: {exc}") from exc
+                    raise Transient(f"embeddings endpoint {url} unreachable: {exc}") from exc
+                if is_transient_status(resp.status_code):
+                    raise Transient(f"embeddings endpoint {url} answered HTTP {resp.status_code}: {resp.text[:200]}",
+                                    retry_after(resp.headers))
+                return resp
+
+            for i in range(0, len(texts), self.batch_size):
+                batch = texts[i:i + self.batch_size]
+                try:
+                    resp, _ = self.retry.run(lambda: post(batch), sleep=self._sleep or time.sleep)
+                except Transient as exc:
+                    raise CodeIndexError(str(exc)) from None
                 if resp.status_code != 200:
                     raise CodeIndexError(
                         f"embeddings endpoint {url} answered HTTP {resp.status_code}: {resp.text[:200]}")

@@ -342,9 +342,15 @@ class CodeIndex:
             return []
         self._ensure_store()
         dense = self.embedder.embed([query])[0] if self.embedder is not None else None
+        # a few more than asked, then ties broken by the chunk's place in the code, not by the store's
+        # insertion order: a fresh and a reused index give the same ranking (and the same prompt)
+        extra = limit + 8
         with self._lock:  # one qdrant client per index; its local mode is not thread-safe
-            hits = self.store.query(sparse_vector(query), dense, limit=limit, candidates=max(20, 2 * limit))
-        return [(self._by_id[pid], score) for pid, score in hits if pid in self._by_id]
+            hits = self.store.query(sparse_vector(query), dense, limit=extra, candidates=max(20, 2 * extra))
+        ranked = [(self._by_id[pid], score) for pid, score in hits if pid in self._by_id]
+        ranked.sort(key=lambda t: (-float(f"{t[1]:.5g}"), self.chunks[t[0]].file, self.chunks[t[0]].start_line,
+                                   self.chunks[t[0]].symbol))
+        return ranked[:limit]
 
     def file_text(self, rel: str) -> str:
         """The current text of an indexed file (undecodable bytes replaced)."""

@@ -63,9 +63,11 @@ class VectorStore:
     @classmethod
     def from_env(cls, path: str | os.PathLike, collection: str) -> "VectorStore":
         """Embedded under ``path`` unless ``QDRANT_URL`` (+ ``QDRANT_API_KEY``) is set."""
-        url = os.environ.get("QDRANT_URL")
-        if url:
-            return cls(url=url, api_key=os.environ.get("QDRANT_API_KEY"), collection=collection)
+        from ..settings import Settings
+
+        settings = Settings.from_env(os.environ)
+        if settings.qdrant_url:
+            return cls(url=settings.qdrant_url, api_key=settings.qdrant_api_key, collection=collection)
         return cls(path=path, collection=collection)
 
     def __repr__(self) -> str:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
 from .._tokens import estimate_tokens
-from ..errors import FaultNbError, LLMError
+from ..errors import FaultNbError, LLMCancelledError, LLMError, LLMTruncatedError
+from .across import flag_out_of_scope, merge_across, relative_paths
 from .edits import Edit, EditError, Workspace
 from .evidence import collect_evidence, evidence_prompt, latency_threshold_ms
 from .model import (CATEGORIES, RULES_LABEL, Basis, ProgressCallback, Provenance, Review, ReviewProgress,
                     Suggestion, llm_label)
-from .prompts import code_review_messages, format_retry_message, parse_json_answer, repair_message
+from .prompts import (CODE_MAX_TOKENS, code_review_messages, edit_schema, format_retry_message, parse_json_answer,
+                      repair_message)
 
 # tree-sitter parsers and the embedded index are not thread-safe: local work is serialised,
 # only the (slow) model calls run concurrently
@@ -83,6 +85,7 @@ class LLMReviewer:
     cache: Any = None
     on_token: Callable[[str], None] | None = None
     budget_tokens: int = 6000
+    cancel: Any = None  # a threading.Event: set, the review stops and closes the stream
     concurrent: bool = True
     steps: int = 5
 
@@ -93,11 +96,12 @@ class LLMReviewer:
 
     def review(self, index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
         return _llm_review(index, operation_id, evidence, llm=self.llm, advices=self.advices, cache=self.cache,
-                           say=say, on_token=self.on_token, budget_tokens=self.budget_tokens)
+                           say=say, on_token=self.on_token, budget_tokens=self.budget_tokens, cancel=self.cancel)
 
 
 def make_reviewer(llm: Any = None, *, advices: Any = None, cache: Any = None,
-                  on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000) -> Reviewer:
+                  on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000,
+                  cancel: Any = None) -> Reviewer:
     """The reviewer for ``llm``: a Reviewer as is, ``None`` the offline rules reviewer, else an LLM client.
 
     >>> make_reviewer(None).label
@@ -107,7 +111,7 @@ def make_reviewer(llm: Any = None, *, advices: Any = None, cache: Any = None,
         return llm
     if llm is None:
         return RulesReviewer()
-    return LLMReviewer(llm, _advices_text(advices), cache, on_token, budget_tokens)
+    return LLMReviewer(llm, _advices_text(advices), cache, on_token, budget_tokens, cancel)
 
 
 class _Steps:
@@ -125,16 +129,20 @@ class _Steps:
 
 def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any = None, llm: Any = None,
                     cache: Any = None, on_progress: ProgressCallback | None = None,
-                    on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000) -> Review:
+                    on_token: Callable[[str], None] | None = None, budget_tokens: int = 6000,
+                    cancel: Any = None) -> Review:
     """Review one endpoint's code and return verified suggestions.
 
     ``llm=None`` uses the offline rules reviewer (labelled as such everywhere); ``llm`` may also
-    be any :class:`Reviewer`. ``on_progress`` receives :class:`ReviewProgress` events.
+    be any :class:`Reviewer`. ``on_progress`` receives :class:`ReviewProgress` events. With an LLM the
+    review runs under ``llm.deadline`` seconds; ``cancel`` (a ``threading.Event``) stops it and closes
+    the stream.
 
     >>> review = review_endpoint(results, index, "create_order_orders_post")  # doctest: +SKIP
     >>> [s.title for s in review.verified]  # doctest: +SKIP
     """
-    reviewer = make_reviewer(llm, advices=advices, cache=cache, on_token=on_token, budget_tokens=budget_tokens)
+    reviewer = make_reviewer(llm, advices=advices, cache=cache, on_token=on_token, budget_tokens=budget_tokens,
+                             cancel=cancel)
     say = _Steps(operation_id, reviewer.steps, on_progress)
     if index is None or not hasattr(index, "handler_for"):
         raise FaultNbError("review_endpoint needs the code index of the app: "
@@ -191,46 +199,74 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
 
 # ---------------------------------------------------------------- LLM
 
-def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_token, budget_tokens) -> Review:
+def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_token, budget_tokens,
+                cancel=None) -> Review:
+    from .llm import DEFAULT_DEADLINE_S, fit_budget
+    from .secrets import unique_secrets
+
+    deadline = time.monotonic() + float(getattr(llm, "deadline", None) or DEFAULT_DEADLINE_S)
+    max_tokens = CODE_MAX_TOKENS
+
+    def build(context_text: str, hints: list[str]) -> list[dict]:
+        return code_review_messages(evidence_text=evidence_prompt(evidence), context_text=context_text,
+                                    method=evidence["method"], url=evidence["url"], operation_id=operation_id,
+                                    idempotent=evidence["idempotent"], advices=advices, hints=hints)
+
     with _LOCAL:
         say("building the endpoint context")
         match = index.handler_for(operation_id)
+        hints = _static_hints(index, operation_id)
+        # the prompt must fit the model's context window with room for the answer
+        budget_tokens = fit_budget(llm, build("", hints), budget_tokens, max_tokens)
         ctx = index.context_for(operation_id, budget_tokens=budget_tokens)
         context_text = ctx.to_prompt()
-        hints = _static_hints(index, operation_id)
     handler = {k: getattr(match, k, None) for k in ("file", "function", "start_line", "end_line", "how",
                                                     "framework", "reason", "score")}
-    messages = code_review_messages(evidence_text=evidence_prompt(evidence), context_text=context_text,
-                                    method=evidence["method"], url=evidence["url"], operation_id=operation_id,
-                                    idempotent=evidence["idempotent"], advices=advices, hints=hints)
-    usage = {"prompt": 0, "completion": 0, "calls": 0, "cache_hits": 0, "masked": []}
+    messages = build(context_text, hints)
+    schema = edit_schema(sorted({c.file for c in ctx.chunks}))
+    usage = {"prompt": 0, "completion": 0, "calls": 0, "cache_hits": 0, "masked": [], "estimated": False,
+             "formats": []}
 
     def ask(msgs: list[dict], purpose: str) -> str:
-        reply = llm.chat(msgs, json_mode=True, on_token=on_token, cache=cache, purpose=purpose)
+        reply = llm.chat(msgs, json_mode=True, schema=schema, max_tokens=max_tokens, on_token=on_token,
+                         cache=cache, purpose=purpose, deadline=deadline, cancel=cancel)
         usage["prompt"] += reply.prompt_tokens
         usage["completion"] += reply.completion_tokens
         usage["calls"] += 1
         usage["cache_hits"] += int(reply.cached)
         usage["masked"] += reply.masked
+        usage["estimated"] = usage["estimated"] or getattr(reply, "tokens_source", "estimate") != "server"
+        usage["formats"].append(getattr(reply, "response_format", "prompt"))
         return reply.text
 
     notes: list[str] = []
+    unreadable = False
     if handler.get("how") == "unmapped" or not handler.get("file"):
         notes.append(f"The handler of {operation_id} was not found ({handler.get('reason') or 'unmapped'}); "
                      "the model only saw the code the search found.")
     say(f"asking {llm.model}")
-    answer = ask(messages, f"code-review {operation_id}")
     try:
-        data = parse_json_answer(answer)
-    except ValueError as exc:
-        say("the answer was not JSON; asking once more")
-        messages = messages + [{"role": "assistant", "content": answer}, format_retry_message(str(exc))]
-        answer = ask(messages, f"code-review {operation_id} (format retry)")
+        answer = ask(messages, f"code-review {operation_id}")
+    except LLMTruncatedError as exc:
+        answer, data, unreadable = "", {"suggestions": []}, True
+        notes.append(f"The model's answer was cut at {exc.tokens} tokens, so no suggestion could be read "
+                     "(raise --max-tokens / FAULT_NB_LLM_MAX_TOKENS).")
+    else:
         try:
             data = parse_json_answer(answer)
-        except ValueError as exc2:
-            data = {"suggestions": []}
-            notes.append(f"The model's answer was not valid JSON, twice ({exc2}); no suggestion could be read.")
+        except ValueError as exc:
+            say("the answer was not JSON; asking once more")
+            messages = messages + [{"role": "assistant", "content": answer}, format_retry_message(str(exc))]
+            try:
+                answer = ask(messages, f"code-review {operation_id} (format retry)")
+                data = parse_json_answer(answer)
+            except LLMTruncatedError as exc2:
+                data, unreadable = {"suggestions": []}, True
+                notes.append(f"The model's answer was cut at {exc2.tokens} tokens, twice; no suggestion could "
+                             "be read (raise --max-tokens / FAULT_NB_LLM_MAX_TOKENS).")
+            except ValueError as exc2:
+                data, unreadable = {"suggestions": []}, True
+                notes.append(f"The model's answer was not valid JSON, twice ({exc2}); no suggestion could be read.")
     raw = [s for s in data.get("suggestions") or [] if isinstance(s, dict)]
     say(f"verifying {len(raw)} suggestion(s)")
     ws = Workspace(index.source_dir)
@@ -254,7 +290,9 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
             fixed = parse_json_answer(ask(repair, f"code-review {operation_id} (repair)"))
             fixed_items = [s for s in fixed.get("suggestions") or [] if isinstance(s, dict)]
         except (ValueError, LLMError) as exc:
-            fixed_items = []
+            if isinstance(exc, LLMCancelledError):
+                raise
+            fixed_items = []  # a timeout or cut answer here keeps what the first round verified
             notes.append(f"The repair round failed: {exc}")
         by_id = {str(s.get("id")): s for s in fixed_items}
         with _LOCAL:
@@ -287,13 +325,18 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
     # (a repaired suggestion may sit on top of a later one), then the rejected ones
     order = {sid: n for n, sid in enumerate(ws.order)}
     suggestions.sort(key=lambda s: (s.status != "verified", order.get(s.id, 0)))
-    if not raw and not any("not valid JSON" in n for n in notes):  # an unreadable answer is not "no change"
+    if not raw and not unreadable:  # an unreadable answer is not "no change"
         notes.append("The model proposed no change.")
+    root = index.source_dir
+    for s in suggestions:
+        s.error = relative_paths(s.error, root)
+    notes += flag_out_of_scope(index, operation_id, suggestions)
     say("done")
-    prov = {**llm.provenance(), "created": _now(), "estimated_prompt_tokens": usage["prompt"],
-            "estimated_completion_tokens": usage["completion"], "tokens_are_estimates": True,
+    prov = {**llm.provenance(), "created": _now(), "prompt_tokens": usage["prompt"],
+            "completion_tokens": usage["completion"], "tokens_are_estimates": usage["estimated"],
             "calls": usage["calls"], "cache_hits": usage["cache_hits"],
-            "masked": usage["masked"], "context_tokens": estimate_tokens(context_text)}
+            "response_format": usage["formats"][-1] if usage["formats"] else None, "masked": unique_secrets(usage["masked"]),
+            "context_tokens": estimate_tokens(context_text), "unreadable": unreadable}
     return Review(operation_id, evidence["method"], evidence["url"], evidence, suggestions, prov, handler,
                   notes, str(index.source_dir))
 
@@ -347,10 +390,13 @@ def _propose(ws: Workspace, sid: str, item: dict) -> tuple[Suggestion, bool]:
 
 def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: int = 4, advices: Any = None,
                cache: Any = None, operation_ids: list[str] | None = None, progress: bool = True,
-               on_progress: ProgressCallback | None = None) -> list[Review]:
+               on_progress: ProgressCallback | None = None, cancel: Any = None) -> list[Review]:
     """Review every endpoint (bounded concurrency for model calls); the reviews come back in endpoint order.
 
     ``on_progress`` receives a :class:`ReviewProgress` (``unit="endpoint"``) as each endpoint is done.
+    Every finished review is kept: an endpoint whose review fails (model down, deadline, cut answer) comes
+    back in place as a review without suggestions whose notes and ``provenance["error"]`` say why.
+    Edits that several endpoints propose are merged (the later copies say "same change as X/s1").
 
     >>> reviews = review_all(results, index, llm=None)  # doctest: +SKIP
     """
@@ -363,17 +409,61 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     bar = tqdm(total=len(ids), desc="code review", unit="endpoint", disable=not progress)
     workers = max(1, int(max_concurrency)) if make_reviewer(llm).concurrent else 1
     pool = ThreadPoolExecutor(max_workers=workers)
+    fatal: list[Exception] = []  # a refused key or unknown model fails every call alike: stop asking
+    stop = _Either(cancel)  # set on Ctrl-C / any error here: the running calls close their streams
+
+    def one(opid: str) -> Review:
+        if fatal:
+            return failed_review(opid, fatal[0], llm, index, skipped=True)
+        try:
+            return review_endpoint(results, index, opid, advices=advices, llm=llm, cache=cache, cancel=stop)
+        except FaultNbError as exc:
+            if isinstance(exc, LLMCancelledError):
+                raise
+            if getattr(exc, "fatal", False):
+                fatal.append(exc)
+            return failed_review(opid, exc, llm, index)
+
     try:
-        futures = {pool.submit(review_endpoint, results, index, opid, advices=advices, llm=llm,
-                               cache=cache): opid for opid in ids}
+        futures = {pool.submit(one, opid): opid for opid in ids}
         for fut in as_completed(futures):
             opid = futures[fut]
             out[opid] = fut.result()
             bar.update(1)
             if on_progress:
                 on_progress(ReviewProgress(opid, f"reviewed {opid}", len(out), len(ids), unit="endpoint"))
+    except BaseException:
+        stop.set()
+        raise
     finally:
-        # a failure (bad key, model gone) stops the queued endpoints instead of retrying each of them
+        # a cancel stops the queued endpoints instead of starting each of them
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
-    return [out[i] for i in ids]
+    reviews = [out[i] for i in ids]
+    merge_across(reviews)
+    return reviews
+
+
+class _Either:
+    """An event that is set when the caller's ``cancel`` is, or when ``set()`` is called here."""
+
+    def __init__(self, outer: Any = None):
+        self._outer, self._own = outer, threading.Event()
+
+    def set(self) -> None:
+        self._own.set()
+
+    def is_set(self) -> bool:
+        return self._own.is_set() or bool(self._outer is not None and self._outer.is_set())
+
+
+def failed_review(operation_id: str, exc: Exception, llm: Any, index: Any, skipped: bool = False) -> Review:
+    """The in-place report of an endpoint whose review failed (or was skipped after a fatal error)."""
+    from .llm import error_kind
+
+    msg = relative_paths(str(exc), getattr(index, "source_dir", ""))
+    prov = {**(llm.provenance() if hasattr(llm, "provenance") else {"reviewer": "rules"}),
+            "created": _now(), "error": msg, "error_kind": "skipped" if skipped else error_kind(exc)}
+    note = (f"{operation_id} was not reviewed: an earlier endpoint failed with an error every call would get "
+            f"({msg})" if skipped else f"The review of {operation_id} failed: {msg}")
+    return Review(operation_id, provenance=prov, notes=[note], source_dir=str(getattr(index, "source_dir", "")))

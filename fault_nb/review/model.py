@@ -254,13 +254,19 @@ class Provenance(_Record):
     model: str | None = None
     base_url_host: str | None = None
     created: str = ""
-    estimated_prompt_tokens: int | None = None
+    estimated_prompt_tokens: int | None = None  # older files: estimates only
     estimated_completion_tokens: int | None = None
+    prompt_tokens: int | None = None  # the server's usage, or estimates when tokens_are_estimates
+    completion_tokens: int | None = None
     tokens_are_estimates: bool = False
     calls: int = 0
     cache_hits: int = 0
     masked: tuple[Mapping[str, Any], ...] = ()
     context_tokens: int | None = None
+    response_format: str | None = None  # the structured-output step the server accepted
+    unreadable: int = 0  # answers that were not usable JSON
+    error: str | None = None  # a failed review: why (paths relative to the source dir)
+    error_kind: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:

@@ -30,6 +30,32 @@ leave the file syntactically valid; never invent files that are not shown; use o
 Return {"suggestions": []} if nothing should change.""" % {"categories": ", ".join(CATEGORIES)}
 
 
+# max_tokens per call, sized to the answer: an edits JSON of a few suggestions, one review phase
+CODE_MAX_TOKENS = 1536
+PHASE_MAX_TOKENS = 700
+
+
+def edit_schema(files: list[str] | None = None) -> dict:
+    """JSON schema of the code-review answer (structured output); ``file`` limited to the files shown."""
+    file_schema: dict = {"type": "string"}
+    if files:
+        file_schema = {"type": "string", "enum": sorted(set(files))}
+    # lengths bound the answer (a small model fills free strings until max_tokens): a few lines per edit
+    edit = {"type": "object", "properties": {"file": file_schema, "find": {"type": "string", "maxLength": 600},
+                                             "replace": {"type": "string", "maxLength": 900}},
+            "required": ["file", "find", "replace"]}
+    suggestion = {"type": "object", "properties": {
+        "id": {"type": "string", "maxLength": 32}, "title": {"type": "string", "maxLength": 120},
+        "category": {"type": "string", "enum": list(CATEGORIES)},
+        "rationale": {"type": "string", "maxLength": 400},
+        "evidence": {"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 6},
+        "dependencies": {"type": "array", "items": {"type": "string", "maxLength": 32}, "maxItems": 4},
+        "edits": {"type": "array", "items": edit, "minItems": 1, "maxItems": 4}},
+        "required": ["id", "title", "category", "rationale", "edits"]}
+    return {"type": "object", "properties": {"suggestions": {"type": "array", "items": suggestion, "maxItems": 4}},
+            "required": ["suggestions"]}
+
+
 def code_review_messages(*, evidence_text: str, context_text: str, method: str, url: str, operation_id: str,
                          idempotent: bool, advices: str | None = None, advices_budget: int = 1500,
                          hints: list[str] | None = None) -> list[dict]:
@@ -131,17 +157,21 @@ SCENARIO_SYSTEM = ("You are a reliability reviewer for a {role}. You analyse the
                    "Use only the numbers you are given; do not invent measurements.")
 
 
-def scenario_phase_messages(role: str, key: str, report_md: str, numbers: str, previous: list[tuple[str, str]]) \
-        -> list[dict]:
+# the headings of our own phase prompts (a model that echoes them must not fill the report's contents)
+PROMPT_SECTIONS = frozenset({"key numbers", "scenario report", "previous analysis"})
+
+
+def scenario_phase_messages(role: str, key: str, report_md: str, numbers: str, previous: list[tuple[str, str]],
+                            *, report_budget: int = 5000, previous_budget: int = 1200) -> list[dict]:
     """Messages of one phase: it sees the report (phases 1-2) or the numbers, plus every previous answer."""
     title, with_report, task = next((t, r, q) for k, t, r, q in PHASES if k == key)
     parts = [f"Audience: {'SRE' if role == 'sre' else 'Developer'}.", "", "## Key numbers", numbers]
     if with_report:
-        parts += ["", "## Scenario report", _clip(report_md, 5000)]
+        parts += ["", "## Scenario report", _clip(report_md, report_budget)]
     if previous:
         parts += ["", "## Previous analysis"]
         for ptitle, answer in previous:
-            parts += [f"### {ptitle}", _clip(answer, 1200)]
+            parts += [f"### {ptitle}", _clip(answer, previous_budget)]
     parts += ["", f"## Task: {title}", task]
     return [{"role": "system", "content": SCENARIO_SYSTEM.format(role="SRE" if role == "sre" else "developer")},
             {"role": "user", "content": "\n".join(parts)}]

@@ -63,11 +63,14 @@ def provenance_line(p: Any) -> str:
 
     p = Provenance.from_dict(p)
     tokens = ""
-    if p.estimated_prompt_tokens is not None:
+    if p.prompt_tokens is not None:  # LLM reviews: the server's usage, or labelled estimates
+        label = "estimated tokens" if p.tokens_are_estimates else "tokens (server usage)"
+        tokens = f"; {label}: {p.prompt_tokens} prompt + {p.completion_tokens or 0} completion"
+    elif p.estimated_prompt_tokens is not None:
         tokens = (f"; estimated tokens: {p.estimated_prompt_tokens} prompt + "
                   f"{p.estimated_completion_tokens or 0} completion")
-        if p.cache_hits:
-            tokens += f" ({p.cache_hits} call(s) from cache)"
+    if tokens and p.cache_hits:
+        tokens += f" ({p.cache_hits} call(s) from cache)"
     if p.masked:
         kinds = sorted({m.get("kind", "?") for m in p.masked})
         tokens += f"; {len(p.masked)} secret(s) masked before sending ({', '.join(kinds)})"

@@ -19,7 +19,7 @@ from ..results.stats import summarize_by, summarize_runs
 from ..scenarios.catalogue import FAULT_CATALOGUE, KIND_OF_TYPE, KINDS
 from .evidence import _md, is_idempotent
 from .model import ScenarioReview
-from .prompts import PHASES, scenario_phase_messages
+from .prompts import PHASE_MAX_TOKENS, PHASES, PROMPT_SECTIONS, scenario_phase_messages
 from .render import neutralize_html
 
 OFFLINE_LABEL = "offline analysis from the numbers (no LLM)"
@@ -226,11 +226,14 @@ def _anchor(title: str) -> str:
 
 def render_report(phases: dict[str, str], label: str) -> str:
     """fault's layout: H1, table of contents (phases 1-6), executive summary, phases, generated-on line."""
-    toc = []
+    toc, seen = [], set()
     for key, *_ in PHASES[:-1]:
         for line in phases.get(key, "").splitlines():
             m = re.match(r"^(#{2,3})\s+(.*)$", line)
-            if m:
+            # a model that echoes the prompt's own sections ("## Key numbers") does not fill the contents
+            if m and m.group(2).strip().lower() not in PROMPT_SECTIONS \
+                    and not m.group(2).lower().startswith("task:") and _anchor(m.group(2)) not in seen:
+                seen.add(_anchor(m.group(2)))
                 indent = "  " * (len(m.group(1)) - 2)
                 toc.append(f"{indent}- [{m.group(2).strip()}](#{_anchor(m.group(2))})")
     out = ["# fault resilience report analysis", "", f"> {label}", "", "## Table of Contents", "", *toc, "",
@@ -241,9 +244,22 @@ def render_report(phases: dict[str, str], label: str) -> str:
     return "\n".join(out)
 
 
+def _phase_budgets(llm: Any, role: str, numbers: str) -> dict:
+    """Clip budgets for the report and the previous answers that fit the model's context window."""
+    from .._tokens import estimate_tokens
+
+    window = llm.context_window() if hasattr(llm, "context_window") else None
+    if not window:
+        return {}
+    limit = int(getattr(llm, "max_tokens", None) or PHASE_MAX_TOKENS)
+    fixed = sum(estimate_tokens(m["content"]) for m in scenario_phase_messages(role, "summary", "", numbers, []))
+    room = max(300, window - limit - fixed - 200)
+    return {"report_budget": min(5000, room // 2), "previous_budget": min(1200, max(60, room // 12))}
+
+
 def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, path: str | Path | None = None,
                      on_progress: Callable[[str], None] | None = None, cache: Any = None,
-                     progress: bool = True) -> ScenarioReview:
+                     progress: bool = True, cancel: Any = None) -> ScenarioReview:
     """The seven-phase scenario review; writes ``path`` (e.g. ``scenario-review-report.md``) when given.
 
     >>> sr = review_scenarios(results, role="sre", path="scenario-review-report.md")  # doctest: +SKIP
@@ -267,22 +283,45 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
         numbers = numbers_text(facts)
         from tqdm.auto import tqdm
 
-        phases, previous, tokens = {}, [], [0, 0]
+        from ..errors import LLMCancelledError, LLMError, LLMTruncatedError
+        from .llm import DEFAULT_DEADLINE_S
+
+        deadline = time.monotonic() + float(getattr(llm, "deadline", None) or DEFAULT_DEADLINE_S)
+        budgets = _phase_budgets(llm, role, numbers)
+        phases, previous, tokens, estimated, failed, error = {}, [], [0, 0], False, [], None
         with tqdm(total=len(PHASES), desc="scenario review", unit="phase", disable=not progress) as bar:
             for i, (key, title, _, _) in enumerate(PHASES, 1):
                 say(f"phase {i}/7: {title}")
-                reply = llm.chat(scenario_phase_messages(role, key, report_md, numbers, previous), cache=cache,
-                                 purpose=f"scenario-review {key}")
-                text = neutralize_html(reply.text.strip())
+                try:
+                    reply = llm.chat(scenario_phase_messages(role, key, report_md, numbers, previous, **budgets),
+                                     cache=cache,
+                                     purpose=f"scenario-review {key}", max_tokens=PHASE_MAX_TOKENS,
+                                     deadline=deadline, cancel=cancel)
+                except LLMTruncatedError as exc:  # keep what came, say it is cut (never cached)
+                    text = (neutralize_html(exc.text.strip()) + "\n\n" if exc.text.strip() else "") + \
+                        f"> The model's answer was cut at {exc.tokens} tokens; this section is incomplete."
+                    failed.append(key)
+                    error = error or str(exc)
+                except LLMError as exc:
+                    if isinstance(exc, LLMCancelledError):
+                        raise
+                    text = f"## {title}\n\n> This phase failed: {neutralize_html(str(exc))}"
+                    failed.append(key)
+                    error = error or str(exc)
+                else:
+                    text = neutralize_html(reply.text.strip())
+                    tokens[0] += reply.prompt_tokens
+                    tokens[1] += reply.completion_tokens
+                    estimated = estimated or getattr(reply, "tokens_source", "estimate") != "server"
                 phases[key] = text
                 previous.append((title, text))
-                tokens[0] += reply.prompt_tokens
-                tokens[1] += reply.completion_tokens
                 bar.update(1)
         prov = {**llm.provenance(), "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-                "estimated_prompt_tokens": tokens[0], "estimated_completion_tokens": tokens[1],
-                "tokens_are_estimates": True}
-        label = f"LLM analysis by {llm.model} ({llm.host}); numbers from the scenario results"
+                "prompt_tokens": tokens[0], "completion_tokens": tokens[1], "tokens_are_estimates": estimated,
+                "failed_phases": failed, "error": error}
+        label = (f"LLM analysis by {llm.model} ({llm.host}); numbers from the scenario results; "
+                 f"{'estimated tokens' if estimated else 'tokens (server usage)'}: {tokens[0]} prompt + "
+                 f"{tokens[1]} completion" + (f"; {len(failed)} phase(s) cut or failed" if failed else ""))
         prov["label"] = label
     markdown = render_report(phases, label)
     if path is not None:

@@ -13,6 +13,14 @@ when the script is empty). Answers:
 - ``{"delay": seconds, ...}``: wait before answering (a slow model)
 - ``{"truncate": True, "content": str}``: stream half the answer, then drop the connection
 - ``{"drop": True}``: close the connection without answering
+- ``{"drop_after_headers": True}``: a streamed 200, then the connection closes (llama.cpp's context overflow)
+- ``{"finish_reason": "length", "content": str}``: an answer cut at max_tokens (both modes)
+- ``{"usage": {...}}``: the usage to report (always in plain answers; streamed when asked by
+  ``stream_options.include_usage``)
+
+``server.formats`` (e.g. ``{"json_object"}``) makes it refuse other
+``response_format`` kinds with a 400 (``json_object_schema`` = json_object with a
+schema); ``server.n_ctx`` makes ``GET /props`` report a context window.
 
 Every request is recorded in ``server.requests`` as ``{"path", "headers", "body"}``.
 """
@@ -34,8 +42,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
+        owner = self.server.owner
+        with owner.lock:
+            owner.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                   "body": None})
         if self.path.rstrip("/").endswith("/models"):
             self._json(200, {"object": "list", "data": [{"id": "test-model", "object": "model"}]})
+        elif self.path.rstrip("/") == "/props" and owner.n_ctx:  # llama.cpp's server says its context size
+            self._json(200, {"default_generation_settings": {"n_ctx": owner.n_ctx}})
         else:
             self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
@@ -47,17 +61,27 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = {"_raw": raw.decode("utf-8", "replace")}
         owner = self.server.owner
+        chat = self.path.rstrip("/").endswith("/chat/completions")
         with owner.lock:
             owner.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                    "body": body})
-            spec = owner.script.popleft() if owner.script else None
+            spec = owner.script.popleft() if owner.script and chat else None
+        if not chat:
+            self._json(404, {"error": {"message": f"unknown path {self.path}", "type": "invalid_request_error"}})
+            return
         if spec is None:
             spec = owner.handler(body) if owner.handler else {"content": "ok"}
         if callable(spec):
             spec = spec(body)
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._json(404, {"error": {"message": f"unknown path {self.path}", "type": "invalid_request_error"}})
-            return
+        fmt = (body.get("response_format") or {}).get("type")
+        if fmt and owner.formats is not None:
+            kind = "json_object_schema" if fmt == "json_object" and "schema" in body["response_format"] else fmt
+            if kind not in owner.formats:
+                with owner.lock:  # a refusal does not use up the scripted answer
+                    owner.script.appendleft(spec)
+                self._json(400, {"error": {"message": f"response_format {kind} is not supported",
+                                           "type": "invalid_request_error"}})
+                return
         if spec.get("delay"):
             time.sleep(float(spec["delay"]))
         if spec.get("drop"):
@@ -72,8 +96,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         content = spec.get("content", "")
         model = body.get("model", "test-model")
+        finish = spec.get("finish_reason", "stop")
+        usage = spec.get("usage") or {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
         if body.get("stream"):
-            self._stream(content, model, truncate=bool(spec.get("truncate")), pause=float(spec.get("pause", 0)))
+            if spec.get("drop_after_headers"):  # llama.cpp on a context overflow while streaming
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            with_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            self._stream(content, model, truncate=bool(spec.get("truncate")), pause=float(spec.get("pause", 0)),
+                         finish=finish, usage=usage if with_usage else None)
         elif spec.get("truncate"):
             payload = json.dumps(_completion(content, model)).encode()
             self.send_response(200)
@@ -85,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
         else:
-            self._json(200, _completion(content, model))
+            self._json(200, _completion(content, model, finish, usage))
 
     def _json(self, status: int, data: dict, headers: dict | None = None) -> None:
         payload = json.dumps(data).encode()
@@ -101,7 +138,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 
-    def _stream(self, content: str, model: str, *, truncate: bool, pause: float) -> None:
+    def _stream(self, content: str, model: str, *, truncate: bool, pause: float, finish: str = "stop",
+                usage: dict | None = None) -> None:
+        owner = self.server.owner
+        try:
+            self._stream_events(content, model, truncate=truncate, pause=pause, finish=finish, usage=usage)
+        except (BrokenPipeError, ConnectionResetError):  # the client closed the stream: stop generating
+            with owner.lock:
+                owner.disconnects += 1
+
+    def _stream_events(self, content: str, model: str, *, truncate: bool, pause: float, finish: str,
+                       usage: dict | None) -> None:
+        owner = self.server.owner
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
@@ -115,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
             if i == 0:
                 event["choices"][0]["delta"]["role"] = "assistant"
             self._chunk(f"data: {json.dumps(event)}\n\n".encode())
+            with owner.lock:
+                owner.pieces_sent += 1
             if pause:
                 time.sleep(pause)
         if truncate:  # no finish_reason, no [DONE], no terminating chunk: the peer just goes away
@@ -122,17 +172,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         done = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
-                "model": model, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                "model": model, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
         self._chunk(f"data: {json.dumps(done)}\n\n".encode())
+        if usage:
+            last = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
+                    "model": model, "choices": [], "usage": usage}
+            self._chunk(f"data: {json.dumps(last)}\n\n".encode())
         self._chunk(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
 
-def _completion(content: str, model: str) -> dict:
+def _completion(content: str, model: str, finish: str = "stop", usage: dict | None = None) -> dict:
     return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+            "usage": usage or {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}}
 
 
 class _Server(ThreadingHTTPServer):
@@ -156,6 +210,10 @@ class LLMServer:
         self.requests: list[dict] = []
         self.handler = handler
         self.lock = threading.Lock()
+        self.formats: set[str] | None = None  # response_format kinds accepted (None: all); others get a 400
+        self.n_ctx: int | None = None  # answered on GET /props (llama.cpp's shape) when set
+        self.pieces_sent = 0  # streamed content events written
+        self.disconnects = 0  # streams the client closed before the end
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 

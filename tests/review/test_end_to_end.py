@@ -39,7 +39,9 @@ def test_run_scenarios_then_review_orders(orders_app, orders_src, tmp_path, shar
         index.close()
     by_id = {r.operation_id: r for r in reviews}
     assert by_id["stock_stock__sku__get"].verified[0].category == "timeout"
-    assert len(by_id["create_order_orders_post"].verified) >= 3
+    create = by_id["create_order_orders_post"]
+    merged = [s for s in create.rejected if s.error.startswith(("same change as", "overlaps"))]
+    assert len(create.verified) + len(merged) >= 3  # edits another endpoint already proposed are merged
     for r in reviews:
         assert r.evidence["rows"] and r.evidence["rows"][0]["fault"] == "latency"
         patch = r.combined_diff()
