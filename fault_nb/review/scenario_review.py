@@ -265,7 +265,7 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
         except Exception:  # fault's renderer fails on some inputs (spec B.4); the numbers still tell the story
             report_md = "(the scenario report could not be rendered; use the key numbers)"
         numbers = numbers_text(facts)
-        from tqdm.auto import tqdm
+        from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
         phases, previous, tokens = {}, [], [0, 0]
         with tqdm(total=len(PHASES), desc="scenario review", unit="phase", disable=not progress) as bar:
