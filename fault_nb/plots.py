@@ -529,7 +529,8 @@ def use_static_images(enable: bool = True) -> str:
     """
     import plotly.io as pio
 
-    png = bool(enable and _start_image_server())
+    # a JavaScript front-end draws the charts itself: no browser is started for PNGs it would not use
+    png = bool(enable and not _frontend_runs_javascript() and _start_image_server())
     name = "fault_nb_png" if png else "fault_nb"
     pio.renderers["fault_nb"] = _renderer(False)
     pio.renderers["fault_nb_png"] = _renderer(True)
