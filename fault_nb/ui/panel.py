@@ -100,6 +100,7 @@ class ReviewPanel(_w.VBox):
         self.apply_button.on_click(lambda _b: self.apply())
         self.undo_button.on_click(lambda _b: self.undo())
         self.picker.observe(self._on_pick, names="value")
+        self.viewer.observe(self._sync_buttons, names="included")
 
         actions = _w.HBox([self.export_md_button, self.export_pdf_button, self.apply_button, self.undo_button],
                           layout=_w.Layout(flex_flow="row wrap"))
@@ -173,6 +174,7 @@ class ReviewPanel(_w.VBox):
             self._fail("Apply failed", exc)
             return None
         self._applied = applied
+        self.viewer.applied = list(chosen)  # the cards say "applied"
         self.undo_button.disabled = False
         self.apply_button.disabled = True
         files = ", ".join(str(f) for f in getattr(applied, "files", []) or []) or "no file changed"
@@ -190,8 +192,9 @@ class ReviewPanel(_w.VBox):
             self._fail("Undo failed", exc)
             return
         self._applied = None
+        self.viewer.applied = []
         self.undo_button.disabled = True
-        self.apply_button.disabled = self.review is None
+        self._sync_buttons()
         self.output.value = note("Undone: the source files are back as they were.")
 
     # -- view state ---------------------------------------------------------------
@@ -218,8 +221,7 @@ class ReviewPanel(_w.VBox):
         self.review = review
         self.viewer.set_review(review)
         has = review is not None
-        for button in (self.export_md_button, self.export_pdf_button, self.apply_button):
-            button.disabled = not has
+        self._sync_buttons()
         if not has:
             self.summary.value = ""
             return
@@ -230,6 +232,14 @@ class ReviewPanel(_w.VBox):
         items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:12])
         self.summary.value = (f"<details><summary>Evidence from the run ({len(lines)})</summary><ul>{items}</ul>"
                               "</details>") if items else ""
+
+    def _sync_buttons(self, _change=None) -> None:
+        """Export needs a suggestion to export, Apply a ticked verified one (and no apply pending undo)."""
+        suggestions = list(getattr(self.review, "suggestions", None) or []) if self.review is not None else []
+        self.export_md_button.disabled = self.export_pdf_button.disabled = not suggestions
+        self.apply_button.disabled = not self.viewer.chosen or self._applied is not None
+        self.apply_button.tooltip = ("Tick at least one verified suggestion to apply" if not self.viewer.chosen
+                                     else "Write the ticked diffs to the source (a backup is kept)")
 
     def _done_text(self, review) -> str:
         sugg = list(getattr(review, "suggestions", None) or [])
