@@ -189,6 +189,7 @@ class ResultsExplorer(_w.VBox):
         self.table = itables_widget.ITable(
             display_frame(runs.head(0)), classes="display nowrap compact fnb-runs", scrollX=True,
             pageLength=PAGE_LENGTH, lengthMenu=[10, 15, 25, 50, 100], maxBytes=0, showIndex=False,
+            text_in_header_can_be_selected=False,  # a click anywhere on a header sorts by it
             layout={"topStart": "pageLength", "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"},
             language={"search": "Search the table:", "emptyTable": "No request matches these filters."},
             style="width:100%;margin:0;caption-side:bottom")
@@ -234,7 +235,7 @@ class ResultsExplorer(_w.VBox):
         self.frame = filter_runs(self.runs, **self.filters)
         self.summary.value = self._summary_html()
         shown = self.frame.head(self.max_rows)
-        self.table.update(display_frame(shown), caption=(
+        self.table.update(display_frame(shown), text_in_header_can_be_selected=False, caption=(
             f"The first {self.max_rows} of {len(self.frame)} requests (all of them: explorer.frame)"
             if len(self.frame) > self.max_rows else ""))
         self.table_box.layout.display = "" if len(self.frame) else "none"
