@@ -38,6 +38,17 @@ TABLE_COLUMNS = {
     "decision": "Expectation",
 }
 PAGE_LENGTH = 15
+#: the ITable options (DataTables: paged, searchable, sortable by a click on any header, scrolls sideways)
+TABLE_OPTIONS: dict = {
+    "classes": "display nowrap compact fnb-runs", "scrollX": True, "pageLength": PAGE_LENGTH,
+    "lengthMenu": [10, 15, 25, 50, 100], "maxBytes": 0, "showIndex": False,
+    "text_in_header_can_be_selected": False,  # a click anywhere on a header sorts by it
+    # not itables' default layout object, which it strips down to the bare table when the rows fit one
+    # page: the search box and the row count stay where the user left them
+    "layout": {"topStart": ["pageLength"], "topEnd": ["search"], "bottomStart": ["info"], "bottomEnd": ["paging"]},
+    "language": {"search": "Search the table:", "emptyTable": "No request matches these filters."},
+    "style": "width:100%;margin:0;caption-side:bottom",
+}
 
 # the table and the filters follow JupyterLab's light/dark theme
 _EXPLORER_CSS = """<style class="fnb-explorer-theme">
@@ -186,14 +197,9 @@ class ResultsExplorer(_w.VBox):
         self.reset.add_class("fnb-reset")
         self.reset.on_click(lambda _b: self.reset_filters())
         self.summary = _w.HTML()
-        self.table = itables_widget.ITable(
-            display_frame(runs.head(0)), classes="display nowrap compact fnb-runs", scrollX=True,
-            pageLength=PAGE_LENGTH, lengthMenu=[10, 15, 25, 50, 100], maxBytes=0, showIndex=False,
-            text_in_header_can_be_selected=False,  # a click anywhere on a header sorts by it
-            layout={"topStart": "pageLength", "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"},
-            language={"search": "Search the table:", "emptyTable": "No request matches these filters."},
-            style="width:100%;margin:0;caption-side:bottom")
-        self.table_box = _w.Box([self.table], layout=_w.Layout(width="100%", overflow="auto"))
+        self._itables = itables_widget
+        self.table = None  # the ITable of the current selection (made by _refresh)
+        self.table_box = _w.Box([], layout=_w.Layout(width="100%", overflow="auto"))
         self.figures: list = []
         self.chart_outputs: list = []
         self.chart_box = _w.VBox(layout=_w.Layout(width="100%"))
@@ -235,9 +241,14 @@ class ResultsExplorer(_w.VBox):
         self.frame = filter_runs(self.runs, **self.filters)
         self.summary.value = self._summary_html()
         shown = self.frame.head(self.max_rows)
-        self.table.update(display_frame(shown), text_in_header_can_be_selected=False, caption=(
-            f"The first {self.max_rows} of {len(self.frame)} requests (all of them: explorer.frame)"
-            if len(self.frame) > self.max_rows else ""))
+        caption = (f"The first {self.max_rows} of {len(self.frame)} requests (all of them: explorer.frame)"
+                   if len(self.frame) > self.max_rows else "")
+        # a new table per selection: ITable.update re-creates the DataTable on the old element and
+        # loses its controls (search, paging, info) when the table scrolls sideways
+        old, self.table = self.table, self._itables.ITable(display_frame(shown), caption=caption, **TABLE_OPTIONS)
+        self.table_box.children = [self.table]
+        if old is not None:
+            old.close()
         self.table_box.layout.display = "" if len(self.frame) else "none"
         self._draw_charts()
 

@@ -20,6 +20,7 @@ KERNEL_IDLE = """() => {
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.status === 'idle';
 }"""
+INFO = "() => { const i = document.querySelector('.fnb-results-explorer .dt-info'); "
 #: the plot area (all subplots) must keep at least this share of each chart's box
 MIN_PLOT_SHARE = 0.40
 
@@ -148,15 +149,14 @@ def _check_table(page) -> None:
     # the table's own search
     search = explorer.locator(".dt-search input")
     search.fill("packetloss")
-    page.wait_for_function("() => document.querySelector('.fnb-results-explorer .dt-info').innerText"
-                           ".includes('filtered from 63')", timeout=10_000)
+    page.wait_for_function(INFO + "return !!i && i.innerText.includes('filtered from 63'); }", timeout=10_000)
     assert "latency + packetloss" in {r[fault_col] for r in _rows(table)}  # fault types read as words
     search.fill("")
 
     # fault checkboxes: tick blackhole, then pick the first scenario (no blackhole): an empty state that says what to do
     explorer.locator(".fnb-faults label", has_text="blackhole").click()
-    page.wait_for_function("() => !document.querySelector('.fnb-results-explorer .dt-info').innerText"
-                           ".includes('of 63 entries')", timeout=20_000)
+    page.wait_for_function(INFO + "return !!i && i.innerText.includes('entries') && "
+                           "!i.innerText.includes('of 63 entries'); }", timeout=20_000)
     explorer.locator("select").first.select_option(index=1)
     empty = explorer.locator(".fnb-empty")
     empty.wait_for(timeout=20_000)
