@@ -87,13 +87,11 @@ def theme_css() -> str:
     True
     """
     return """<style class="fnb-plotly-theme">
-.js-plotly-plot .main-svg .gtitle, .js-plotly-plot .main-svg .xtitle, .js-plotly-plot .main-svg .ytitle,
-.js-plotly-plot .main-svg .legendtext, .js-plotly-plot .main-svg .legendtitletext,
-.js-plotly-plot .main-svg .annotation-text, .js-plotly-plot .main-svg .g-xtitle text,
-.js-plotly-plot .main-svg .g-ytitle text { fill: var(--jp-ui-font-color1, #222) !important; }
+.js-plotly-plot .main-svg text:not(.bartext):not(.hoverlayer text) {
+  fill: var(--jp-ui-font-color1, #222) !important; }
 .js-plotly-plot .main-svg .xtick text, .js-plotly-plot .main-svg .ytick text,
 .js-plotly-plot .main-svg .xtick2 text, .js-plotly-plot .main-svg .ytick2 text,
-.js-plotly-plot .main-svg .multicategory text { fill: var(--jp-ui-font-color2, #555) !important; }
+.js-plotly-plot .main-svg .multicategory text { fill: var(--jp-ui-font-color1, #333) !important; opacity: 0.85; }
 .js-plotly-plot .main-svg .gridlayer path { stroke: var(--jp-border-color2, #e0e0e0) !important; }
 .js-plotly-plot .main-svg .legend .bg { fill: transparent !important; }
 .js-plotly-plot .modebar-btn path { fill: var(--jp-ui-font-color2, #555) !important; }

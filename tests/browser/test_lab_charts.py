@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from pagecheck import chart_geometry, clipped_html_text, clipped_labels, overlapping_labels, widget_errors
 
@@ -161,7 +162,7 @@ def _check_table(page) -> None:
     empty = explorer.locator(".fnb-empty")
     empty.wait_for(timeout=20_000)
     assert "clear the fault boxes" in empty.inner_text() and "Reset filters" in empty.inner_text()
-    assert not explorer.locator(".dt-container").is_visible()
+    expect(explorer.locator(".dt-container")).to_be_hidden(timeout=10_000)  # no bare header row
     explorer.screenshot(path=str(ARTIFACTS / "lab-01-explorer-empty.png"))
     explorer.locator("button.fnb-reset").click()
     page.wait_for_function("() => { const i = document.querySelector('.fnb-results-explorer .dt-info');"
