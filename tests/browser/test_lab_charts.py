@@ -88,9 +88,9 @@ def test_lab_notebook_01_charts_and_table(lab, page):
         for i in range(min(3, plots.count())):
             plots.nth(i).scroll_into_view_if_needed()
             plots.nth(i).screenshot(path=str(ARTIFACTS / f"lab-01-chart-{i + 1}-dark.png"))
-        explorer = page.locator(".fnb-results-explorer")
-        explorer.scroll_into_view_if_needed()
-        explorer.screenshot(path=str(ARTIFACTS / "lab-01-explorer-dark.png"))
+        table = page.locator(".fnb-results-explorer .dt-container")
+        table.scroll_into_view_if_needed()
+        table.screenshot(path=str(ARTIFACTS / "lab-01-table-dark.png"))
 
         assert not widget_errors(page)
         # offline: nothing was fetched from another host (plotly.js comes with the lab extension)
