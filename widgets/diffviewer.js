@@ -87,7 +87,7 @@ function renderDiff(diff) {
   return table;
 }
 
-// Markdown code spans in a title (`def handler`) become <code> elements; everything is
+// Markdown code spans in a title or rationale (`def handler`) become <code> elements; everything is
 // still text nodes (textContent), so a title can never inject markup.
 export function titleNodes(text) {
   const frag = document.createDocumentFragment();
@@ -160,7 +160,7 @@ function renderSuggestion(model, s, index, state) {
   if (s.rationale) {
     const p = document.createElement("p");
     p.className = "fnb-rationale";
-    p.textContent = s.rationale;
+    p.appendChild(titleNodes(s.rationale));  // code spans here too, still text nodes only
     body.appendChild(p);
   }
   if (s.evidence && s.evidence.length) {
