@@ -1,6 +1,23 @@
 """Checks the browser tests run on a page: widget errors, chart geometry, overlapping or clipped text."""
 from __future__ import annotations
 
+KERNEL_IDLE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle';
+}"""
+
+
+def render_cell(voila, page, name: str, source: str) -> None:
+    """Write a one-cell notebook into Voila's root and open it."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, voila.root / f"{name}.ipynb")
+    page.goto(f"{voila.url}/voila/render/{name}.ipynb?token={voila.token}", timeout=120_000)
+
+
 WIDGET_ERRORS = ("Error displaying widget", "model not found", "Failed to load model class",
                  "Error rendering output item", "Javascript Error")
 

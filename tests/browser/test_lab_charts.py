@@ -10,17 +10,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from pagecheck import chart_geometry, clipped_html_text, clipped_labels, overlapping_labels, widget_errors
+from pagecheck import KERNEL_IDLE, chart_geometry, clipped_html_text, clipped_labels, overlapping_labels, widget_errors
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!k && k.status === 'idle';
-}"""
 INFO = "() => { const i = document.querySelector('.fnb-results-explorer .dt-info'); "
 #: the plot area (all subplots) must keep at least this share of each chart's box
 MIN_PLOT_SHARE = 0.40

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from pagecheck import chart_geometry, clipped_labels, overlapping_labels, widget_errors
+from pagecheck import render_cell, chart_geometry, clipped_labels, overlapping_labels, widget_errors
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -75,12 +75,7 @@ DiffViewer(Review(operation_id="op", method="GET", url="http://h/" + XSS, eviden
 
 
 def test_model_text_never_becomes_markup_in_the_browser(voila, page):
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(XSS_CELL)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, voila.root / "xss.ipynb")
-    page.goto(f"{voila.url}/voila/render/xss.ipynb?token={voila.token}", timeout=120_000)
+    render_cell(voila, page, "xss", XSS_CELL)
     viewer = page.locator(".fnb-diffviewer")
     viewer.wait_for(timeout=120_000)
     page.wait_for_timeout(500)
@@ -109,12 +104,7 @@ viewer
 
 def test_diffviewer_details_in_the_browser(voila, page):
     """Code spans in titles, collapsed cards, dimmed unticked cards, applied marks, counts."""
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(VIEWER_CELL)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, voila.root / "viewer.ipynb")
-    page.goto(f"{voila.url}/voila/render/viewer.ipynb?token={voila.token}", timeout=120_000)
+    render_cell(voila, page, "viewer", VIEWER_CELL)
     viewer = page.locator(".fnb-diffviewer")
     viewer.locator(".fnb-suggestion").first.wait_for(timeout=120_000)
     try:
