@@ -1,6 +1,6 @@
 """Benchmark of the fault proxy and the open-loop load generator, on loopback.
 
-Against the seed webapp (``../shared/apps/webapp``), measured in one run:
+Against the sample webapp (``examples/apps/webapp``), measured in one run:
 
 1. proxy overhead: p50/p99 of ``GET /`` through the proxy (no faults) minus
    direct, requests interleaved so drift hits both equally;
@@ -8,7 +8,7 @@ Against the seed webapp (``../shared/apps/webapp``), measured in one run:
    (fixed 50 ms and 200 ms);
 3. load: achieved send rate vs requested at 50, 200 and 500 rps through the
    proxy, plus the send lag of the scheduler;
-4. if ``/usr/bin/wrk`` exists: wrk's closed-loop throughput on the same
+4. if wrk is installed: wrk's closed-loop throughput on the same
    endpoint, and our best achieved rate as a ratio of it.
 
 Targets (printed, never asserted): p50 overhead <= 1 ms, injected latency
@@ -19,9 +19,7 @@ within 5% or 3 ms, achieved >= 98% of requested up to 200 rps.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fault_nb._tools import find_tool, missing, run_tool  # noqa: E402
 from fault_nb.apps import serve_app  # noqa: E402
 from fault_nb.scenarios.proxy import start_proxy  # noqa: E402
 from fault_nb.scenarios.strategies import LoadPlan, prepare_call, run_load, send  # noqa: E402
@@ -58,19 +57,24 @@ async def injected(call, proxy, delay_ms: float, n: int) -> list[float]:
 
 
 def wrk_rps(url: str, seconds: int = 3, connections: int = 8) -> float | None:
-    wrk = shutil.which("wrk") or ("/usr/bin/wrk" if os.path.exists("/usr/bin/wrk") else None)
+    """wrk's closed-loop rate, or None (said in plain words) when wrk is missing, fails or overruns."""
+    wrk = find_tool("wrk")
     if wrk is None:
+        print(missing("wrk", "the closed-loop baseline"))
         return None
-    out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", url], capture_output=True,
-                         text=True, timeout=seconds + 30).stdout
-    m = re.search(r"Requests/sec:\s*([0-9.]+)", out)
+    try:
+        proc = run_tool([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True,
+                        timeout=seconds + 30)
+    except subprocess.TimeoutExpired:
+        print(f"wrk did not finish within {seconds + 30} s: stopped")
+        return None
+    m = re.search(r"Requests/sec:\s*([0-9.]+)", proc.stdout)
     return float(m.group(1)) if m else None
 
 
 def main() -> int:
     started = time.perf_counter()
-    shared = ROOT.parent / "shared"
-    with tempfile.TemporaryDirectory() as work, serve_app(shared / "apps" / "webapp", workdir=work) as app:
+    with tempfile.TemporaryDirectory() as work, serve_app(ROOT / "examples" / "apps" / "webapp", workdir=work) as app:
         call = prepare_call({"call": {"method": "GET", "url": app.url + "/"}}, None)
         call.timeout = 10.0
         with start_proxy([], upstreams=[app.url]) as proxy:
@@ -123,7 +127,7 @@ def main() -> int:
         print("== wrk on the same endpoint (direct, closed loop, 8 connections, 3 s)")
         rate = wrk_rps(app.url + "/")
         if rate is None:
-            print("wrk not available: skipped")
+            print("wrk baseline skipped")
         else:
             print(f"wrk {rate:.0f} rps; our open-loop generator completed {direct_best:.0f} rps direct "
                   f"= {direct_best / rate:.2f}x of wrk, {best:.0f} rps through the proxy = {best / rate:.2f}x")

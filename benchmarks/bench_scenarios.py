@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "scenarios" / "seed_app_generated.yaml"
+FIXTURE = ROOT / "tests" / "fixtures" / "scenarios" / "seed_app_generated.yaml"
 
 
 def _timed(fn, repeat: int = 3) -> tuple[float, object]:

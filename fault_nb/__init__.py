@@ -33,6 +33,7 @@ _LAZY: dict[str, str] = {
     "Review": "fault_nb.review",
     "serve_app": "fault_nb.apps",
     "defaults": "fault_nb._defaults",
+    "compare": "fault_nb.verify",
     "FaultNbError": "fault_nb.errors",
 }
 
@@ -50,3 +51,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .results import Results, load_results
     from .review import Review, review_all, review_endpoint, review_scenarios
     from .scenarios import generate_scenarios, load_scenarios, run_scenarios
+    from .verify import compare

@@ -24,8 +24,7 @@ become ``\\U0001F3AF``). Line width is unlimited (serde_yaml sets -1), floats
 are ryu's (:mod:`fault_nb._ryu`), block style, 2-space indent, sequences under
 a key not indented, ``{}``/``[]`` for empty collections.
 
-Where the two earlier emulations disagreed, this module keeps the behaviour of
-libyaml/serde_yaml: characters outside the BMP are escaped (not written raw), a
+Details that follow libyaml/serde_yaml exactly: characters outside the BMP are escaped (not written raw), a
 top-level literal block is indented by 2 as libyaml does, integers up to
 i128/u128 stay integers (and hex beyond u128 stays a string), non-string keys
 are written as the scalars they are (``200: x``, not ``'200': x``), and a
@@ -34,7 +33,7 @@ since 0.9.25 (``visit_str`` checks ``digits_but_not_number``; fault 0.12 builds
 with the last 0.9 release). Older releases wrote it plain; both read back as the
 same string.
 
-Not emulated (both earlier emulations agreed to skip them): keys longer than 128
+Not emulated (rare in fault's files; said here so nobody relies on it): keys longer than 128
 characters, which libyaml writes as ``? key`` complex keys, and the ``...``
 document end libyaml adds after a trailing ``|+`` block at the end of a stream.
 
@@ -53,11 +52,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ._ryu import ryu_f64
 
-__all__ = ["BOOLS", "NULLS", "digits_but_not_number", "dumps_yaml", "format_f64", "is_non_string",
+__all__ = ["BOOLS", "NULLS", "Tagged", "digits_but_not_number", "dumps_yaml", "format_f64", "is_non_string",
            "parse_f64", "parse_int", "resolve_plain", "serde_like_loader", "yaml_string"]
 
 # ------------------------------------------------------------------ plain scalars as serde_yaml reads them
@@ -263,6 +263,18 @@ def _literal(s: str, indent: str) -> list[str]:
 # ------------------------------------------------------------------ the emitter
 
 
+@dataclass(frozen=True)
+class Tagged:
+    """A value serde_yaml writes with a local tag: a variant of an externally tagged enum.
+
+    ``Tagged("HTTPMethodError", "DELETE ALL")`` is written ``!HTTPMethodError DELETE ALL``;
+    a non-empty sequence value goes on the following lines, indented.
+    """
+
+    tag: str
+    value: Any
+
+
 def yaml_string(s: str, indent: str = "", *, key: bool = False) -> list[str]:
     """The lines of one string scalar; ``indent`` is where a literal block's content goes."""
     if s == "":
@@ -326,6 +338,12 @@ def dumps_yaml(data: Any) -> str:
       line 2
     t: "\\U0001F3AF"
     j: '{"a":1}'
+    >>> print(dumps_yaml({"errors": [Tagged("HTTPError", "bad header"), Tagged("ReadError", ["p", "m"])]}), end="")
+    errors:
+    - !HTTPError bad header
+    - !ReadError
+      - p
+      - m
     """
     lines: list[str] = []
 
@@ -333,7 +351,9 @@ def dumps_yaml(data: Any) -> str:
         if isinstance(o, dict):
             for k, v in o.items():
                 key = _key(k)
-                if isinstance(v, dict) and v:
+                if isinstance(v, Tagged):
+                    tagged(f"{indent}{key}: ", v, indent + "  ", under_key=True)
+                elif isinstance(v, dict) and v:
                     lines.append(f"{indent}{key}:")
                     block(v, indent + "  ")
                 elif isinstance(v, (list, tuple)) and v:
@@ -343,12 +363,23 @@ def dumps_yaml(data: Any) -> str:
                     leaf(f"{indent}{key}: ", v, indent + "  ")
         else:
             for v in o:
-                if isinstance(v, (dict, list, tuple)) and v:
+                if isinstance(v, Tagged):
+                    tagged(f"{indent}- ", v, indent + "  ", under_key=False)
+                elif isinstance(v, (dict, list, tuple)) and v:
                     start = len(lines)
                     block(v, indent + "  ")
                     lines[start] = f"{indent}- " + lines[start][len(indent) + 2:]
                 else:
                     leaf(f"{indent}- ", v, indent + "  ")
+
+    def tagged(prefix: str, t: Tagged, content_indent: str, *, under_key: bool) -> None:
+        # libyaml writes the tag, then a non-empty collection on the next lines, one level in
+        if isinstance(t.value, (dict, list, tuple)) and t.value:
+            lines.append(f"{prefix}!{t.tag}")
+            # a sequence that is a mapping's value is not indented, tagged or not
+            block(t.value, content_indent[:-2] if under_key and not isinstance(t.value, dict) else content_indent)
+        else:
+            leaf(f"{prefix}!{t.tag} ", t.value, content_indent)
 
     def leaf(prefix: str, v: Any, content_indent: str) -> None:
         if isinstance(v, dict):

@@ -4,7 +4,7 @@ Notebooks, the demo and the tests all need "start this FastAPI app on a free
 loopback port, wait until it answers, and stop it by PID afterwards, even on
 failure". :func:`serve_app` does exactly that.
 
->>> with serve_app("../shared/apps/webapp") as app:  # doctest: +SKIP
+>>> with serve_app("examples/apps/webapp") as app:  # doctest: +SKIP
 ...     print(app.url)
 http://127.0.0.1:40123
 """

@@ -6,6 +6,7 @@
     fault-nb index --source-dir DIR [--source-lang L] [--endpoints FILE] [--json]
     fault-nb agent scenario-review --results FILE [--role developer|sre]
     fault-nb agent code-review --results FILE --source-dir DIR [...]
+    fault-nb compare --before FILE --after FILE [--format md|json]
 
 Each command group lives beside the code it drives (``fault_nb/<pkg>/cli.py``)
 and exposes ``register(subparsers)``; this module only wires them together and
@@ -23,6 +24,7 @@ _COMMAND_MODULES = (
     "fault_nb.scenarios.cli",
     "fault_nb.code.cli",
     "fault_nb.review.cli",
+    "fault_nb.verify.cli",
     "fault_nb.demo",
 )
 

@@ -22,17 +22,21 @@ from .errors import FaultNbError
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = "02-code-review.ipynb"
 OUTPUTS = ("code-review-report.md", "report.md")
+EXAMPLES = "examples"  # the sample apps and sample results, in the repository
 
 
 def find_shared(start: str | os.PathLike | None = None) -> Path:
-    """The ``shared/`` folder (sample apps, fixtures) the notebooks read.
+    """The folder of sample apps and sample results the notebooks and the demo read.
 
-    ``$FAULT_NB_SHARED`` wins; otherwise walk up from ``start`` (the current
-    directory) and then from this checkout looking for ``shared/`` beside or
-    above it; last, the copy in ``binder/shared`` (Binder clones the repo alone).
+    It holds ``apps/`` (webapp, orders, inventory) and ``fixtures/results/``.
+    ``$FAULT_NB_SHARED`` wins (any folder laid out the same way); otherwise the
+    repository's ``examples/`` folder, looked for above ``start`` (the current
+    directory: Binder installs a wheel and runs the notebooks in the clone) and
+    then beside this package (a source checkout); last, the copy the wheel ships
+    as ``fault_nb/_examples``. Nothing outside the repository is needed.
 
-    >>> find_shared()  # doctest: +SKIP
-    PosixPath('/work/shared')
+    >>> (find_shared() / "apps" / "webapp" / "app.py").is_file()
+    True
     """
     env = os.environ.get("FAULT_NB_SHARED")
     if env:
@@ -40,17 +44,22 @@ def find_shared(start: str | os.PathLike | None = None) -> Path:
         if not path.is_dir():
             raise FaultNbError(f"FAULT_NB_SHARED={env}: not a directory")
         return path
-    origins = (Path(start or os.getcwd()).resolve(), REPO)
-    # a real shared/ anywhere above wins over the copy binder/ ships for Binder
-    for name in ("shared", "binder/shared"):
-        for origin in origins:
-            for parent in (origin, *origin.parents):
-                candidate = parent / name
-                if (candidate / "apps").is_dir() and (candidate / "fixtures").is_dir():
-                    return candidate
+    origin = Path(start or os.getcwd()).resolve()
+    for base in (origin, REPO):
+        for parent in (base, *base.parents):
+            if _is_examples(parent / EXAMPLES):
+                return parent / EXAMPLES
+    packaged = Path(__file__).resolve().parent / "_examples"
+    if _is_examples(packaged):
+        return packaged
     raise FaultNbError(
-        f"cannot find the shared/ folder (apps/ and fixtures/) above {Path(start or os.getcwd()).resolve()} "
-        "or beside the fault_nb checkout; set FAULT_NB_SHARED=/path/to/shared")
+        f"cannot find the sample apps ({EXAMPLES}/apps and {EXAMPLES}/fixtures) above {origin}, "
+        "beside the fault_nb checkout or inside the installed package; "
+        "set FAULT_NB_SHARED=/path/to/a/folder/with/apps/and/fixtures")
+
+
+def _is_examples(path: Path) -> bool:
+    return (path / "apps" / "webapp").is_dir() and (path / "fixtures").is_dir()
 
 
 def notebook_path(name: str = NOTEBOOK) -> Path:

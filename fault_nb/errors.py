@@ -59,6 +59,10 @@ class ScenarioRunError(FaultNbError, RuntimeError):
     """A scenario run could not start (port in use, proxy failure ...)."""
 
 
+class CompareError(FaultNbError, ValueError):
+    """Two Results cannot be compared (an empty side, a side where nothing answered, different apps)."""
+
+
 class CodeIndexError(FaultNbError, RuntimeError):
     """The code index cannot be built or opened (missing dir, locked store ...)."""
 

@@ -7,13 +7,13 @@ PDF goes through pandoc (system package) with ``--pdf-engine=weasyprint``
 from __future__ import annotations
 
 import os
-import shutil
+import shutil  # noqa: F401 - tests hide pandoc through export.shutil.which
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from ._io import atomic_write
+from ._tools import find_tool, run_tool
 from .errors import ExportError
 
 _CSS = """
@@ -97,11 +97,7 @@ def write_markdown(text: str, path: str | os.PathLike) -> Path:
 
 
 def _weasyprint_cmd() -> str | None:
-    exe = shutil.which("weasyprint")
-    if exe:
-        return exe
-    candidate = Path(sys.executable).with_name("weasyprint")
-    return str(candidate) if candidate.exists() else None
+    return find_tool("weasyprint")
 
 
 def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fault-nb report",
@@ -110,7 +106,7 @@ def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fau
 
     >>> markdown_to_pdf(review.to_markdown(), "review.pdf")  # doctest: +SKIP
     """
-    pandoc = shutil.which("pandoc")
+    pandoc = find_tool("pandoc")
     if pandoc is None:
         raise ExportError("PDF export needs pandoc: install it (apt-get install pandoc / brew install pandoc) "
                           "or export Markdown instead")
@@ -138,7 +134,8 @@ def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fau
                # pagetitle names the document without a second visible heading over the report's own
                "--metadata", f"pagetitle={title}"]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+            # its own process group: pandoc's weasyprint goes too when the time is up
+            proc = run_tool(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired as exc:
             raise ExportError(f"{target}: pandoc took longer than {timeout:.0f}s") from exc
         if proc.returncode != 0 or not out.exists():

@@ -18,6 +18,9 @@ dark theme.
 from __future__ import annotations
 
 import math
+import os
+import threading
+import time
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import ColumnError
@@ -26,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import plotly.graph_objects as go
 
-__all__ = ["error_rates", "latency_percentiles", "latency_timeline", "slo_margins", "theme_css",
-           "use_static_images", "axis_title"]
+__all__ = ["axis_title", "compare", "error_rates", "latency_percentiles", "latency_timeline", "slo_margins",
+           "theme_css", "use_static_images"]
 
 _PASS, _FAIL = "#2a9d8f", "#e63946"
 _PCT_COLORS = {50: "#457b9d", 95: "#f4a261", 99: "#e76f51"}
@@ -457,84 +460,64 @@ def _frontend_runs_javascript() -> bool:
     return bool((parent or {}).get("metadata", {}).get("cellId"))
 
 
-def _renderer(png: bool):
-    """plotly's renderer for :func:`use_static_images` (plotly is imported only here)."""
+def _renderer():
+    """The ``fault_nb`` renderer: plotly's JSON, drawn live by JupyterLab/Voilà at the figure's
+    own height, and an HTML copy for nbviewer (it loads plotly.js only where that HTML is
+    shown). No page-wide activation script: plotly's ``notebook_connected`` displays one
+    that fetches plotly.js from a CDN, which fails offline."""
+    import plotly.io as pio
     from plotly.io.base_renderers import MimetypeRenderer
 
-    class _Renderer(_RendererMixin, MimetypeRenderer):
-        pass
+    class FaultNbRenderer(MimetypeRenderer):
+        def to_mimebundle(self, fig_dict):
+            bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict)
+            bundle["text/html"] = pio.to_html(fig_dict, include_plotlyjs="cdn", full_html=False,
+                                              validate=False, config={"responsive": True})
+            return bundle
 
-    return _Renderer(png)
-
-
-class _RendererMixin:
-    """plotly's JSON (drawn live by JupyterLab/Voilà at the figure's own height), an HTML
-    copy (nbviewer; it loads plotly.js only where that HTML is shown) and, only where no
-    JavaScript front-end runs the cell, a PNG copy (GitHub).
-
-    A PNG in the bundle makes JupyterLab's plotly renderer show the picture until the
-    first mouse-over, so it is left out whenever a JavaScript front-end is there;
-    JupyterLab then saves its own PNG of the live chart into the notebook.
-    """
-
-    def __init__(self, png: bool):
-        self.png = png
-
-    def to_mimebundle(self, fig_dict: dict) -> dict:
-        import plotly.io as pio
-
-        bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict)
-        fig_html = pio.to_html(fig_dict, include_plotlyjs="cdn", full_html=False, validate=False,
-                               config={"responsive": True})
-        bundle["text/html"] = fig_html
-        if self.png and not _frontend_runs_javascript():
-            png = _png(fig_dict)
-            if png is not None:
-                bundle["image/png"] = png
-        return bundle
+    return FaultNbRenderer()
 
 
-def _png(fig_dict: dict) -> str | None:
-    """A PNG (base64) of the figure on white, or None when kaleido cannot make one."""
-    import base64
-
-    import plotly.io as pio
-
+def _on_white(fig_dict: dict) -> dict:
+    """The figure with a white background (a PNG is looked at outside the notebook's theme)."""
     layout = dict(fig_dict.get("layout") or {})
     layout.update(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
-    try:
-        raw = pio.to_image({**fig_dict, "layout": layout}, format="png", width=900,
-                           height=int(layout.get("height") or 500))
-    except Exception:  # no browser for kaleido after all: the JSON and HTML copies remain
-        return None
-    return base64.b64encode(raw).decode("ascii")
+    return {**fig_dict, "layout": layout}
 
 
-def use_static_images(enable: bool = True) -> str:
+def use_static_images(enable: bool = True, *, timeout: float | None = None) -> str:
     """Show figures live, with copies for places that cannot draw them, and follow the theme.
 
     JupyterLab and Voilà draw the interactive chart from the first render (plotly's
-    JSON, no CDN needed), nbviewer the HTML copy, and GitHub, which runs no
-    JavaScript, a PNG copy. The PNG is only added when the notebook runs without a
-    JavaScript front-end (``fault-nb demo``, nbclient), and needs ``kaleido`` with a
-    Chrome/Chromium on the machine; when either is missing the PNG is left out and
-    the returned renderer says so. In a notebook this also displays :func:`theme_css`.
+    JSON; plotly.js comes with their extension, no CDN), nbviewer the HTML copy, and
+    GitHub, which runs no JavaScript, a PNG copy. The PNG is only added when the
+    notebook runs without a JavaScript front-end (``fault-nb demo``, nbclient): in
+    JupyterLab a PNG in the output would be shown instead of the live chart until the
+    first mouse-over. The PNG needs ``kaleido`` and a Chrome/Chromium on the machine.
+    The browser is looked for first, the way kaleido's browser layer looks for it;
+    every PNG is bounded by ``timeout`` seconds (default ``IMAGE_TIMEOUT_S``). When
+    there is no browser, or a render fails or times out, charts stay interactive only
+    and one notice says so. In a notebook this also displays :func:`theme_css`.
     Returns the renderer now in use.
 
     >>> from fault_nb import plots
     >>> plots.use_static_images()  # doctest: +SKIP
-    'fault_nb_png'
+    'fault_nb+fault_nb_png'
     """
     import plotly.io as pio
 
+    global _IMAGE_TIMEOUT
+    if timeout is not None:
+        _IMAGE_TIMEOUT = float(timeout)
+    pio.renderers[_INTERACTIVE] = _renderer()
+    renderer = _INTERACTIVE
     # a JavaScript front-end draws the charts itself: no browser is started for PNGs it would not use
-    png = bool(enable and not _frontend_runs_javascript() and _start_image_server())
-    name = "fault_nb_png" if png else "fault_nb"
-    pio.renderers["fault_nb"] = _renderer(False)
-    pio.renderers["fault_nb_png"] = _renderer(True)
-    pio.renderers.default = name
+    if enable and not _frontend_runs_javascript() and _start_image_server():
+        pio.renderers[_PNG_RENDERER] = _bounded_png_renderer()
+        renderer += "+" + _PNG_RENDERER
+    pio.renderers.default = renderer
     _display_theme()
-    return name
+    return renderer
 
 
 def _display_theme() -> None:
@@ -549,13 +532,59 @@ def _display_theme() -> None:
     display(HTML(theme_css()))
 
 
-_IMAGE_SERVER: bool | None = None
+# -- static images: detect the browser first, bound every render, say it once ----------------
+
+IMAGE_TIMEOUT_S = 60.0  # one PNG, the browser's start included (15 s seen on a busy 2-core machine)
+_INTERACTIVE = "fault_nb"  # plotly JSON + an HTML copy (see _renderer)
+_PNG_RENDERER = "fault_nb_png"
+_IMAGE_TIMEOUT = IMAGE_TIMEOUT_S
+_IMAGE_SERVER: bool | None = None  # None: not tried yet; False: interactive only for this process
+_IMAGE_LOCK = threading.Lock()
+
+
+def find_browser() -> str | None:
+    """The Chrome/Chromium kaleido would drive, or None.
+
+    Searched as choreographer (kaleido's browser layer) searches: its own
+    download (``plotly_get_chrome``), ``$BROWSER_PATH``, the Chrome, Chromium,
+    Edge, Brave and Vivaldi names on ``PATH``, then their usual install paths.
+    A path that is not an executable file (a removed or hidden browser) counts
+    as none.
+
+    >>> find_browser()  # doctest: +SKIP
+    '/usr/bin/chromium'
+    """
+    try:
+        from choreographer.browsers.chromium import Chromium
+
+        path = Chromium.find_browser(skip_local=False)
+    except Exception:  # no kaleido/choreographer, or a search that fails: no browser we can use
+        return None
+    if path and os.path.isfile(path) and os.access(path, os.X_OK):
+        return str(path)
+    return None
+
+
+def _image_notice(reason: str) -> None:
+    """Say once per process, in plain words, that charts have no PNG copy."""
+    from ._tools import say_once
+
+    say_once("chart-images", f"{reason}; charts are shown interactive only (no PNG copy for viewers "
+                             "without JavaScript, such as GitHub).")
 
 
 def _start_image_server() -> bool:
-    """Start kaleido's browser once per process (0.2 s per image after a 2 s start)."""
+    """Start kaleido's browser once per process (0.2 s per image after a 2 s start), if there is one."""
     global _IMAGE_SERVER
-    if _IMAGE_SERVER is None:
+    with _IMAGE_LOCK:
+        if _IMAGE_SERVER is not None:
+            return _IMAGE_SERVER
+        browser = find_browser()
+        if browser is None:
+            _IMAGE_SERVER = False
+            _image_notice("no Chrome or Chromium found for PNG copies of charts (install chromium, "
+                          "or set BROWSER_PATH)")
+            return False
         import atexit
         import warnings
 
@@ -564,13 +593,121 @@ def _start_image_server() -> bool:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                kaleido.start_sync_server(silence_warnings=True)
-            atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+                # kaleido's own per-figure timeout too, so a stuck render frees its thread
+                kaleido.start_sync_server(path=browser, timeout=_IMAGE_TIMEOUT, silence_warnings=True)
+            atexit.register(_stop_image_server)
             # plotly passes kaleido options the long-lived server does not need; without this
             # filter every chart in a notebook would print that notice under it
             warnings.filterwarnings("ignore", message="The kopts argument is ignored if using a server",
                                     category=UserWarning)
             _IMAGE_SERVER = True
-        except Exception:  # no kaleido, or no browser it can drive: interactive output only
+        except Exception as exc:  # kaleido missing or refusing its arguments: interactive output only
             _IMAGE_SERVER = False
-    return _IMAGE_SERVER
+            _image_notice(f"PNG copies of charts are unavailable ({type(exc).__name__}: {exc})")
+        return _IMAGE_SERVER
+
+
+def _stop_image_server(timeout: float = 5.0) -> None:
+    """Stop kaleido's browser, waiting at most ``timeout`` seconds (at exit too)."""
+    try:
+        import kaleido
+        from kaleido import _sync_server
+    except Exception:
+        return
+    stopper = threading.Thread(target=kaleido.stop_sync_server, kwargs={"silence_warnings": True},
+                               daemon=True, name="fault-nb-kaleido-stop")
+    stopper.start()
+    stopper.join(timeout)
+    if stopper.is_alive():
+        # a browser that does not answer keeps kaleido's close() joining its thread forever;
+        # mark the server closed so kaleido's own exit hook returns, and leave the daemon behind
+        _sync_server.GlobalKaleidoServer()._initialized = False
+
+
+def _images_off(reason: str) -> None:
+    """After a failed or timed-out render: interactive only from now on, said once."""
+    global _IMAGE_SERVER
+    import plotly.io as pio
+
+    with _IMAGE_LOCK:
+        was_on, _IMAGE_SERVER = _IMAGE_SERVER, False
+    if pio.renderers.default == f"{_INTERACTIVE}+{_PNG_RENDERER}":
+        pio.renderers.default = _INTERACTIVE
+    _image_notice(reason)
+    if was_on:
+        threading.Thread(target=_stop_image_server, daemon=True, name="fault-nb-kaleido-stop").start()
+
+
+def static_png(fig: Any, *, timeout: float | None = None) -> bytes | None:
+    """The PNG of ``fig`` (a figure or its dict), or None when static images are off.
+
+    Bounded by ``timeout`` seconds (default: the ``use_static_images`` one); a
+    failure or a timeout turns static images off for the process, with one notice.
+    Call :func:`use_static_images` first.
+    """
+    if not _IMAGE_SERVER:
+        return None
+    import plotly.io as pio
+
+    limit = _IMAGE_TIMEOUT if timeout is None else float(timeout)
+    box: dict[str, Any] = {}
+
+    def render() -> None:
+        try:
+            box["png"] = pio.to_image(fig, format="png", validate=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below, in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=render, daemon=True, name="fault-nb-png")
+    worker.start()
+    deadline = time.monotonic() + limit
+    while worker.is_alive() and time.monotonic() < deadline and _image_server_alive():
+        worker.join(0.2)
+    if "png" in box:
+        return box["png"]
+    if worker.is_alive() and not _image_server_alive():
+        _images_off("the browser kaleido started has stopped (it could not start or crashed)")
+    elif worker.is_alive():
+        _images_off(f"a PNG copy of a chart took longer than {limit:g} s (browser not answering)")
+    else:
+        error = box.get("error")
+        _images_off(f"a PNG copy of a chart failed ({type(error).__name__}: {error})")
+    return None
+
+
+def _image_server_alive() -> bool:
+    """False once kaleido's server thread has ended (its browser failed): no answer will come."""
+    try:
+        from kaleido import _sync_server
+
+        thread = getattr(_sync_server.GlobalKaleidoServer(), "_thread", None)
+    except Exception:
+        return True
+    return thread is None or thread.is_alive()
+
+
+def _bounded_png_renderer():
+    """plotly's PNG renderer, through :func:`static_png` (bounded, falls back to no PNG)."""
+    import base64
+
+    from plotly.io._base_renderers import PngRenderer
+
+    class BoundedPngRenderer(PngRenderer):
+        def to_mimebundle(self, fig_dict):
+            if _frontend_runs_javascript():  # JupyterLab/Voila: a PNG would stand in for the live chart
+                return {}
+            png = static_png(_on_white(fig_dict))
+            return {} if png is None else {"image/png": base64.b64encode(png).decode("ascii")}
+
+    return BoundedPngRenderer()
+
+
+def compare(comparison: Any, *, metrics: Sequence[str] | None = None,
+            title: str | None = "Before → after per cell") -> "go.Figure":
+    """Before/after per cell of a :func:`fault_nb.compare` result, interval whiskers, verdict colours.
+
+    >>> fig = plots.compare(fault_nb.compare("before.json", "after.json"))  # doctest: +SKIP
+    """
+    from .verify._plot import compare_figure
+
+    return compare_figure(comparison, metrics=metrics, title=title)

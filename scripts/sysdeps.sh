@@ -17,5 +17,5 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  echo "sysdeps: missing ${need[*]} (not root: install them with your package manager; the tests that need them will fail)" >&2
+  echo "sysdeps: missing ${need[*]} (not root: install them with your package manager; the tests that need them are skipped, each with its reason)" >&2
 fi

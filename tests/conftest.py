@@ -3,20 +3,28 @@
 - Every test runs with an isolated environment: no LLM key, no qdrant server,
   and fault_nb's cache under the test's tmp dir, so no test reaches a real
   service by accident (simonw/llm does the same).
-- ``shared`` points at the read-only ../shared folder; copy before changing.
+- ``shared`` is the repository's ``examples/`` folder (the sample apps under
+  ``apps/``, what ``fault_nb.demo.find_shared()`` returns in a checkout);
+  ``fixtures_dir`` is ``tests/fixtures`` (fault's reference files, byte-exact, and
+  the spec's JSON Schemas under ``spec/``). Both are in the repository: a clone
+  alone runs every test. Copy before changing anything.
+- ``workspace_shared`` is the developers' ``../shared`` (reading material): a test
+  that cross-checks against it skips when it is absent.
 - ``webapp``, ``inventory_app`` and ``orders_app`` start the real sample apps
   with uvicorn on free loopback ports and stop them by PID, also on failure.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from _system import _SKIP_PREFIX, REQUIRE_SYSTEM_TOOLS, require_system
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = (ROOT.parent / "shared").resolve()
+EXAMPLES = ROOT / "examples"
+FIXTURES = ROOT / "tests" / "fixtures"
+WORKSPACE_SHARED = (ROOT.parent / "shared").resolve()
 
 _ISOLATED_VARS = (
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENROUTER_API_KEY", "GEMINI_API_KEY",
@@ -38,19 +46,27 @@ def _isolated_env(monkeypatch, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"{SHARED} is missing: the tests read the shared fixtures from ../shared")
-    return SHARED
+    """The sample apps' folder (``apps/<name>``): the repository's examples/."""
+    return EXAMPLES
 
 
 @pytest.fixture(scope="session")
-def fixtures_dir(shared) -> Path:
-    return shared / "fixtures"
+def fixtures_dir() -> Path:
+    """fault's reference files (results, reports, scenarios, openapi) and spec/*.schema.json."""
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def workspace_shared() -> Path:
+    """The developers' ../shared, for optional cross-checks; skips when this is a clone alone."""
+    if not (WORKSPACE_SHARED / "fixtures").is_dir():
+        pytest.skip(f"no {WORKSPACE_SHARED} beside the checkout (a clone alone): nothing to cross-check")
+    return WORKSPACE_SHARED
 
 
 @pytest.fixture
 def app_copy(tmp_path, shared):
-    """Copy one of ../shared/apps/<name> into tmp_path and return its path."""
+    """Copy one of examples/apps/<name> into tmp_path and return its path."""
 
     def _copy(name: str) -> Path:
         dst = tmp_path / name
@@ -95,3 +111,35 @@ def orders_app(shared, inventory_app, tmp_path_factory):
         yield app
     finally:
         app.stop()
+
+
+# -- system packages (see tests/_system.py): skipped with a reason, counted, or failed in CI
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:  # every browser test drives Chromium
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.system("chromium"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    tools = [tool for mark in item.iter_markers("system") for tool in mark.args]
+    if tools:
+        require_system(*dict.fromkeys(tools))
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if _SKIP_PREFIX in reason:
+            names = reason.split(f"{_SKIP_PREFIX}: ", 1)[1].split(" (", 1)[0]
+            for name in names.split(", "):
+                counts[name] = counts.get(name, 0) + 1
+    if counts:
+        total = sum(1 for r in terminalreporter.stats.get("skipped", [])
+                    if _SKIP_PREFIX in (r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)))
+        per_tool = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        terminalreporter.write_line(
+            f"{total} test(s) skipped for missing system packages ({per_tool}); "
+            f"set {REQUIRE_SYSTEM_TOOLS}=1 to make them failures", yellow=True)

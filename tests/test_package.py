@@ -31,5 +31,5 @@ def test_unknown_attribute():
 def test_cli_help_lists_commands():
     out = subprocess.run([sys.executable, "-m", "fault_nb.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
-    for verb in ("results", "scenario", "index", "agent", "demo"):
+    for verb in ("results", "scenario", "index", "agent", "demo", "compare"):
         assert verb in out.stdout

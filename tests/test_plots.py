@@ -199,7 +199,7 @@ def test_use_static_images_adds_a_real_png_to_every_figure():
     before = pio.renderers.default
     try:
         # no JavaScript front-end here (like nbclient / fault-nb demo): the PNG copy is added
-        assert plots.use_static_images() == "fault_nb_png"
+        assert plots.use_static_images() == "fault_nb+fault_nb_png"
         bundle = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))._repr_mimebundle_({}, {})
         png = bundle["image/png"]
         raw = base64.b64decode(png) if isinstance(png, str) else png

@@ -1,7 +1,7 @@
 """The code index: tree-sitter chunks, endpoint -> handler mapping, call graph, hybrid search.
 
 >>> from fault_nb.code import index_source
->>> index = index_source("shared/apps/webapp")  # doctest: +SKIP
+>>> index = index_source("examples/apps/webapp")  # doctest: +SKIP
 >>> print(index.context_for("index__get").to_prompt())  # doctest: +SKIP
 
 Heavy dependencies (tree_sitter, qdrant_client) are imported on first use.

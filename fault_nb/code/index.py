@@ -385,7 +385,7 @@ def index_source(source_dir: str | os.PathLike, lang: str | None = None, *, stor
     ``embedder`` adds dense vectors; ``endpoints`` as for
     :meth:`CodeIndex.set_endpoints`.
 
-    >>> index = index_source("shared/apps/webapp", endpoints="openapi.json")  # doctest: +SKIP
+    >>> index = index_source("examples/apps/webapp", endpoints="openapi.json")  # doctest: +SKIP
     >>> index.handler_for("index__get")  # doctest: +SKIP
     """
     index = CodeIndex(source_dir, lang, store=store, embedder=embedder, cache_dir=cache_dir, progress=progress)

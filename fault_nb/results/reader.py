@@ -95,14 +95,22 @@ def parse_json(text: str, file: str) -> tuple[Any, bool]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _yaml_loader(guarded: bool):
+def _yaml_loader(guarded: bool, tags: bool = False):
     import yaml
 
     from ._yaml import serde_like_loader
 
     base = yaml.SafeLoader if guarded else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    # scalars resolve as serde_yaml reads them: yes/no, dates, 017, 1_000 stay strings
+    # scalars resolve as serde_yaml reads them: yes/no, on/off, dates, 017, 1_000 stay strings
     Loader = serde_like_loader(base)
+    # fault's ScenarioError entries are local tags (spec A.4b): !Variant value -> {"Variant": value}
+    Loader.add_multi_constructor("!", _construct_variant)
+    if tags:
+        def construct_document(self, node):
+            _check_tags(node)
+            return base.construct_document(self, node)
+
+        Loader.construct_document = construct_document
     if guarded:
         def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
@@ -121,6 +129,55 @@ def _yaml_loader(guarded: bool):
 class _AliasBomb(Exception):
     def __init__(self, mark):
         self.mark = mark
+
+
+class _ForeignTag(Exception):
+    def __init__(self, path: tuple, tag: str, mark):
+        self.path, self.tag, self.mark = path, tag, mark
+
+
+_CORE = "tag:yaml.org,2002:"
+_CORE_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+def _construct_variant(loader, suffix: str, node):
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:
+        value = loader.construct_scalar(node)
+    return {suffix: value}
+
+
+def _check_tags(root) -> None:
+    """Refuse every tag but fault's: !Variant of ScenarioError, or any !Name as an ``errors`` entry."""
+    import yaml
+
+    from ._yaml import SCENARIO_ERRORS
+
+    seen: set[int] = set()
+    stack = [(root, (), False)]
+    while stack:
+        node, path, in_errors = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        tag = node.tag or ""
+        if tag.startswith("!") and not tag.startswith("!!"):
+            if not (in_errors or tag[1:] in SCENARIO_ERRORS):
+                raise _ForeignTag(path, tag, node.start_mark)
+        elif tag not in _CORE_TAGS:
+            raise _ForeignTag(path, "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, path, False))
+                stack.append((value, path + (key.value if isinstance(key, yaml.ScalarNode) else "?",), False))
+        elif isinstance(node, yaml.SequenceNode):
+            errors = path[-1:] == ("errors",)
+            stack.extend((item, path + (i,), errors) for i, item in enumerate(node.value))
 
 
 def _node_size(node, loader) -> int:
@@ -151,7 +208,11 @@ def parse_yaml(text: str, file: str) -> Any:
     # indicator or a line start); without one the fast C loader is safe.
     guarded = _ANCHOR.search(text) is not None
     try:
-        docs = list(yaml.load_all(text, Loader=_yaml_loader(guarded)))
+        docs = list(yaml.load_all(text, Loader=_yaml_loader(guarded, tags="!" in text)))
+    except _ForeignTag as exc:
+        _fail(file, exc.path, f"YAML tag {exc.tag} (line {exc.mark.line + 1}) is not one fault writes; "
+              "refusing it", "plain YAML values; tags only as fault writes ScenarioError entries "
+              "(- !HTTPError message in an errors list)")
     except _AliasBomb as exc:
         _fail(file, (), f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes "
               f"(line {exc.mark.line + 1}); refusing a possible alias bomb",

@@ -26,6 +26,10 @@ def add_run_parser(scenario_subparsers) -> argparse.ArgumentParser:
     p.add_argument("-r", "--report", default=os.environ.get("FAULT_SCENARIO_REPORT_PATH", "report.md"),
                    help="Markdown report (default report.md)")
     p.add_argument("--proxy-port", type=int, default=None, help="port of the local proxy (default: a free one)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="fault seed: every random fault decision depends only on (seed, scenario, item, "
+                        "request index), so two runs with one seed face the same faults (fault-nb compare "
+                        "then pairs their requests)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
     return p
@@ -37,7 +41,8 @@ def _run(args) -> int:
     from .runner import run_scenarios
 
     results = run_scenarios(args.scenario, result=args.result, report=args.report,
-                            progress=not args.no_progress, proxy_port=args.proxy_port)
+                            progress=not args.no_progress, proxy_port=args.proxy_port,
+                            seed=args.seed)
     raw = results.raw
     items = [ir for sr in raw["results"] for ir in sr["results"]]
     requests = sum(ir["requests_count"] for ir in items)

@@ -88,6 +88,7 @@ class Fault:
     side: str = "server"
     direction: str = "ingress"
     window: tuple[float, float | None] | None = None
+    slot: int = 0  # position in the item's fault list: names this fault's random stream
 
     def active(self, elapsed: float) -> bool:
         """Is the fault in force ``elapsed`` seconds after the item started?"""
@@ -267,7 +268,34 @@ def build_faults(configs: list[dict] | None, run_seconds: float | None = None) -
     >>> [f.type for f in build_faults([{"type": "dns", "rate": 1.0}])]
     ['dns']
     """
-    return [build_fault(c, run_seconds, where=["faults", i]) for i, c in enumerate(configs or [])]
+    built = [build_fault(c, run_seconds, where=["faults", i]) for i, c in enumerate(configs or [])]
+    for i, f in enumerate(built):
+        f.slot = i
+    return built
+
+
+class Draws:
+    """The random streams of one request: each decision site draws from its own stream.
+
+    With a ``seed``, a stream depends only on ``(seed, token, site)``, where the
+    token names the request (the runner sends ``scenario:item:index``), so two
+    runs with one seed face the same latency draws, jitter, losses, http-error
+    coins and DNS failures request by request (common random numbers), whatever
+    order the requests arrive in and however many bytes the app sends. Without
+    a seed every stream is freshly seeded from the OS.
+
+    >>> Draws(7, "0:1:5").stream("http-error", 0).random() == Draws(7, "0:1:5").stream("http-error", 0).random()
+    True
+    """
+
+    def __init__(self, seed: int | None, token: str):
+        self.key = None if seed is None else f"fault-nb/1:{seed}:{token}"
+
+    def stream(self, *site: Any) -> random.Random:
+        if self.key is None:
+            return random.Random()
+        # str seeds go through SHA-512: stable across processes and Python versions (not hash())
+        return random.Random(":".join([self.key, *(str(x) for x in site)]))
 
 
 def packetloss_survival(ops: int) -> float:

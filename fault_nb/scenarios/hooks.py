@@ -48,7 +48,10 @@ class Stage:
         self.faults, self.label, self.ex, self.rng, self.t0, self.alive = faults, label, ex, rng, t0, alive
         self._latency_done: set[int] = set()
         self._blackholed: set[int] = set()
-        self._chains = {id(f): f.chain(rng) for f in faults if isinstance(f, PacketLoss)}
+        # one stream per fault (named by its slot), so a fault's draws do not shift with the others'
+        base = rng.getrandbits(64)
+        self._rngs = {id(f): random.Random(f"{base}:{f.slot}") for f in faults}
+        self._chains = {id(f): f.chain(self._rngs[id(f)]) for f in faults if isinstance(f, PacketLoss)}
         self._pace: dict[int, float | None] = {id(f): None for f in faults if isinstance(f, Bandwidth)}
         rates = [f.bytes_per_second for f in faults if isinstance(f, Bandwidth)]
         # small pieces under a bandwidth cap keep the flow smooth (about 20 per second)
@@ -71,11 +74,11 @@ class Stage:
             if isinstance(f, Latency):
                 if f.per_op or id(f) not in self._latency_done:
                     self._latency_done.add(id(f))
-                    delay = f.sample_ms(self.rng)
+                    delay = f.sample_ms(self._rngs[id(f)])
                     self._event(f, delay=delay)
                     await asyncio.sleep(delay / 1000.0)
             elif isinstance(f, Jitter):
-                delay = f.sample_ms(self.rng)
+                delay = f.sample_ms(self._rngs[id(f)])
                 if delay:
                     self.ex.jitter_ms += delay
                     await asyncio.sleep(delay / 1000.0)

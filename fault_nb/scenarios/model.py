@@ -465,7 +465,7 @@ def load_scenarios(source: Any, *, lenient: bool = False) -> ScenarioList:
     ``segments``) and invalid method tokens (fault records an
     ``HTTPMethodError`` for the request instead of refusing the file).
 
-    >>> load_scenarios("../shared/fixtures/scenarios/seed_app.yaml")[0]["title"]  # doctest: +SKIP
+    >>> load_scenarios("tests/fixtures/scenarios/seed_app.yaml")[0]["title"]  # doctest: +SKIP
     'Latency spike on every endpoint'
     """
     out = ScenarioList()

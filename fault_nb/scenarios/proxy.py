@@ -14,6 +14,14 @@ Two placements:
 Each client connection carries one request (the proxy answers with
 ``Connection: close``), so events can be attributed to the client's local
 port, which is how the runner fills ``metrics.faults`` and ``metrics.dns``.
+With a ``seed``, every random decision for a request (latency and jitter
+draws, losses, the http-error coin, DNS failures) comes from streams that
+depend only on the seed and the request's draw token: the runner names each
+request ``scenario:item:index`` in an ``x-fault-nb-draw`` header (removed
+before forwarding); requests without one (an app calling a dependency through
+a reverse proxy) are numbered in arrival order since the last
+:meth:`ProxyHandle.set_faults`. See :class:`~fault_nb.scenarios.faults.Draws`.
+
 Fault semantics (side, direction, periods) are described in
 :mod:`fault_nb.scenarios.faults`; :mod:`fault_nb.scenarios.hooks` applies them
 to each read and write. A fault's ``period`` is evaluated when a
@@ -29,8 +37,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import ipaddress
-import json
-import random
 import socket
 import threading
 import time
@@ -38,11 +44,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import ScenarioRunError
-from .faults import Dns, Fault, HttpError, build_faults
+from . import http1
+from .faults import Dns, Draws, Fault, HttpError, build_faults
 from .hooks import Exchange, Stage, pump, send_through
 
-_HEAD_LIMIT = 64 * 1024
-_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade", "expect"}
+DRAW_HEADER = "x-fault-nb-draw"  # the runner's name for a request: scenario:item:index
 _MAX_RECORDS = 50_000
 
 
@@ -71,17 +77,6 @@ def _split_hostport(authority: str, default_port: int) -> tuple[str, int]:
     return authority, default_port
 
 
-def _parse_head(head: bytes) -> tuple[str, list[tuple[str, str]]]:
-    lines = head.decode("latin-1").split("\r\n")
-    return lines[0], [(k.strip(), v.strip()) for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)]
-
-
-def _json_response(status: int, reason: str, payload: dict) -> bytes:
-    body = json.dumps(payload).encode()
-    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
-
-
 class ProxyServer:
     """The proxy itself, bound to whatever event loop starts it (see :func:`start_proxy`)."""
 
@@ -94,7 +89,8 @@ class ProxyServer:
             if u.scheme != "http" or not u.hostname:
                 raise ScenarioRunError(f"upstream {upstream!r}: expected http://host[:port]")
             self.upstream = (u.hostname, u.port or 80, u.netloc)
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self._arrivals = 0
         self.records: collections.OrderedDict[int, Exchange] = collections.OrderedDict()
         self.log: collections.deque[Exchange] = collections.deque(maxlen=10_000)
         self._server: asyncio.base_events.Server | None = None
@@ -109,6 +105,7 @@ class ProxyServer:
             built = build_faults([f if isinstance(f, dict) else f.config for f in faults], run_seconds)
         ups = None if upstreams is None else frozenset(normalise_upstream(u) for u in upstreams)
         self._cfg = _Config(built, ups, time.monotonic() if t0 is None else t0)
+        self._arrivals = 0  # requests without a draw token are numbered from here
 
     def take(self, client_port: int) -> Exchange | None:
         """Pop the record of the connection that came from ``client_port``."""
@@ -116,7 +113,7 @@ class ProxyServer:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         try:
-            self._server = await asyncio.start_server(self._handle, host, port, limit=_HEAD_LIMIT,
+            self._server = await asyncio.start_server(self._handle, host, port, limit=http1.MAX_HEAD,
                                                       backlog=1024)
         except OSError as exc:
             raise ScenarioRunError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -157,13 +154,17 @@ class ProxyServer:
             self.records.popitem(last=False)
 
     async def _serve(self, reader, writer, owned):
-        head = await reader.readuntil(b"\r\n\r\n")
-        request_line, headers = _parse_head(head)
+        client = http1.server_connection()
         try:
-            method, target, _version = request_line.split(" ", 2)
-        except ValueError:
-            writer.write(_json_response(400, "Bad Request", {"error": "malformed request line"}))
+            event, head_bytes = await http1.read_head(client, reader)
+        except http1.ProtocolError as exc:  # a malformed request is answered, not swallowed
+            writer.write(http1.response_bytes(exc.status, {"error": f"malformed request: {exc}"}))
+            await writer.drain()
             return None
+        if not isinstance(event, http1.Request):
+            return None  # the client connected and closed without a request
+        req = http1.request_head(event)
+        method, target = req.method, req.target
         cfg = self._cfg
         client_port = writer.get_extra_info("peername")[1]
         alive = lambda: not (reader.at_eof() or writer.is_closing())  # noqa: E731
@@ -183,8 +184,8 @@ class ProxyServer:
             ex = Exchange(url=f"http://{netloc}{path}")
             tunnel = False
         else:
-            writer.write(_json_response(400, "Bad Request",
-                                        {"error": f"unsupported request target {target[:200]!r}"}))
+            writer.write(http1.response_bytes(400, {"error": f"unsupported request target {target[:200]!r}"}))
+            await writer.drain()
             return None
         self._record(client_port, ex)
         owned.append(ex)
@@ -192,17 +193,20 @@ class ProxyServer:
         elapsed = time.monotonic() - cfg.t0
         active = [f for f in cfg.faults if f.active(elapsed)] if faulted else []
         ex.passthrough = not faulted
-        rng = random.Random(self.rng.random())
+        token = req.header(DRAW_HEADER)
+        if token is None:
+            token = f"arrival:{self._arrivals}"
+            self._arrivals += 1
+        draws = Draws(self.seed, token)
 
         for f in active:
-            if isinstance(f, Dns) and not _is_ip(host) and rng.random() < f.rate:
+            if isinstance(f, Dns) and not _is_ip(host) and draws.stream("dns", f.slot).random() < f.rate:
                 ex.dns.append({"host": host, "duration": 0.0, "resolved": False})
                 ex.applied.append({"type": "dns", "direction": "egress", "side": "server", "triggered": True})
                 if tunnel:
                     return None
                 ex.status = 500
-                writer.write(_json_response(500, "Internal Server Error",
-                                            {"error": f"failed to resolve {host}: dns fault injected"}))
+                writer.write(http1.response_bytes(500, {"error": f"failed to resolve {host}: dns fault injected"}))
                 await writer.drain()
                 return None
         try:
@@ -211,18 +215,22 @@ class ProxyServer:
         except OSError as exc:
             if not tunnel and self.upstream:
                 ex.status = 502
-                writer.write(_json_response(502, "Bad Gateway", {"error": f"upstream {host}:{port}: {exc}"}))
+                writer.write(http1.response_bytes(502, {"error": f"upstream {host}:{port}: {exc}"}))
                 await writer.drain()
             return None  # forward mode: the client sees the refused connection as a transport error
 
         def stages(read_side: str, write_side: str) -> tuple[Stage, Stage]:
             r = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == read_side and f.hooks()[0]]
             w = [f for f in active if not isinstance(f, (Dns, HttpError)) and f.side == write_side and f.hooks()[1]]
-            return (Stage(r, "ingress", ex, rng, cfg.t0, alive), Stage(w, "egress", ex, rng, cfg.t0, alive))
+            return (Stage(r, "ingress", ex, draws.stream(read_side, "ingress"), cfg.t0, alive),
+                    Stage(w, "egress", ex, draws.stream(write_side, "egress"), cfg.t0, alive))
 
         if tunnel:
             writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             await writer.drain()
+            early, _closed = client.trailing_data  # bytes the client sent right after its CONNECT
+            if early:
+                up_writer.write(early)
             c_in, s_out = stages("client", "server")
             s_in, c_out = stages("server", "client")
             await asyncio.gather(pump(reader, up_writer, c_in, s_out), pump(up_reader, writer, s_in, c_out))
@@ -230,14 +238,16 @@ class ProxyServer:
 
         req_in, req_out = stages("client", "client")
         resp_in, resp_out = stages("server", "server")
-        if await _forward_request(reader, writer, up_writer, head, method, path, headers, ex, req_in, req_out):
-            await _forward_response(up_reader, writer, ex, active, rng, resp_in, resp_out)
+        upstream = http1.client_connection()
+        if await _forward_request(client, reader, writer, upstream, up_writer, req, path, head_bytes, ex,
+                                  req_in, req_out):
+            await _forward_response(upstream, up_reader, client, writer, ex, active, draws, resp_in, resp_out)
         return None
 
     async def _connect(self, host: str, port: int, ex: Exchange, *, record_dns: bool):
         loop = asyncio.get_running_loop()
         if _is_ip(host):
-            return await asyncio.open_connection(host.strip("[]"), port, limit=_HEAD_LIMIT)
+            return await asyncio.open_connection(host.strip("[]"), port, limit=http1.MAX_HEAD)
         t = time.perf_counter()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -250,123 +260,94 @@ class ProxyServer:
         last: OSError = OSError(f"no address for {host}")
         for family, _type, _proto, _name, addr in infos:
             try:
-                return await asyncio.open_connection(addr[0], addr[1], limit=_HEAD_LIMIT)
+                return await asyncio.open_connection(addr[0], addr[1], limit=http1.MAX_HEAD)
             except OSError as exc:
                 last = exc
         raise last
 
 
-async def _forward_request(reader, writer, up_writer, head: bytes, method: str, path: str,
-                           headers: list[tuple[str, str]], ex: Exchange, req_in: Stage, req_out: Stage) -> bool:
+async def _forward_request(client, reader, writer, upstream, up_writer, req: http1.RequestHead, path: str,
+                           head_bytes: int, ex: Exchange, req_in: Stage, req_out: Stage) -> bool:
     """Send the request head and body upstream through the request-path stages; False if dropped."""
-    out_head = [f"{method} {path} HTTP/1.1"]
-    has_host = False
-    length, chunked = 0, False
-    for k, v in headers:
-        lk = k.lower()
-        if lk in _HOP_HEADERS:
-            continue
-        has_host |= lk == "host"
-        if lk == "content-length":
-            length = int(v)
-        if lk == "transfer-encoding" and "chunked" in v.lower():
-            chunked = True
-        out_head.append(f"{k}: {v}")
-    if not has_host:
-        out_head.insert(1, f"Host: {ex.url.split('/')[2]}")
-    out_head.append("Connection: close")
-    data = ("\r\n".join(out_head) + "\r\n\r\n").encode("latin-1")
-    if any(k.lower() == "expect" and v.lower() == "100-continue" for k, v in headers):
+    headers = http1.forwarded(req.headers, drop=frozenset({DRAW_HEADER}))
+    if req.header("host") is None:  # HTTP/1.0 clients may leave it out; the upstream needs one
+        headers.insert(0, ("Host", ex.url.split("/")[2]))
+    headers.append(("Connection", "close"))
+    data = http1.send(upstream, http1.request_event(req.method, path, headers))
+    if client.they_are_waiting_for_100_continue:
         # curl waits for this before sending a body; the upstream never sees the Expect
-        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        writer.write(http1.send(client, http1.response_event(100, [])))
         await writer.drain()
     # request path: the head, then the body as the client sends it
-    if not (await req_in.op(len(head)) and await send_through(up_writer, data, req_out)):
+    if not (await req_in.op(head_bytes) and await send_through(up_writer, data, req_out)):
         return False
-    async for piece in _request_body(reader, length, chunked, req_in.piece):
-        if not (await req_in.op(len(piece)) and await send_through(up_writer, piece, req_out)):
+    while True:
+        event = await http1.next_event(client, reader, on_read=req_in.op, piece=req_in.piece)
+        if event is None:
             return False
+        if isinstance(event, http1.ConnectionClosed):
+            raise http1.ProtocolError("the client closed the connection inside its request")
+        out = http1.send(upstream, event)
+        if out and not await send_through(up_writer, out, req_out):
+            return False
+        if isinstance(event, http1.EndOfMessage):
+            break
     req_in.end()
     req_out.end()
     return True
 
 
-async def _forward_response(up_reader, writer, ex: Exchange, active: list[Fault], rng: random.Random,
-                            resp_in: Stage, resp_out: Stage) -> None:
+async def _forward_response(upstream, up_reader, client, writer, ex: Exchange, active: list[Fault],
+                            draws: Draws, resp_in: Stage, resp_out: Stage) -> None:
     """Relay the upstream response through the response-path stages (and the http errors)."""
-    rhead = await up_reader.readuntil(b"\r\n\r\n")
-    while rhead[9:10] == b"1" and rhead[9:12] != b"101":  # interim 1xx answers are not the response
-        rhead = await up_reader.readuntil(b"\r\n\r\n")
-    if not await resp_in.op(len(rhead)):
-        return
-    status_line, rheaders = _parse_head(rhead)
-    parts = status_line.split(" ", 2)
-    ex.status = int(parts[1])
-    replace_body = None
-    for f in active:
-        if isinstance(f, HttpError) and rng.random() < f.probability:
-            ex.status = f.status_code
-            parts = [parts[0], str(f.status_code), _reason(f.status_code)]
-            ex.applied.append({"type": "httpresponsefault", "direction": "ingress", "side": "server",
-                               "status_code": f.status_code, "response_body": f.body})
-            if f.body is not None:
-                replace_body = f.body.encode()
-    lines = [" ".join(parts)]
-    for k, v in rheaders:
-        lk = k.lower()
-        if lk in _HOP_HEADERS or (replace_body is not None and lk in ("content-length", "transfer-encoding")):
-            continue
-        lines.append(f"{k}: {v}")
-    if replace_body is not None:
-        lines.append(f"content-length: {len(replace_body)}")
-    lines.append("connection: close")
-    out = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    if replace_body is not None:
-        out += replace_body
-    if not await send_through(writer, out, resp_out):
-        return
-    if replace_body is None:
-        while True:
-            chunk = await up_reader.read(resp_in.piece)
-            if not chunk:
-                break
-            if not (await resp_in.op(len(chunk)) and await send_through(writer, chunk, resp_out)):
+    while True:
+        try:
+            if ex.status is None:  # the head (or an interim 1xx head): one read operation
+                event, nbytes = await http1.read_head(upstream, up_reader)
+                event = event if await resp_in.op(nbytes) else None
+            else:
+                event = await http1.next_event(upstream, up_reader, on_read=resp_in.op, piece=resp_in.piece)
+        except http1.ProtocolError as exc:
+            if ex.status is None:  # the upstream did not speak HTTP: the client gets a 502
+                ex.status = 502
+                writer.write(http1.response_bytes(502, {"error": f"upstream: {exc}"}))
+                await writer.drain()
+            return
+        if event is None or isinstance(event, http1.ConnectionClosed):
+            return
+        if isinstance(event, http1.InformationalResponse):
+            continue  # interim 1xx answers are not the response
+        if isinstance(event, http1.Response):
+            head = http1.response_head(event)
+            ex.status, reason, replace_body = head.status, head.reason, None
+            for f in active:
+                if isinstance(f, HttpError) and draws.stream("http-error", f.slot).random() < f.probability:
+                    ex.status, reason = f.status_code, http1.reason(f.status_code)
+                    ex.applied.append({"type": "httpresponsefault", "direction": "ingress", "side": "server",
+                                       "status_code": f.status_code, "response_body": f.body})
+                    if f.body is not None:
+                        replace_body = f.body.encode()
+            headers = http1.forwarded(head.headers, drop=http1.FRAMING_HEADERS if replace_body is not None
+                                      else frozenset())
+            if replace_body is not None:
+                headers.append(("content-length", str(len(replace_body))))
+            headers.append(("connection", "close"))
+            out = http1.send(client, http1.response_event(ex.status, headers, reason))
+            if replace_body is not None:
+                out += http1.send(client, http1.Data(data=replace_body))
+                out += http1.send(client, http1.EndOfMessage())
+            if not await send_through(writer, out, resp_out):
                 return
+            if replace_body is not None:
+                break
+            continue
+        out = http1.send(client, event)  # Data or EndOfMessage
+        if out and not await send_through(writer, out, resp_out):
+            return
+        if isinstance(event, http1.EndOfMessage):
+            break
     resp_in.end()
     resp_out.end()
-
-
-async def _request_body(reader: asyncio.StreamReader, length: int, chunked: bool, piece: int):
-    if chunked:  # forwarded as is, framing included
-        while True:
-            size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                trailer = size_line
-                while True:
-                    line = await reader.readuntil(b"\r\n")
-                    trailer += line
-                    if line == b"\r\n":
-                        break
-                yield trailer
-                return
-            yield size_line + await reader.readexactly(size + 2)
-    remaining = length
-    while remaining > 0:
-        data = await reader.read(min(piece, remaining))
-        if not data:
-            raise asyncio.IncompleteReadError(b"", remaining)
-        remaining -= len(data)
-        yield data
-
-
-def _reason(code: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return "Fault Injected"
 
 
 def normalise_upstream(value: str) -> str:

@@ -146,8 +146,12 @@ def _duration(seconds: float) -> dict:
 
 
 async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
-                    progress: bool = False) -> tuple[dict, dict | None]:
-    """The ItemResult in fault's shape, and our own load record (None unless load)."""
+                    progress: bool = False, draw_prefix: str = "0:0") -> tuple[dict, dict | None]:
+    """The ItemResult in fault's shape, and our own load record (None unless load).
+
+    Request ``i`` of the item is named ``<draw_prefix>:<i>`` (``scenario:item:i``) for the
+    proxy's seeded random streams.
+    """
     ctx = item.get("context") or {}
     faults = list(ctx.get("faults") or [])
     upstreams = list(ctx.get("upstreams") or [])
@@ -170,7 +174,8 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
         for i in range(n):
             stepped = stepped_faults(faults, float(strategy["step"]), i)
             proxy.set_faults(stepped, upstreams=upstreams, t0=t0)
-            out = None if call.error else await send(call, proxy, via_proxy=via_proxy)
+            out = None if call.error else await send(call, proxy, via_proxy=via_proxy,
+                                                     draw=f"{draw_prefix}:{i}")
             row, failed = row_for(call, out, stepped, expect)
             rows.append(row)
             failures += failed
@@ -189,7 +194,8 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
                 bar = tqdm(total=len(plan.offsets()), desc="load", unit="req", leave=False)
             try:
                 outcomes, stats = await run_load(call, proxy, plan, via_proxy=via_proxy,
-                                                 on_sent=None if bar is None else lambda n: bar.update(1))
+                                                 on_sent=None if bar is None else lambda n: bar.update(1),
+                                                 draw_prefix=draw_prefix)
             finally:
                 if bar is not None:
                     bar.close()
@@ -197,7 +203,7 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
                           key=lambda r: r["start"])
             extra = {"load": stats}
     else:
-        out = None if call.error else await send(call, proxy, via_proxy=via_proxy)
+        out = None if call.error else await send(call, proxy, via_proxy=via_proxy, draw=f"{draw_prefix}:0")
         row, failed = row_for(call, out, copy.deepcopy(faults), expect)
         rows.append(row)
         failures += failed
@@ -231,7 +237,13 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
     written atomically when given. On Ctrl-C the proxy stops, what has run so
     far is written, and the KeyboardInterrupt is raised again.
 
-    >>> r = run_scenarios("scenario.yaml", result="results.json")  # doctest: +SKIP
+    ``seed``: every random decision of the proxy (latency and jitter draws, losses,
+    the http-error coin, DNS failures) then depends only on (seed, scenario, item,
+    request index), and the load schedule is deterministic, so two runs with one seed
+    face the same fault sequence (common random numbers; :func:`fault_nb.compare`
+    pairs their requests). The seed is recorded in the sidecar (``Results.extras["seed"]``).
+
+    >>> r = run_scenarios("scenario.yaml", result="results.json", seed=7)  # doctest: +SKIP
     """
     from ..results import Results
 
@@ -250,6 +262,10 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
         bar = tqdm(total=total_items, desc="scenarios", unit="item")
     data: dict = {"start": int(time.time()), "end": 0, "results": []}
     extras: dict = {"load": []}
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ScenarioRunError(f"seed must be an integer, got {seed!r}")
+        extras["seed"] = seed
     proxy = start_proxy([], port=proxy_port, seed=seed)
     interrupted: BaseException | None = None
     try:
@@ -259,7 +275,8 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
             for item in sc["items"]:
                 if bar is not None:
                     bar.set_postfix_str(f"{sc.get('title', '')[:40]}: {(item.get('call') or {}).get('url', '')}")
-                item_result, extra = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress))
+                prefix = f"{len(data['results']) - 1}:{len(entry['results'])}"
+                item_result, extra = _run_sync(lambda: _run_item(item, sc.get("config"), proxy, progress, prefix))
                 if extra is not None:
                     extras["load"].append({"scenario_idx": len(data["results"]) - 1,
                                            "item_idx": len(entry["results"]), **extra["load"]})
@@ -278,7 +295,7 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
                             "results": e["results"]} for e in data["results"] if e["results"]]
     data["end"] = int(time.time())
     results = Results.from_dict(data, source=str(result) if result else "<run>",
-                                extras=extras if extras["load"] else None)
+                                extras=extras if extras["load"] or "seed" in extras else None)
     _write(results, result, report)
     if interrupted is not None:
         raise interrupted

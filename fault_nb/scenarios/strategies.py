@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
+from . import http1
+from .proxy import DRAW_HEADER
+
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
 
@@ -103,12 +106,15 @@ class Outcome:
 
 
 async def send(call: Call, proxy, *, via_proxy: bool, intended: float | None = None,
-               wall_at_intended: float | None = None) -> Outcome:
-    """Send ``call`` (through ``proxy`` when ``via_proxy``) and measure it like reqwest would."""
+               wall_at_intended: float | None = None, draw: str | None = None) -> Outcome:
+    """Send ``call`` (through ``proxy`` when ``via_proxy``) and measure it like reqwest would.
+
+    ``draw`` names the request for the proxy's seeded random streams (``scenario:item:index``).
+    """
     t0 = time.perf_counter() if intended is None else intended
     wall = time.time() if wall_at_intended is None else wall_at_intended
     out = Outcome(start_us=int(wall * 1_000_000), sent_at=time.perf_counter())
-    state: dict = {"port": None, "body_t": None}
+    state: dict = {"port": None, "body_t": None, "draw": draw}
     try:
         if call.timeout is None:
             await _exchange(call, proxy, via_proxy, out, state)
@@ -117,7 +123,7 @@ async def send(call: Call, proxy, *, via_proxy: bool, intended: float | None = N
             await asyncio.wait_for(_exchange(call, proxy, via_proxy, out, state), max(remaining, 0.0))
     except asyncio.TimeoutError:
         out.timed_out = True
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, ssl.SSLError):
+    except (OSError, ValueError, ssl.SSLError):  # http1.ProtocolError is a ValueError
         out.errored = True
     end = time.perf_counter()
     out.total_ms = (end - t0) * 1000.0
@@ -145,58 +151,40 @@ async def _exchange(call: Call, proxy, via_proxy: bool, out: Outcome, state: dic
     state["port"] = writer.get_extra_info("sockname")[1]
     try:
         names = {k.lower() for k, _ in call.headers}
-        lines = [f"{call.method} {target} HTTP/1.1"]
+        headers = []
         if "host" not in names:
             default = 443 if call.scheme == "https" else 80
-            lines.append(f"host: {call.host}" + ("" if call.port == default else f":{call.port}"))
-        lines += [f"{k}: {v}" for k, v in call.headers if k.lower() not in ("content-length", "connection")]
+            headers.append(("host", call.host + ("" if call.port == default else f":{call.port}")))
+        headers += [(k, v) for k, v in call.headers if k.lower() not in ("content-length", "connection")]
+        if via_proxy and state.get("draw") is not None:
+            headers.append((DRAW_HEADER, state["draw"]))
         if call.body or call.method not in ("GET", "HEAD", "DELETE", "OPTIONS", "TRACE"):
-            lines.append(f"content-length: {len(call.body)}")
-        lines.append("connection: close")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + call.body)
+            headers.append(("content-length", str(len(call.body))))
+        headers.append(("connection", "close"))
+        conn = http1.client_connection()
+        data = http1.send(conn, http1.request_event(call.method, target, headers))
+        if call.body:
+            data += http1.send(conn, http1.Data(data=call.body))
+        data += http1.send(conn, http1.EndOfMessage())
+        writer.write(data)
         await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        status_line, _, rest = head.decode("latin-1").partition("\r\n")
-        out.status = int(status_line.split(" ", 2)[1])
-        length, chunked = None, False
-        for line in rest.split("\r\n"):
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "content-length":
-                length = int(v.strip())
-            elif k.strip().lower() == "transfer-encoding" and "chunked" in v.lower():
-                chunked = True
-        if call.method == "HEAD" or out.status in (204, 304) or 100 <= out.status < 200:
-            return
-        await _read_body(reader, length, chunked, out, state)
+        while True:
+            if out.status is None:
+                event, _ = await http1.read_head(conn, reader)
+            else:
+                event = await http1.next_event(conn, reader)
+            if isinstance(event, http1.Response):
+                out.status = event.status_code
+            elif isinstance(event, http1.Data):
+                if event.data and state["body_t"] is None:
+                    state["body_t"] = time.perf_counter()
+                out.body_length += len(event.data)
+            elif isinstance(event, http1.EndOfMessage):
+                return
+            elif isinstance(event, http1.ConnectionClosed):
+                raise http1.ProtocolError("the server closed the connection without a complete response")
     finally:
         writer.close()
-
-
-async def _read_body(reader, length, chunked, out: Outcome, state: dict) -> None:
-    def got(n: int) -> None:
-        if n and state["body_t"] is None:
-            state["body_t"] = time.perf_counter()
-        out.body_length += n
-
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                    pass
-                return
-            got(len(await reader.readexactly(size)))
-            await reader.readexactly(2)
-    remaining = length
-    while remaining is None or remaining > 0:
-        data = await reader.read(65536 if remaining is None else min(65536, remaining))
-        if not data:
-            if remaining is None:
-                return
-            raise asyncio.IncompleteReadError(b"", remaining)
-        got(len(data))
-        if remaining is not None:
-            remaining -= len(data)
 
 
 def row_for(call: Call, out: Outcome | None, faults: list[dict], expect: dict | None,
@@ -268,8 +256,13 @@ class LoadPlan:
 
 
 async def run_load(call: Call, proxy, plan: LoadPlan, *, via_proxy: bool,
-                   on_sent: Callable[[int], None] | None = None) -> tuple[list[Outcome], dict]:
-    """Fire every request of ``plan`` on schedule; return outcomes and rate statistics."""
+                   on_sent: Callable[[int], None] | None = None,
+                   draw_prefix: str | None = None) -> tuple[list[Outcome], dict]:
+    """Fire every request of ``plan`` on schedule; return outcomes and rate statistics.
+
+    The schedule is deterministic; request ``k`` (in schedule order) is named
+    ``<draw_prefix>:<k>`` for the proxy's seeded draws.
+    """
     offsets = plan.offsets()
     base_perf = time.perf_counter()
     base_wall = time.time()
@@ -281,8 +274,9 @@ async def run_load(call: Call, proxy, plan: LoadPlan, *, via_proxy: bool,
         if delay > 0:
             await asyncio.sleep(delay)
         lags.append((time.perf_counter() - due) * 1000.0)
-        tasks.append(asyncio.ensure_future(send(call, proxy, via_proxy=via_proxy, intended=due,
-                                                wall_at_intended=base_wall + off)))
+        tasks.append(asyncio.ensure_future(send(
+            call, proxy, via_proxy=via_proxy, intended=due, wall_at_intended=base_wall + off,
+            draw=None if draw_prefix is None else f"{draw_prefix}:{len(tasks)}")))
         if on_sent is not None:
             on_sent(len(tasks))
     send_span = time.perf_counter() - base_perf

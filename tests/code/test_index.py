@@ -44,8 +44,8 @@ def test_webapp_maps_every_operation_by_route(shared, fixtures_dir):
 
     index = index_source(shared / "apps" / "webapp", endpoints=fixtures_dir / "openapi" / "seed_app.openapi.json",
                          progress=False)
-    expected = {"index__get": ("index", 68, 70), "create_user_users__post": ("create_user", 73, 84),
-                "read_user_users__user_id__get": ("read_user", 87, 97)}
+    expected = {"index__get": ("index", 54, 56), "create_user_users__post": ("create_user", 59, 70),
+                "read_user_users__user_id__get": ("read_user", 73, 84)}
     assert [e[0] for e in index.endpoints] == list(expected)
     for opid, (fn, start, end) in expected.items():
         m = index.handler_for(opid)
@@ -63,7 +63,7 @@ def test_webapp_maps_every_operation_by_route(shared, fixtures_dir):
     df = index.mapping()
     assert list(df["how"]) == ["route"] * 3
     page = index._repr_html_()
-    assert page.count("<tr><td>") == 3 and "app.py:87-97 read_user" in page
+    assert page.count("<tr><td>") == 3 and "app.py:73-84 read_user" in page
     index.close()
 
 
@@ -315,7 +315,7 @@ def test_cli_index_table_and_json(shared, fixtures_dir, capsys, tmp_path):
                "--endpoints", str(fixtures_dir / "results" / "seed_app.results.json")])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "read_user_users__user_id__get" in out and "app.py:87-97 read_user" in out
+    assert "read_user_users__user_id__get" in out and "app.py:73-84 read_user" in out
     assert out.count("  route\n") == 3
     rc = _cli(["index", "--source-dir", str(shared / "apps" / "webapp"), "--json"])
     data = json.loads(capsys.readouterr().out)
@@ -394,8 +394,8 @@ def test_empty_tree_and_outline(tmp_path, shared):
     index = index_source(shared / "apps" / "webapp", progress=False)
     outline = index.outline("app.py").splitlines()
     assert outline[0] == "from typing import Annotated"
-    assert "L41-46 class User: class User(Base):" in outline
-    assert "L87-97 function read_user: async def read_user(" in outline
+    assert "L28-33 class User: class User(Base):" in outline
+    assert "L73-84 function read_user: async def read_user(" in outline
     with pytest.raises(CodeIndexError, match="not in the index"):
         index.outline("nope.py")
     index.close()

@@ -262,6 +262,76 @@ def test_flask_method_view_maps_to_its_class(tmp_path):
         index.close()
 
 
+def test_flask_method_view_methods_come_from_the_class(tmp_path):
+    # add_url_rule without methods=: Flask serves every method the view class defines or inherits
+    # (MethodView.__init_subclass__), or exactly its `methods` attribute; the index mapped GET only
+    src = _tree(tmp_path / "mv", {
+        "app.py": '''
+            from flask import Flask
+
+            from api import views
+            from api.views import ItemView, ReadOnlyView
+
+            app = Flask(__name__)
+            app.add_url_rule("/items/<int:item_id>", view_func=ItemView.as_view("item"))
+            app.add_url_rule("/reports", view_func=ReadOnlyView.as_view("reports"))
+            app.add_url_rule("/legacy", view_func=views.Legacy.as_view("legacy"))
+            ''',
+        "api/__init__.py": "",
+        "api/base.py": '''
+            from flask.views import MethodView
+
+
+            class JSONView(MethodView):
+                def get(self, **kw):
+                    return {}
+            ''',
+        "api/views.py": '''
+            from flask.views import View
+
+            from .base import JSONView
+
+
+            class ItemView(JSONView):
+                def put(self, item_id):
+                    return {}
+
+                def delete(self, item_id):
+                    return {}
+
+
+            class ReadOnlyView(JSONView):
+                methods = ["GET"]
+
+                def post(self):
+                    return {}
+
+
+            class Legacy(View):
+                def dispatch_request(self):
+                    return "ok"
+            ''',
+    })
+    index = index_source(src, progress=False, endpoints=[])
+    try:
+        got = {(r.method, r.path): (r.file, r.function, r.start_line, r.end_line, r.note) for r in index.routes}
+        assert sorted(got) == [("DELETE", "/items/<int:item_id>"), ("GET", "/items/<int:item_id>"),
+                               ("GET", "/legacy"), ("GET", "/reports"), ("PUT", "/items/<int:item_id>")]
+        assert got[("PUT", "/items/<int:item_id>")][:4] == ("api/views.py", "ItemView.put", 7, 8)
+        assert got[("DELETE", "/items/<int:item_id>")][:4] == ("api/views.py", "ItemView.delete", 10, 11)
+        # the inherited handler is the base class's, in its own file
+        assert got[("GET", "/items/<int:item_id>")] == ("api/base.py", "JSONView.get", 5, 6,
+                                                         "get inherited from JSONView")
+        assert got[("GET", "/reports")][:2] == ("api/base.py", "JSONView.get")  # methods = ["GET"]: no POST
+        index.set_endpoints([("deleteItem", "DELETE", "http://x/items/3"), ("putItem", "PUT", "http://x/items/3"),
+                             ("getItem", "GET", "http://x/items/3")])
+        for opid, fn in (("deleteItem", "ItemView.delete"), ("putItem", "ItemView.put"), ("getItem", "JSONView.get")):
+            m = index.handler_for(opid)
+            assert (m.how, m.function, m.framework) == ("route", fn, "flask"), m
+    finally:
+        index.close()
+
+
 def test_express_router_across_files(tmp_path):
     src = _tree(tmp_path / "ex", {
         "server.js": '''

@@ -41,6 +41,7 @@ def test_notebooks_are_committed_without_outputs():
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
 
 
+@pytest.mark.system("chromium")  # the PNG copies of the charts
 def test_01_explore_results(run_nb):
     nb, _ = run_nb("01-explore-results.ipynb", timeout=120)
     html = "\n".join(outputs(nb, "text/html"))
@@ -116,39 +117,3 @@ def test_demo_without_notebook_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(demo, "REPO", tmp_path)
     with pytest.raises(FaultNbError, match="notebook not found"):
         demo.notebook_path()
-
-
-def test_find_shared(monkeypatch, tmp_path, shared):
-    from fault_nb.demo import find_shared
-
-    monkeypatch.setenv("FAULT_NB_SHARED", str(tmp_path / "nope"))
-    with pytest.raises(FaultNbError, match="FAULT_NB_SHARED"):
-        find_shared()
-    monkeypatch.delenv("FAULT_NB_SHARED")
-    assert find_shared(tmp_path) == shared  # falls back to the checkout's neighbour
-    fake = tmp_path / "a" / "shared"
-    (fake / "apps").mkdir(parents=True)
-    (fake / "fixtures").mkdir()
-    (tmp_path / "a" / "b").mkdir()
-    assert find_shared(tmp_path / "a" / "b") == fake
-
-
-def test_binder_copy_of_shared_matches(shared):
-    """binder/shared (what Binder gets instead of ../shared) is byte-identical to the source."""
-    copy = NOTEBOOKS.parent / "binder" / "shared"
-    files = sorted(p.relative_to(copy) for p in copy.rglob("*") if p.is_file() and p.name != "README.md")
-    assert len(files) == 4
-    for rel in files:
-        assert (copy / rel).read_bytes() == (shared / rel).read_bytes(), f"binder/shared/{rel} drifted"
-
-
-def test_find_shared_falls_back_to_the_binder_copy(monkeypatch, tmp_path):
-    from fault_nb import demo
-
-    monkeypatch.delenv("FAULT_NB_SHARED", raising=False)
-    clone = tmp_path / "clone"  # a Binder-like clone: no shared/ anywhere above
-    (clone / "binder" / "shared" / "apps").mkdir(parents=True)
-    (clone / "binder" / "shared" / "fixtures").mkdir()
-    (clone / "notebooks").mkdir()
-    monkeypatch.setattr(demo, "REPO", tmp_path / "site-packages")
-    assert demo.find_shared(clone / "notebooks") == clone / "binder" / "shared"

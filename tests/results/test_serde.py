@@ -51,9 +51,9 @@ def test_fixture_round_trip_bytes(fixtures_dir, tmp_path, name):
 
 
 @pytest.mark.parametrize("name", FIXTURES)
-def test_dumps_validates_against_schema(fixtures_dir, shared, name):
+def test_dumps_validates_against_schema(fixtures_dir, name):
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((shared / "spec" / "results.schema.json").read_text())
+    schema = json.loads((fixtures_dir / "spec" / "results.schema.json").read_text())
     results = load_results(fixtures_dir / "results" / f"{name}.results.json")
     jsonschema.validate(json.loads(dumps_results(results.raw)), schema)
 

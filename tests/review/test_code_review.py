@@ -183,6 +183,7 @@ def test_review_all_stops_on_a_bad_key(llm_server, llm, orders_results, orders_i
     assert len(llm_server.chat_requests()) < 4  # queued endpoints were cancelled
 
 
+@pytest.mark.system("pandoc")
 def test_review_pdf(llm_server, llm, orders_results, orders_index, tmp_path):
     llm_server.push(answer(sug()))
     review = review_endpoint(orders_results, orders_index, STOCK, llm=llm)

@@ -36,6 +36,7 @@ def test_env_file_masks_every_value():
     assert "two" not in masked and len(found) == 2 and found[1].line == 2
 
 
+@pytest.mark.system("pandoc")
 def test_pdf_export(tmp_path):
     from fault_nb.export import markdown_to_pdf
 

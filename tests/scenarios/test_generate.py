@@ -30,9 +30,9 @@ def seed_doc(seed_spec):
 
 
 @pytest.fixture(scope="module")
-def schema_validator(shared):
+def schema_validator(fixtures_dir):
     jsonschema = pytest.importorskip("jsonschema")
-    return jsonschema.Draft202012Validator(json.loads((shared / "spec" / "scenario.schema.json").read_text()))
+    return jsonschema.Draft202012Validator(json.loads((fixtures_dir / "spec" / "scenario.schema.json").read_text()))
 
 
 def _by(scenarios, op_id):

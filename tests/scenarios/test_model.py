@@ -339,9 +339,9 @@ def test_nested_layout_and_numbers():
                     "f: -0.0\n")
 
 
-def test_model_validates_against_the_schema(shared, fixtures_dir):
+def test_model_validates_against_the_schema(fixtures_dir):
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((shared / "spec" / "scenario.schema.json").read_text())
+    schema = json.loads((fixtures_dir / "spec" / "scenario.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
     for name in ("seed_app.yaml", "seed_app_generated.yaml"):
         for s in load_scenarios(fixtures_dir / "scenarios" / name):

@@ -23,8 +23,8 @@ HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
-def results_schema(shared):
-    return json.loads((shared / "spec" / "results.schema.json").read_text())
+def results_schema(fixtures_dir):
+    return json.loads((fixtures_dir / "spec" / "results.schema.json").read_text())
 
 
 def _validate(path: Path, schema: dict) -> dict:

@@ -1,0 +1,52 @@
+"""``fault-nb compare``: before/after of two results files, with intervals and verdicts.
+
+    fault-nb compare --before before.json --after after.json [--format md|json] [--confidence 0.95]
+
+Kept import-light: the parser is built on every ``fault-nb`` call, so numpy and
+pandas are only imported inside the handler.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub) -> None:
+    """Add the ``compare`` command to the ``fault-nb`` parser."""
+    p = sub.add_parser(
+        "compare", help="compare two results files (before/after a fix) with confidence intervals",
+        description="Compare two runs of the same scenarios cell by cell (endpoint x fault x strategy): "
+                    "p50/p95/p99, error and 5xx rates and SLOs, with bootstrap / Newcombe intervals and "
+                    "Benjamini-Hochberg-adjusted verdicts. Runs made with the same --seed are paired "
+                    "request by request.")
+    p.add_argument("--before", required=True, metavar="FILE", help="results file of the run before the change")
+    p.add_argument("--after", required=True, metavar="FILE", help="results file of the run after the change")
+    p.add_argument("--format", choices=("md", "json"), default="md",
+                   help='md: a Markdown report; json: {"rows": [...], ...} (default: md)')
+    p.add_argument("--confidence", type=_confidence, default=0.95, metavar="C",
+                   help="confidence of the intervals; claims use q = 1 - C (default 0.95)")
+    p.set_defaults(func=_compare)
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.95, got {text!r}") from None
+    if not 0.5 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0.5, 1), got {text}")
+    return value
+
+
+def _compare(args) -> int:
+    from .compare import compare
+
+    result = compare(args.before, args.after, confidence=args.confidence)
+    if args.format == "json":
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        sys.stdout.write(result.to_markdown())
+    for w in result.warnings:
+        print(f"fault-nb: warning: {w}", file=sys.stderr)
+    sys.stdout.flush()
+    return 0

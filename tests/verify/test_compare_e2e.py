@@ -1,0 +1,150 @@
+"""compare() and seeded sampling on real runs: the sample apps, the real proxy, real HTTP."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+
+from fault_nb.apps import serve_app
+from fault_nb.results import load_results
+from fault_nb.scenarios.proxy import DRAW_HEADER, start_proxy
+from fault_nb.scenarios.runner import run_scenarios
+from fault_nb.verify import compare
+from fault_nb.verify._simulate import results_from_samples
+
+
+def _load_item(url: str, faults: list[dict], *, duration: str = "2s", rps: int = 10, opid: str = "op") -> dict:
+    return {"call": {"method": "GET", "url": url, "meta": {"operation_id": opid}},
+            "context": {"upstreams": [url.split("/", 3)[0] + "//" + url.split("/", 3)[2]], "faults": faults,
+                        "strategy": {"mode": "load", "duration": duration, "clients": 1, "rps": rps}}}
+
+
+def _decisions(results) -> list[tuple]:
+    runs = results.runs
+    return list(zip(runs.scenario_idx, runs.item_idx, runs.row_idx, runs.status.astype("float").fillna(-1),
+                    runs.latency_delay_ms.round(9), runs.dns_ms.isna() | (runs.dns_ms == 0)))
+
+
+@pytest.mark.slow
+def test_same_seed_same_fault_decisions(webapp, tmp_path):
+    port = webapp.url.rsplit(":", 1)[1]
+    scenario = [{"title": "coins and draws", "items": [
+        _load_item(webapp.url + "/", [{"type": "httperror", "status_code": 503, "probability": 0.4},
+                                      {"type": "latency", "mean": 20.0, "stddev": 15.0}], opid="index__get"),
+        # by name, so the proxy resolves it and the DNS fault can fail it
+        _load_item(f"http://localhost:{port}/", [{"type": "dns", "rate": 0.5}], opid="index__get"),
+    ]}]
+    one = run_scenarios(scenario, result=tmp_path / "one.json", progress=False, seed=5)
+    two = run_scenarios(scenario, progress=False, seed=5)
+    other = run_scenarios(scenario, progress=False, seed=6)
+    assert len(one.runs) == len(two.runs) == 40
+    d1, d2, d3 = _decisions(one), _decisions(two), _decisions(other)
+    assert d1 == d2  # every http-error coin, latency draw and DNS failure, request by request
+    assert d1 != d3
+    statuses = one.runs.status.astype("float")
+    assert 0 < (statuses[:20] == 503).sum() < 20 and one.runs.latency_delay_ms[:20].nunique() > 10
+    assert 0 < (statuses[20:] == 500).sum() < 20  # the DNS failures answer 500
+    # the seed travels in the sidecar and comes back
+    assert json.loads((tmp_path / "one.fault-nb.json").read_text())["seed"] == 5
+    assert load_results(tmp_path / "one.json").extras["seed"] == 5
+    cmp = compare(tmp_path / "one.json", two)
+    assert cmp.paired and "seed 5" in cmp.method
+    assert (cmp.table.verdict == "no-change").all(), cmp.claims  # the same app twice
+    assert cmp.table.set_index("metric").loc["http_5xx_rate"].method.iloc[0] == "Newcombe paired score"
+
+
+def test_reverse_proxy_draws_follow_the_seed_and_the_request_name(inventory_app):
+    def statuses(proxy, names=None) -> list[int]:
+        out = []
+        for i in range(16):
+            req = urllib.request.Request(proxy.url + "/items/sku-1")
+            if names is not None:
+                req.add_header(DRAW_HEADER, names[i])
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    out.append(r.status)
+            except urllib.error.HTTPError as exc:
+                out.append(exc.code)
+        return out
+
+    faults = [{"type": "httperror", "status_code": 503, "probability": 0.5}]
+    with start_proxy(faults, upstream=inventory_app.url, seed=3) as p:
+        first = statuses(p)
+        p.set_faults(faults)  # restarts the arrival count
+        assert statuses(p) == first
+        names = [f"0:0:{i}" for i in range(16)]
+        named = statuses(p, names)
+        reverse_named = statuses(p, names[::-1])
+    assert 3 <= first.count(503) <= 13
+    assert reverse_named == named[::-1]  # a named request's coin depends on its name, not on when it came
+    with start_proxy(faults, upstream=inventory_app.url, seed=3) as p:
+        assert statuses(p) == first
+    with start_proxy(faults, upstream=inventory_app.url, seed=4) as p:
+        assert statuses(p) != first
+
+
+@pytest.mark.slow
+def test_a_real_fix_is_measured_with_its_trade_off(shared, app_copy, inventory_app, tmp_path):
+    """orders -> slow inventory: a timeout on the outbound call cuts latency and turns waits into 500s."""
+    patched = app_copy("orders")
+    src = patched / "app.py"
+    text = src.read_text()
+    call = 'requests.get(f"{INVENTORY_URL}/items/{sku}")'
+    assert call in text
+    src.write_text(text.replace(call, 'requests.get(f"{INVENTORY_URL}/items/{sku}", timeout=0.15)'))
+    slow = [{"type": "latency", "mean": 400.0, "stddev": 60.0}]
+    runs = {}
+    with start_proxy(slow, upstream=inventory_app.url, seed=2) as proxy:
+        for label, app_dir in (("before", shared / "apps" / "orders"), ("after", patched)):
+            work = tmp_path / label
+            work.mkdir()
+            app = serve_app(app_dir, workdir=work, env={"INVENTORY_URL": proxy.url,
+                                                         "ORDERS_DB": f"sqlite:///{work}/orders.db"})
+            try:
+                proxy.set_faults(slow)  # the same fault sequence from the first request on
+                scenario = [{"title": "stock under a slow inventory", "items": [
+                    _load_item(app.url + "/stock/sku-1", [], duration="3s", rps=20, opid="stock_stock__sku__get")]}]
+                runs[label] = run_scenarios(scenario, result=tmp_path / f"{label}.json", progress=False, seed=1)
+            finally:
+                app.stop()
+    cmp = compare(runs["before"], runs["after"])
+    t = cmp.table.set_index("metric")
+    assert cmp.paired and not cmp.warnings
+    assert t.loc["p50_ms", "verdict"] == "improved" and t.loc["p95_ms", "verdict"] == "improved"
+    assert t.loc["p50_ms", "before"] > 250 and t.loc["p50_ms", "after"] < 250
+    assert t.loc["http_5xx_rate", "verdict"] == "regressed" and t.loc["http_5xx_rate", "after"] > 80
+    assert t.loc["p50_ms", "method"] == "paired bootstrap"
+    # the CLI on the same files
+    out = subprocess.run([sys.executable, "-m", "fault_nb.cli", "compare", "--before", str(tmp_path / "before.json"),
+                          "--after", str(tmp_path / "after.json"), "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = {r["metric"]: r for r in json.loads(out.stdout)["rows"]}
+    assert rows["p50_ms"]["verdict"] == "improved" and rows["http_5xx_rate"]["verdict"] == "regressed"
+    assert rows["p50_ms"]["delta"] == pytest.approx(t.loc["p50_ms", "delta"])
+
+
+def test_cli_markdown_json_and_errors(tmp_path):
+    rng = np.random.default_rng(1)
+    results_from_samples([{"operation_id": "op", "latency": rng.normal(300, 20, 50)}], seed=9).to_json(tmp_path / "b.json")
+    results_from_samples([{"operation_id": "op", "latency": rng.normal(200, 20, 50)}], seed=9).to_json(tmp_path / "a.json")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "fault_nb.cli", "compare", *args],
+                              capture_output=True, text=True, timeout=120)
+
+    md = cli("--before", str(tmp_path / "b.json"), "--after", str(tmp_path / "a.json"))
+    assert md.returncode == 0 and md.stdout.startswith("## Measured effect") and "**improved**" in md.stdout
+    js = cli("--before", str(tmp_path / "b.json"), "--after", str(tmp_path / "a.json"), "--format", "json",
+             "--confidence", "0.99")
+    data = json.loads(js.stdout)
+    assert data["confidence"] == 0.99 and data["paired"] and len(data["rows"]) == 5
+    missing = cli("--before", str(tmp_path / "nope.json"), "--after", str(tmp_path / "a.json"))
+    assert missing.returncode == 2 and "nope.json" in missing.stderr and "Traceback" not in missing.stderr
+    bad = cli("--before", str(tmp_path / "b.json"), "--after", str(tmp_path / "a.json"), "--confidence", "95")
+    assert bad.returncode == 2 and "[0.5, 1)" in bad.stderr
