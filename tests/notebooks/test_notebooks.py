@@ -58,6 +58,11 @@ def test_01_explore_results(run_nb):
     assert len(figures) == 3
     pngs = outputs(nb, "image/png")
     assert len(pngs) == 3 and all(len(p) > 5_000 for p in pngs)
+    # no page-wide script that fetches plotly.js from a CDN (it fails offline in JupyterLab)
+    loose = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+             if "<script" in str(o.get("data", {}).get("text/html", ""))
+             and "application/vnd.plotly.v1+json" not in o.get("data", {})]
+    assert not loose
     # widget state is saved so nbviewer can show the widgets too
     assert "application/vnd.jupyter.widget-state+json" in nb.metadata.get("widgets", {})
 
