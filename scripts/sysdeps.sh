@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: Chromium (browser tests), pandoc (PDF export),
-# wrk (load benchmark baseline), git (diff verification), poppler-utils (PDF pages as PNG). Installed with apt when
+# wrk (load benchmark baseline), git (diff verification), golang-go (compile checks of Go fixes),
+# poppler-utils (PDF pages as PNG). Installed with apt when
 # missing and when we are root; otherwise we say what is missing and go on.
 set -u
 need=()
@@ -9,6 +10,8 @@ command -v pandoc   >/dev/null 2>&1 || need+=(pandoc)
 command -v wrk      >/dev/null 2>&1 || need+=(wrk)
 command -v git      >/dev/null 2>&1 || need+=(git)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # the PDF export test looks at the pages
+# Go toolchain: the rules reviewer compile-checks its Go fixes (gofmt -e, go vet); skipped with a reason when absent
+command -v go       >/dev/null 2>&1 || need+=(golang-go)
 # fonts for Chromium screenshots and weasyprint PDFs
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from .edits import Edit
@@ -19,6 +20,8 @@ class Finding:
     line: int
     edits: list[Edit] = field(default_factory=list)
     weight: float = 1.0
+    # a question for the reader, with no diff: the rule saw the shape but cannot be sure of the fix
+    question: bool = False
 
     @property
     def key(self) -> tuple:
@@ -146,8 +149,17 @@ def _edit(src: _Src, start: int, end: int, new_mid: str) -> Edit:
 
 def _import_edit(src: _Src, module: str) -> Edit | None:
     """An edit adding ``import module`` after the last top-level import, unless present."""
-    if re.search(rf"^import {re.escape(module)}\s*$", src.text, re.M):
+    return _imports_edit(src, [f"import {module}"])
+
+
+def _imports_edit(src: _Src, lines: list[str], extra: str = "") -> Edit | None:
+    """One edit adding the missing Python import ``lines`` after the last top-level import (after a
+    docstring, leading comments or the shebang when there is none), then ``extra`` (module-level code).
+    ``None`` when nothing is missing and there is no ``extra``, or when no unique anchor exists."""
+    missing = [ln for ln in lines if not _has_import(src.text, ln)]
+    if not missing and not extra:
         return None
+    add = "".join(f"\n{ln}" for ln in missing) + extra
     last = None
     for node in src.tree.root_node.children:
         if node.type in ("import_statement", "import_from_statement", "future_import_statement"):
@@ -164,13 +176,29 @@ def _import_edit(src: _Src, module: str) -> Edit | None:
                 last = node
             break
     if last is None:
-        return Edit(src.rel, src.text.split("\n", 1)[0] + "\n",
-                    f"import {module}\n" + src.text.split("\n", 1)[0] + "\n") if src.text.count(
-            src.text.split("\n", 1)[0] + "\n") == 1 else None
+        first = src.text.split("\n", 1)[0] + "\n"
+        if src.text.count(first) != 1:
+            return None
+        return Edit(src.rel, first, add.lstrip("\n") + "\n" + first)
     _, end = src.span(last)
     le = src.text.find("\n", end)
     le = len(src.text) if le < 0 else le
-    return _edit(src, end, le, f"\nimport {module}")
+    try:
+        return _edit(src, end, le, src.text[end:le] + add)
+    except ValueError:
+        return None
+
+
+def _has_import(text: str, line: str) -> bool:
+    """Whether ``import a`` / ``from m import n`` (each name of it) is already imported at top level."""
+    m = re.fullmatch(r"from ([\w.]+) import (.+)", line)
+    if m is None:
+        return re.search(rf"^{re.escape(line)}\s*$", text, re.M) is not None
+    names = [n.strip() for n in m.group(2).split(",")]
+    have = set()
+    for got in re.finditer(rf"^from {re.escape(m.group(1))} import \(?([^)\n]+(?:\n[^)]*)?)\)?", text, re.M):
+        have |= {n.strip().split(" as ")[0] for n in got.group(1).replace("\n", ",").split(",") if n.strip()}
+    return all(n in have for n in names)
 
 
 def _reindent(block: str, extra: str) -> str:
@@ -199,3 +227,109 @@ def _add_kwarg(args_text: str, kwarg: str) -> str:
         return f"({body}{sep}\n{ind}{kwarg},{tail})"
     body = inner.rstrip()
     return f"({body}{' ' if body.endswith(',') else ', '}{kwarg})"
+
+
+class Project:
+    """The files of the source tree the rules may look at beyond the scope: where an imported client is
+    created, the project's declared dependencies. Reads through the review's workspace, so it sees the
+    text as earlier fixes left it."""
+
+    def __init__(self, workspace: Any):
+        self.ws = workspace
+        self._parsed: dict[str, tuple[str, _Src]] = {}
+        self._reqs: str | None = None
+
+    def exists(self, rel: str) -> bool:
+        return (self.ws.source_dir / rel).is_file()
+
+    def src(self, rel: str, grammar: str | None = None) -> _Src | None:
+        from ..code.parsing import language_for_path
+
+        try:
+            text = self.ws.text(rel)
+        except (OSError, ValueError):
+            return None
+        hit = self._parsed.get(rel)
+        if hit is None or hit[0] != text:
+            hit = (text, _Src(rel, text, grammar or language_for_path(rel) or "python"))
+            self._parsed[rel] = hit
+        return hit[1]
+
+    def python_module(self, from_rel: str, dotted: str, level: int) -> str | None:
+        """The file of ``from <level dots><dotted> import ...`` written in ``from_rel``."""
+        parts = [p for p in dotted.split(".") if p]
+        if level:
+            base = PurePosixPath(from_rel).parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        else:  # absolute: from the source root, or from any folder above the importing file
+            here = PurePosixPath(from_rel).parent
+            bases = [PurePosixPath(".")] + [p for p in [here, *here.parents] if str(p) != "."]
+        for b in bases:
+            stem = b.joinpath(*parts) if parts else b
+            for cand in (f"{stem}.py", f"{stem}/__init__.py"):
+                cand = cand[2:] if cand.startswith("./") else cand
+                if self.exists(cand):
+                    return cand
+        return None
+
+    def requirements(self) -> str:
+        """The project's declared dependencies (requirements*.txt, pyproject.toml, setup.cfg, Pipfile,
+        package.json, go.mod, pom.xml, build.gradle, Cargo.toml), lower-cased; '' when none."""
+        if self._reqs is None:
+            root = self.ws.source_dir
+            texts = []
+            for pattern in ("requirements*.txt", "pyproject.toml", "setup.cfg", "Pipfile", "package.json",
+                            "go.mod", "pom.xml", "build.gradle", "Cargo.toml"):
+                for p in sorted(root.glob(pattern)):
+                    try:
+                        texts.append(p.read_text(encoding="utf-8", errors="replace")[:200_000])
+                    except OSError:
+                        continue
+            self._reqs = "\n".join(texts).lower()
+        return self._reqs
+
+
+def _line_ranges(names: set[str]) -> list[tuple[int, int]]:
+    """The ``L<start>-<end>`` entries of a scope (anonymous handlers are found by lines)."""
+    return [tuple(int(x) for x in n[1:].split("-")) for n in names if re.fullmatch(r"L\d+-\d+", n)]
+
+
+def _in_ranges(node: Any, ranges: list[tuple[int, int]]) -> bool:
+    line = node.start_point[0] + 1
+    return any(a <= line <= b for a, b in ranges)
+
+
+def _ancestor(node: Any, types: tuple[str, ...]) -> Any | None:
+    p = node.parent
+    while p is not None and p.type not in types:
+        p = p.parent
+    return p
+
+
+def _enclosing_name(src: _Src, node: Any) -> str:
+    """The name of the function/method around ``node`` in any language (``<module>`` outside one):
+    a declaration's name, the variable an arrow function is assigned to, else ``<anonymous>``."""
+    p = node.parent
+    while p is not None:
+        if p.type in ("function_declaration", "method_definition", "method_declaration", "function_item",
+                      "constructor_declaration", "function_definition", "generator_function_declaration"):
+            name = p.child_by_field_name("name")
+            return src.t(name) if name is not None else "<anonymous>"
+        if p.type in ("arrow_function", "function_expression", "function", "func_literal", "closure_expression",
+                      "lambda_expression"):
+            own = p.child_by_field_name("name") if p.type in ("function_expression", "function") else None
+            if own is not None:
+                return src.t(own)
+            holder = p.parent
+            if holder is not None and holder.type in ("variable_declarator", "assignment_expression", "pair"):
+                key = holder.child_by_field_name("name") or holder.child_by_field_name("left") or \
+                    holder.child_by_field_name("key")
+                if key is not None:
+                    return src.t(key).rsplit(".", 1)[-1]
+            if _ancestor(p, ("static_item", "const_item", "field_declaration")) is not None:
+                return "<module>"  # a closure initialising a static or a field runs once, like module code
+            return "<anonymous>"
+        p = p.parent
+    return "<module>"

@@ -68,7 +68,7 @@ def review_endpoint(results: Any, index: Any, operation_id: str, *, advices: Any
 # ---------------------------------------------------------------- rules
 
 def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) -> Review:
-    from .rules import findings_scope, rank_results, run_rules
+    from .rules import findings_scope, rank_results, rule_questions, run_rules
 
     thr = latency_threshold_ms(evidence)
     timeout_s = max(0.5, round(thr * 0.8 / 1000.0, 1)) if thr else 5.0
@@ -89,7 +89,8 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
     if not scope:
         notes.append(f"The handler of {operation_id} was not found in the source ({handler.get('reason') or 'unmapped'});"
                      " nothing was checked.")
-    elif not suggestions:
+    notes += rule_questions(results)  # a rule that cannot be sure of a fix asks instead (no diff)
+    if scope and not suggestions and not any(r.question for r in results):
         notes.append("No rule fired on the handler and the functions it calls.")
     if thr and any(s.category == "timeout" for s in suggestions):
         if round(thr * 0.8 / 1000.0, 1) < 0.5:  # the floor, not 80%, set the value
@@ -219,7 +220,7 @@ def _static_hints(index: Any, operation_id: str) -> list[str]:
 
     try:
         scope, _ = findings_scope(index, operation_id)
-        found = run_rules(index.source_dir, scope)
+        found = run_rules(index.source_dir, scope, compile_fixes=False)  # leads only: no compile checks
     except Exception:  # hints are optional; the review must not fail because a check did
         return []
     return [f"{r.finding.file}:{r.finding.line} in {r.finding.function}: {r.finding.title}" for r in found]

@@ -11,22 +11,31 @@ wrapped in try/rollback, then the whole DB block moved off the event loop)
 compose, each diff based on the result of the previous one.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._syntax import Finding, _Src
+from ._syntax import Finding, Project, _Src
 from .edits import Workspace
-from .rules_js import _JS_EXT, js_findings
+from .rules_go import go_findings
+from .rules_java import java_called_methods, java_findings
+from .rules_js import _JS_EXT, js_findings, js_imported_names
 from .rules_python import Checker
+from .rules_python_net import imported_names
+from .rules_rust import rust_findings
+from .toolchains import CompileCheck, compile_check
 
-__all__ = ["run_rules", "findings_scope", "rank_results", "evidence_weight", "Finding", "RuleResult"]
+__all__ = ["run_rules", "findings_scope", "rank_results", "rule_questions", "evidence_weight", "Finding",
+           "RuleResult"]
 
 # ---------------------------------------------------------------- driver
 
-_ORDER = ("client-timeout-none", "http-timeout", "fetch-timeout", "dependency-error", "commit-no-rollback", "sync-work-in-async-handler",
-          "blocking-db-in-async",
-          "blocking-call-in-async", "broad-except", "retry-no-backoff", "unbounded-pool")
+_ORDER = ("client-timeout-none", "http-timeout", "fetch-timeout", "go-http-timeout", "java-client-timeout",
+          "rust-client-timeout", "dependency-error", "commit-no-rollback", "sync-work-in-async-handler",
+          "blocking-db-in-async", "blocking-call-in-async", "blocking-io-in-async", "sync-io-in-handler",
+          "go-request-context", "go-body-not-closed", "broad-except", "swallowed-catch", "retry-no-backoff",
+          "upstream-no-retry", "unbounded-pool")
+_GRAMMAR = {".py": "python", ".pyi": "python", ".go": "go", ".java": "java", ".rs": "rust", **_JS_EXT}
 
 
 @dataclass
@@ -37,35 +46,70 @@ class RuleResult:
     diff: str
     error: str
     dependencies: list[str]
+    # compile checks of the files the fix changed (``toolchains.compile_check``); a failed one rejects the fix
+    compiled: list[CompileCheck] = field(default_factory=list)
+
+    @property
+    def question(self) -> bool:
+        return self.finding.question
 
 
 def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: float = 5.0,
-              workspace: Workspace | None = None, max_fixes: int = 50) -> list[RuleResult]:
+              workspace: Workspace | None = None, max_fixes: int = 50, compile_fixes: bool = True) -> list[RuleResult]:
     """Run the checks on ``scope`` ({relative file: function names}) and fix findings one by one.
+
+    Each fix must apply and parse (``Workspace.propose``) and, with ``compile_fixes=True``, pass the
+    language's compiler front end where the toolchain is installed (``toolchains.compile_check``);
+    a fix that fails is rejected and the workspace left as it was. A finding that is a question
+    (no safe fix) comes back with ``question=True`` and no diff.
 
     >>> [r.finding.kind for r in run_rules("apps/orders", {"app.py": {"stock"}})]  # doctest: +SKIP
     ['http-timeout']
     """
     ws = workspace or Workspace(source_dir)
+    project = Project(ws)
     done: set[tuple] = set()
     out: list[RuleResult] = []
+    scope = {rel: set(names) for rel, names in scope.items()}
     helpers: set[str] = set()  # blocking plain-def functions in scope, whichever file they live in
-    for rel, names in scope.items():
-        if rel.endswith((".py", ".pyi")):
-            try:
-                helpers |= Checker(_Src(rel, ws.text(rel)), names, timeout_s).blocking_functions()
-            except (OSError, ValueError):
+    retried: set[str] = set()  # functions a scoped caller retries, whichever file they live in
+    for rel, names in list(scope.items()):
+        grammar = _GRAMMAR.get(Path(rel).suffix.lower())
+        try:
+            if grammar == "python":
+                chk = Checker(_Src(rel, ws.text(rel)), names, timeout_s, project=project)
+                helpers |= chk.blocking_functions()
+                retried |= chk.retried_functions()
+                extra = imported_names(chk)
+            elif grammar in ("javascript", "typescript", "tsx"):
+                extra = js_imported_names(_Src(rel, ws.text(rel), grammar), names, project)
+            elif grammar == "java":
+                extra = java_called_methods(_Src(rel, ws.text(rel), grammar), names, project)
+            else:
                 continue
+        except (OSError, ValueError):
+            continue
+        for other, more in extra.items():
+            scope.setdefault(other, set()).update(more)
     for rel, names in sorted(scope.items()):
-        grammar = "python" if rel.endswith((".py", ".pyi")) else _JS_EXT.get(Path(rel).suffix.lower())
+        grammar = _GRAMMAR.get(Path(rel).suffix.lower())
         if grammar is None:
             continue
         for _ in range(max_fixes):
+            try:
+                src = _Src(rel, ws.text(rel), grammar)
+            except (OSError, ValueError):
+                break
             if grammar == "python":
-                src = _Src(rel, ws.text(rel))
-                found = Checker(src, names, timeout_s, frozenset(helpers)).run()
+                found = Checker(src, names, timeout_s, frozenset(helpers), project, frozenset(retried)).run()
+            elif grammar == "go":
+                found = go_findings(src, names, timeout_s, project)
+            elif grammar == "java":
+                found = java_findings(src, names, timeout_s, project)
+            elif grammar == "rust":
+                found = rust_findings(src, names, timeout_s, project)
             else:
-                found = js_findings(_Src(rel, ws.text(rel), grammar), names, timeout_s)
+                found = js_findings(src, names, timeout_s, project)
             findings = [f for f in found if f.key not in done]
             if not findings:
                 break
@@ -73,9 +117,32 @@ def run_rules(source_dir: str | Path, scope: dict[str, set[str]], *, timeout_s: 
             f = findings[0]
             done.add(f.key)
             sid = f"s{len(out) + 1}"
-            res = ws.propose(sid, f.edits)
-            out.append(RuleResult(f, sid, res.ok, res.diff, res.error, res.dependencies))
+            if f.question:
+                out.append(RuleResult(f, sid, False, "", "", []))
+                continue
+            out.append(_propose_checked(ws, sid, f, compile_fixes))
     return out
+
+
+def _propose_checked(ws: Workspace, sid: str, f: Finding, compile_fixes: bool) -> RuleResult:
+    """Propose a fix, then compile-check the files it changed; undo it when a compiler rejects it."""
+    saved = (dict(ws.current), dict(ws.history), list(ws.order))
+    res = ws.propose(sid, f.edits)
+    if not res.ok or not compile_fixes:
+        return RuleResult(f, sid, res.ok, res.diff, res.error, res.dependencies)
+    checks = [compile_check(rel, ws.current[rel]) for rel in res.files]
+    failed = [c for c in checks if c.status == "failed"]
+    if failed:
+        ws.current, ws.history, ws.order = saved
+        return RuleResult(f, sid, False, "", f"{failed[0].tool}: the fixed file does not compile: {failed[0].detail}",
+                          [], checks)
+    return RuleResult(f, sid, True, res.diff, "", res.dependencies, checks)
+
+
+def rule_questions(results: list[RuleResult]) -> list[str]:
+    """The questions among the results, as notes for the reader (they carry no diff)."""
+    return [f"Question (no change proposed), {r.finding.file}:{r.finding.line} in {r.finding.function}: "
+            f"{r.finding.title}. {r.finding.rationale}" for r in results if r.question]
 
 
 def evidence_weight(kind_category: str, evidence: dict) -> tuple[float, list[str]]:
@@ -148,6 +215,8 @@ def rank_results(results: list[RuleResult], evidence: dict) -> list[tuple[RuleRe
     """Order by evidence-weighted score, keeping every dependency before its dependents."""
     scored = {}
     for r in results:
+        if r.question:  # no diff to rank; see rule_questions
+            continue
         # error mapping answers failing requests, whatever its category says
         basis = "transaction" if r.finding.kind == "dependency-error" else r.finding.category
         w, ids = evidence_weight(basis, evidence)

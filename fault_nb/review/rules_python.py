@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._syntax import (Finding, _Src, _add_kwarg, _edit, _fn_name, _call_name, _functions, _is_async, _kwargs,
-                      _reindent, _statement_of, _walk, _with_imports)
+from ._syntax import (Finding, Project, _Src, _add_kwarg, _edit, _enclosing_name, _fn_name, _call_name, _functions,
+                      _is_async, _kwargs, _reindent, _statement_of, _walk, _with_imports)
+from .rules_python_net import blocking_io, offload_statements, retried_functions, upstream_retry
 
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
 HTTP_CALLS = frozenset({f"{m}.{v}" for m in ("requests", "httpx") for v in _HTTP_VERBS}
@@ -27,12 +28,18 @@ _LOGGING = re.compile(r"(\b(log|logger|logging|sentry_sdk|structlog|traceback)\b
 class Checker:
     """Runs every check on one file restricted to ``functions`` (names)."""
 
-    def __init__(self, src: _Src, functions: set[str], timeout_s: float, blocking_helpers: frozenset = frozenset()):
+    def __init__(self, src: _Src, functions: set[str], timeout_s: float, blocking_helpers: frozenset = frozenset(),
+                 project: Project | None = None, retried: frozenset = frozenset()):
         self.src = src
         self.functions = functions
         self.timeout_s = timeout_s
         # plain-def functions in the review scope (any file) that block: calling one from `async def` blocks too
         self.blocking_helpers = blocking_helpers
+        self.project = project
+        # functions a scoped caller already calls inside a retry loop (any file)
+        self.retried = retried
+        # module-level names of this file that scoped code in other files imports (``<module>:name``)
+        self.module_names = {n.split(":", 1)[1] for n in functions if n.startswith("<module>:")}
 
     def blocking_functions(self) -> set[str]:
         """Names of the plain ``def`` functions in scope that make blocking calls themselves."""
@@ -57,7 +64,8 @@ class Checker:
         for fn in self.scope():
             for check in (self.client_timeout, self.http_timeout, self.dependency_errors, self.commit_rollback,
                           self.sync_handler,
-                          self.blocking_db, self.blocking_calls, self.broad_except, self.retry_backoff):
+                          self.blocking_db, self.blocking_calls, self.broad_except, self.retry_backoff,
+                          self.upstream_retry, self.blocking_io):
                 try:
                     out.extend(check(fn))
                 except ValueError:  # no unique anchor: skip this finding rather than guess
@@ -65,6 +73,15 @@ class Checker:
         out.extend(self.pools())
         out.extend(self.module_clients())
         return out
+
+    def upstream_retry(self, fn: Any) -> list[Finding]:
+        return upstream_retry(self, fn)
+
+    def blocking_io(self, fn: Any) -> list[Finding]:
+        return blocking_io(self, fn)
+
+    def retried_functions(self) -> set[str]:
+        return retried_functions(self)
 
     def _calls(self, fn: Any):
         body = fn.child_by_field_name("body")
@@ -165,7 +182,7 @@ class Checker:
             if left is None or left.type != "identifier" or call is None or call.type != "call":
                 continue
             name, var = _call_name(self.src, call), self.src.t(left)
-            if name not in CLIENT_CTORS or not re.search(rf"\b{re.escape(var)}\b", scoped):
+            if name not in CLIENT_CTORS or not (var in self.module_names or re.search(rf"\b{re.escape(var)}\b", scoped)):
                 continue
             kw, _ = _kwargs(self.src, call)
             if "timeout" not in kw or self.src.t(kw["timeout"].child_by_field_name("value")).strip() != "None":
@@ -380,24 +397,8 @@ class Checker:
             if any(_has(b, ("return_statement", "yield", "await", "break_statement", "continue_statement"))
                    for b in block):
                 continue
-            assigned = set()
-            for b in block:
-                assigned |= _assigned_names(self.src, b)
-            later = " ".join(self.src.t(s) for s in stmts[last + 1:])
-            needed = sorted(n for n in assigned - {recv} if re.search(rf"\b{re.escape(n)}\b", later))
-            ind = self.src.indent(block[0])
-            start = self.src.line_start(block[0])
-            _, end = self.src.span(block[-1])
-            helper = f"_{_fn_name(self.src, fn)}_db_work"
-            moved = self.src.text[start:end]
-            ret = ", ".join(needed)
-            new = f"{ind}def {helper}():\n{_reindent(moved, '    ')}"
-            if needed:
-                new += f"\n{ind}    return {ret}"
-                new += f"\n\n{ind}{ret} = await asyncio.to_thread({helper})"
-            else:
-                new += f"\n\n{ind}await asyncio.to_thread({helper})"
-            edits = _with_imports(self.src, _edit(self.src, start, end, new), ["asyncio"])
+            edits = offload_statements(self.src, fn, block, f"_{_fn_name(self.src, fn)}_db_work",
+                                       frozenset({recv}))
             return [self._finding(
                 fn, st, "blocking-db-in-async", "other",
                 f"Move the blocking database work of `async def {_fn_name(self.src, fn)}` off the event loop",
@@ -535,9 +536,12 @@ class Checker:
     # -- pools (module level of the scoped file)
     def pools(self) -> list[Finding]:
         out = []
+        only_module = not any(not n.startswith("<module>:") for n in self.functions)
         for node in _walk(self.src.tree.root_node, into_defs=True):
             if node.type != "call":
                 continue
+            if only_module and _enclosing_name(self.src, node) != "<module>":
+                continue  # the file is here for its module-level objects only
             name = _call_name(self.src, node)
             kw, _ = _kwargs(self.src, node)
             fix = None
@@ -550,13 +554,17 @@ class Checker:
             elif name.endswith("Limits") and "max_connections" in kw and \
                     self.src.t(kw["max_connections"].child_by_field_name("value")).strip() == "None":
                 fix, new = kw["max_connections"], "max_connections=100"
+            elif name.endswith("TCPConnector") and "limit" in kw and \
+                    self.src.t(kw["limit"].child_by_field_name("value")).strip() == "0":
+                fix, new = kw["limit"], "limit=100"
             if fix is None:
                 continue
             s, e = self.src.span(fix)
             out.append(Finding("unbounded-pool", "pooling", f"Bound the connection pool of `{name}`",
                                "An unbounded pool lets a slow dependency pile up connections until the database or "
                                "the process runs out; a bound makes callers wait (or fail) instead.",
-                               self.src.rel, "<module>", node.start_point[0] + 1, [_edit(self.src, s, e, new)], 1.5))
+                               self.src.rel, _enclosing_name(self.src, node), node.start_point[0] + 1,
+                               [_edit(self.src, s, e, new)], 1.5))
         return out
 
 
