@@ -85,7 +85,7 @@ def run_notebook(path: str | os.PathLike, *, out: str | os.PathLike | None = Non
 
     nbformat = require("nbformat", "notebook")
     nbclient = require("nbclient", "notebook")
-    from tqdm.auto import tqdm
+    from ._progress import tqdm  # tqdm.auto; notebook bars end as text
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)

@@ -23,12 +23,75 @@ from ._tools import find_tool, run_tool
 from .errors import ExportError
 
 _CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; line-height: 1.4; }
-pre, code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
-pre { white-space: pre-wrap; word-wrap: break-word; background: #f6f8fa; padding: 6px; border: 1px solid #ddd; }
-table { border-collapse: collapse; } td, th { border: 1px solid #bbb; padding: 2px 5px; }
-@page { size: A4; margin: 16mm; }
+@page { size: A4; margin: 16mm 14mm 18mm; @bottom-right { content: counter(page) " / " counter(pages);
+        font: 8pt "DejaVu Sans", sans-serif; color: #777; } }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9.5pt; line-height: 1.45; color: #1f2328; }
+h1 { font-size: 15pt; margin: 0 0 8pt; padding-bottom: 4pt; border-bottom: 2px solid #1f2328; }
+h1 ~ h1 { break-before: page; }  /* one endpoint per page in a many-endpoint report */
+h2 { font-size: 12pt; margin: 16pt 0 6pt; color: #24292f; border-bottom: 1px solid #d0d7de; padding-bottom: 2pt; }
+h3 { font-size: 10.5pt; margin: 14pt 0 4pt; }
+h1, h2, h3, h4 { break-after: avoid; }
+p, ul, ol { margin: 0 0 6pt; }
+blockquote { margin: 6pt 0; padding: 4pt 8pt; border-left: 3px solid #d0d7de; color: #57606a; background: #f6f8fa; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; background: #eff1f3; padding: 0 2px;
+       border-radius: 2px; }
+pre { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; line-height: 1.35; white-space: pre-wrap;
+      word-wrap: break-word; background: #f6f8fa; padding: 6px 8px; border: 1px solid #d0d7de; border-radius: 3px; }
+pre code { background: none; padding: 0; }
+table { border-collapse: collapse; margin: 6pt 0 14pt; font-size: 8pt; break-inside: auto; }
+tr { break-inside: avoid; }
+td, th { border: 1px solid #d0d7de; padding: 2pt 5pt; vertical-align: top; }
+th { background: #f0f3f6; text-align: left; }
+table + table { margin-top: 16pt; }
+/* diffs (the Lua filter below marks every line): red removed, green added, kept on one page if it fits */
+div.diff { break-inside: avoid; margin: 4pt 0 10pt; }
+pre.diff { padding: 4px 0; white-space: pre-wrap; }
+pre.diff span { display: block; padding: 0 8px; min-height: 1.35em; }
+pre.diff span.add { background: #dafbe1; color: #116329; }
+pre.diff span.del { background: #ffebe9; color: #82071e; }
+pre.diff span.hunk { background: #ddf4ff; color: #0550ae; }
+pre.diff span.file { color: #57606a; font-weight: bold; }
 """
+
+# diff code blocks become one <span class="add|del|hunk|file|ctx"> per line (escaped text), so the
+# CSS can colour them; pandoc's own highlighter paints them blue and navy
+_DIFF_FILTER = r"""
+local function esc(s)
+  s = s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;")
+  return s
+end
+function CodeBlock(el)
+  if el.classes[1] ~= "diff" then return nil end
+  local out = {}
+  for line in (el.text .. "\n"):gmatch("(.-)\n") do
+    local cls = "ctx"
+    if line:sub(1, 3) == "+++" or line:sub(1, 3) == "---" then cls = "file"
+    elseif line:sub(1, 2) == "@@" then cls = "hunk"
+    elseif line:sub(1, 1) == "+" then cls = "add"
+    elseif line:sub(1, 1) == "-" then cls = "del" end
+    table.insert(out, '<span class="' .. cls .. '">' .. esc(line) .. '</span>')
+  end
+  return pandoc.RawBlock("html", '<div class="diff"><pre class="diff">' .. table.concat(out, "") .. '</pre></div>')
+end
+"""
+
+#: fault's emoji markers as words in the PDF only (Linux without an emoji font draws empty boxes);
+#: the Markdown files keep fault's bytes
+PDF_WORDS = {
+    "\u2705": "pass", "\u274c": "FAIL", "\U0001f3af ": "", "\U0001f3af": "",
+    "\U0001f5a5\ufe0f": "client ", "\U0001f5a7": " server", "\ufe0f": "",
+}
+
+
+def pdf_text(markdown: str) -> str:
+    """The Markdown the PDF is made from: fault's emoji markers become words.
+
+    >>> pdf_text("| P95 < 300ms | \u2705 |")
+    '| P95 < 300ms | pass |'
+    """
+    for glyph, word in PDF_WORDS.items():
+        markdown = markdown.replace(glyph, word)
+    return markdown
 
 
 def write_markdown(text: str, path: str | os.PathLike) -> Path:
@@ -65,13 +128,17 @@ def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fau
     with tempfile.TemporaryDirectory(prefix="fault-nb-pdf-") as tmp:
         src = Path(tmp) / "report.md"
         css = Path(tmp) / "report.css"
+        lua = Path(tmp) / "diff.lua"
         out = Path(tmp) / "report.pdf"
-        src.write_text(markdown, encoding="utf-8")
+        src.write_text(pdf_text(markdown), encoding="utf-8")
         css.write_text(_CSS, encoding="utf-8")
+        lua.write_text(_DIFF_FILTER, encoding="utf-8")
         env = dict(os.environ)
         env["PATH"] = str(Path(engine).parent) + os.pathsep + env.get("PATH", "")
         cmd = [pandoc, str(src), "-f", "gfm", "-o", str(out), "--standalone", f"--pdf-engine={engine}",
-               "--css", str(css), "--metadata", f"title={title}"]
+               "--css", str(css), "--lua-filter", str(lua),
+               # pagetitle names the document without a second visible heading over the report's own
+               "--metadata", f"pagetitle={title}"]
         try:
             # its own process group: pandoc's weasyprint goes too when the time is up
             proc = run_tool(cmd, capture_output=True, text=True, timeout=timeout, env=env)

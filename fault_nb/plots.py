@@ -3,6 +3,13 @@
 Nothing here displays a figure; the notebook decides how to show it.
 Percentiles use fault's R-6 rule so the bars match the report's numbers.
 
+Every figure is laid out to be read: categories on the vertical axis (horizontal
+bars, one facet per endpoint) instead of rotated tick labels, axis titles in words
+with their unit, a fixed height that fits the content (JupyterLab draws the live
+chart at that height from the first render), and transparent backgrounds with
+neutral grid colours; :func:`theme_css` makes the text follow JupyterLab's light or
+dark theme.
+
 >>> from fault_nb import load_results
 >>> from fault_nb import plots
 >>> results = load_results("results.json")  # doctest: +SKIP
@@ -22,10 +29,100 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import plotly.graph_objects as go
 
-__all__ = ["compare", "error_rates", "latency_percentiles", "latency_timeline", "slo_margins", "use_static_images"]
+__all__ = ["axis_title", "compare", "error_rates", "latency_percentiles", "latency_timeline", "slo_margins",
+           "theme_css", "use_static_images"]
 
 _PASS, _FAIL = "#2a9d8f", "#e63946"
 _PCT_COLORS = {50: "#457b9d", 95: "#f4a261", 99: "#e76f51"}
+# fault windows: one colour per fault label, the same in every chart (translucent: the points stay visible)
+_WINDOW_COLORS = ["rgba(230,57,70,0.16)", "rgba(244,162,97,0.20)", "rgba(69,123,157,0.18)",
+                  "rgba(42,157,143,0.18)", "rgba(131,56,236,0.14)", "rgba(255,190,11,0.20)",
+                  "rgba(58,134,255,0.14)", "rgba(128,128,128,0.20)"]
+# readable on white and on JupyterLab's dark background when no theme CSS is around (a saved notebook)
+_NEUTRAL_TEXT = "#7a7a7a"
+_ENDPOINT_COLORS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
+_GRID = "rgba(128,128,128,0.28)"
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
+
+#: human axis titles of the runs frame's columns (with their unit)
+AXIS_TITLES = {
+    "total_time_ms": "Total time (ms)",
+    "ttfb_ms": "Time to first byte (ms)",
+    "dns_ms": "DNS lookup (ms)",
+    "latency_delay_ms": "Injected latency (ms)",
+    "start": "Request start (UTC)",
+    "body_length": "Body length (bytes)",
+    "status": "HTTP status",
+    "scenario_title": "Scenario",
+    "operation_id": "Endpoint",
+    "endpoint_key": "Endpoint",
+    "fault_label": "Faults",
+    "fault_types": "Faults",
+    "strategy_mode": "Strategy",
+}
+
+
+def axis_title(column: str) -> str:
+    """A column name as an axis title: words, and the unit in brackets.
+
+    >>> axis_title("total_time_ms"), axis_title("queue_wait_ms"), axis_title("inventory")
+    ('Total time (ms)', 'Queue wait (ms)', 'Inventory')
+    """
+    if column in AXIS_TITLES:
+        return AXIS_TITLES[column]
+    words, unit = str(column), ""
+    for suffix, name in (("_ms", "ms"), ("_s", "s"), ("_pct", "%"), ("_bytes", "bytes")):
+        if words.endswith(suffix):
+            words, unit = words[: -len(suffix)], name
+            break
+    words = words.replace("_", " ").strip().capitalize() or str(column)
+    return f"{words} ({unit})" if unit else words
+
+
+def theme_css() -> str:
+    """A ``<style>`` that makes plotly charts follow JupyterLab's (and Voilà's) theme.
+
+    The figures have transparent backgrounds; this paints their text, grid and
+    legend with JupyterLab's ``--jp-*`` colours, so a dark theme gives light text.
+    Outside JupyterLab (nbviewer, a PNG) the neutral grey of the figure stays.
+
+    >>> "--jp-ui-font-color1" in theme_css()
+    True
+    """
+    return """<style class="fnb-plotly-theme">
+.js-plotly-plot .main-svg text:not(.bartext):not(.hoverlayer text) {
+  fill: var(--jp-ui-font-color1, #222) !important; }
+.js-plotly-plot .main-svg .xtick text, .js-plotly-plot .main-svg .ytick text,
+.js-plotly-plot .main-svg .xtick2 text, .js-plotly-plot .main-svg .ytick2 text,
+.js-plotly-plot .main-svg .multicategory text { fill: var(--jp-ui-font-color1, #333) !important; opacity: 0.85; }
+.js-plotly-plot .main-svg .gridlayer path { stroke: var(--jp-border-color2, #e0e0e0) !important; }
+.js-plotly-plot .main-svg .legend .bg { fill: transparent !important; }
+.js-plotly-plot .modebar-btn path { fill: var(--jp-ui-font-color2, #555) !important; }
+</style>"""
+
+
+def _style(fig: "go.Figure", *, height: int, legend_title: str | None = None, top_legend: bool = False) -> "go.Figure":
+    """The shared look: transparent, neutral colours, a height that fits, a legend that is not clipped."""
+    legend: dict[str, Any] = {"bgcolor": "rgba(0,0,0,0)", "title": {"text": legend_title or ""}}
+    if top_legend:  # a short legend: one row above the plot, right-aligned (titles sit on the left)
+        legend.update(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom")
+    fig.update_layout(
+        height=int(height), autosize=True, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        font={"family": _FONT, "color": _NEUTRAL_TEXT, "size": 12}, legend=legend,
+        margin={"l": 10, "r": 10, "t": 90 if top_legend else 60, "b": 50}, title_x=0, title_xanchor="left",
+        hoverlabel={"namelength": -1},
+    )
+    fig.update_xaxes(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID, automargin=True)
+    fig.update_yaxes(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID, automargin=True)
+    return fig
+
+
+def _wrap(text: str, width: int = 32) -> str:
+    """Break a long category label over lines (``<br>``) so it does not eat the plot's width."""
+    import textwrap
+
+    lines = textwrap.wrap(str(text), width=width, break_long_words=True) or [str(text)]
+    return "<br>".join(lines)
 
 
 def _check(df: "pd.DataFrame", **columns: Any) -> None:
@@ -56,44 +153,57 @@ def _fault_key(values: Iterable) -> list[str]:
 def latency_percentiles(runs: "pd.DataFrame", *, x: str | None = None, y: str = "total_time_ms",
                         group: str | None = "fault_label", percentiles: Sequence[float] = (50, 95, 99),
                         title: str | None = "Latency percentiles per endpoint and fault") -> "go.Figure":
-    """Grouped bars of p50/p95/p99 latency per endpoint (and fault type).
+    """Horizontal bars of p50/p95/p99 latency, one facet per endpoint, one bar group per fault.
 
-    ``x`` defaults to the ``endpoint_key`` column (the operationId, ``METHOD url`` when
-    absent); ``group`` adds a second axis level (``fault_label``: the faults in force,
-    a dependency's included). Rows without metrics are skipped.
+    ``x`` names the facets (default: the ``endpoint_key`` column, the operationId or
+    ``METHOD url``); ``group`` the bar groups inside a facet (``fault_label``: the
+    faults in force, a dependency's included; ``None`` for one group). Rows without
+    metrics are skipped. The latency runs along the horizontal axis, the labels are
+    read horizontally, and the figure grows with the number of groups.
 
     >>> fig = latency_percentiles(results.runs)  # doctest: +SKIP
-    >>> [t.name for t in fig.data]  # doctest: +SKIP
+    >>> [t.name for t in fig.data[:3]]  # doctest: +SKIP
     ['p50', 'p95', 'p99']
     """
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     from .results.report import percentile
 
     _check(runs, x=x or "endpoint_key", y=y, group=group)
     df = runs[runs[y].notna()]
     keys = df[x or "endpoint_key"].astype(str)
-    groups = _fault_key(df[group]) if group is not None else ["all"] * len(df)
-    buckets: dict[tuple[str, str], list[float]] = {}
+    groups = _fault_key(df[group]) if group is not None else ["all requests"] * len(df)
+    buckets: dict[str, dict[str, list[float]]] = {}
     for k, g, v in zip(keys, groups, df[y].to_numpy()):
-        buckets.setdefault((k, g), []).append(float(v))
-    order = list(buckets)
-    fig = go.Figure()
+        buckets.setdefault(k, {}).setdefault(g, []).append(float(v))
+    facets = list(buckets) or [""]
+    sizes = [max(1, len(buckets.get(f, {}))) for f in facets]
+    bar_px = 9 * max(1, len(percentiles)) + 10  # one group of bars
+    title_px = 26  # a facet's title above it
+    plot_px = sum(s * bar_px + title_px for s in sizes)
+    fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True, row_heights=[s * bar_px + title_px for s in sizes],
+                        vertical_spacing=min(0.08, 30.0 / max(plot_px, 1)),
+                        subplot_titles=[f"<b>{f}</b>" for f in facets])
+    unit = axis_title(y)
     for p in percentiles:
-        values = [percentile(buckets[key], float(p)) for key in order]
-        counts = [len(buckets[key]) for key in order]
-        xs: Any = [k for k, _ in order]
-        if group is not None and order:
-            xs = [xs, [g for _, g in order]]  # a two-level (multicategory) axis
-        fig.add_trace(go.Bar(
-            name=f"p{p:g}", x=xs, y=values, customdata=counts,
-            marker_color=_PCT_COLORS.get(int(p)) if float(p).is_integer() else None,
-            hovertemplate="%{x}<br>" + f"p{p:g}" + ": %{y:.2f} ms<br>%{customdata} requests<extra></extra>",
-        ))
-    fig.update_layout(barmode="group", title=title, yaxis_title=f"{y} (R-6 percentile)",
-                      xaxis_title="endpoint / faults" if group is not None else "endpoint",
-                      legend_title="percentile")
-    return fig
+        name = f"p{p:g}"
+        for row, facet in enumerate(facets, start=1):
+            part = buckets.get(facet, {})
+            labels = list(part)
+            fig.add_trace(go.Bar(
+                name=name, legendgroup=name, showlegend=row == 1, orientation="h",
+                y=labels, x=[percentile(part[g], float(p)) for g in labels],
+                customdata=[[len(part[g]), facet] for g in labels],
+                marker_color=_PCT_COLORS.get(int(p)) if float(p).is_integer() else None,
+                hovertemplate="%{customdata[1]} · %{y}<br>" + name + ": %{x:.1f} ms<br>"
+                              "%{customdata[0]} requests<extra></extra>",
+            ), row=row, col=1)
+    fig.update_yaxes(autorange="reversed")  # the first group on top, as listed
+    fig.update_xaxes(title_text=f"{unit}, R-6 percentile", row=len(facets), col=1)
+    fig.update_annotations(xanchor="left", x=0, font={"size": 12})  # facet titles on the left, not centred
+    fig.update_layout(barmode="group", title=title, bargap=0.25, bargroupgap=0.05)
+    return _style(fig, height=plot_px + 60 * len(facets) // 2 + 150, legend_title="percentile", top_legend=True)
 
 
 _MAX_SPAN_MS = 365 * 24 * 3600 * 1000.0  # a shaded window never ends more than a year after its request
@@ -162,6 +272,11 @@ def _merge_windows(windows: list[dict], *, same_label: bool) -> list[dict]:
     return merged
 
 
+def _window_colors(windows: list[dict]) -> dict[str, str]:
+    labels = list(dict.fromkeys(w["label"] for w in windows))
+    return {label: _WINDOW_COLORS[i % len(_WINDOW_COLORS)] for i, label in enumerate(labels)}
+
+
 def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_time_ms",
                      color: str | None = None, results: Any = None,
                      title: str | None = "Latency over time") -> "go.Figure":
@@ -172,8 +287,10 @@ def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_
     schedules it (fractions of the load duration). The schedules come from
     ``results=`` or from ``runs.attrs`` (set by ``Results.runs``). Past
     ``MAX_WINDOWS`` spans, consecutive spans of a scenario are merged.
-    Failed requests (the ``failed`` column: transport error, timeout, 5xx or missed
-    expectation) are drawn as crosses.
+    The windows are coloured by fault label and named in the legend (no labels
+    drawn over each other). Failed requests (the ``failed`` column: transport
+    error, timeout, 5xx or missed expectation) are drawn as crosses; the legend
+    says what a circle and a cross mean.
 
     >>> fig = latency_timeline(results.runs, results=results)  # doctest: +SKIP
     """
@@ -184,35 +301,58 @@ def latency_timeline(runs: "pd.DataFrame", *, x: str = "start", y: str = "total_
     keys = df[color or "endpoint_key"].astype(str)
     bad = df["failed"].astype(bool).to_numpy() if "failed" in df.columns else None
     fig = go.Figure()
-    for name in dict.fromkeys(keys):
+    group_title = axis_title(color or "endpoint_key")
+    for i, name in enumerate(dict.fromkeys(keys)):
         mask = (keys == name).to_numpy()
-        symbols = ["x" if b else "circle" for b in bad[mask]] if bad is not None else "circle"
-        fig.add_trace(go.Scatter(
-            x=df[x][mask], y=df[y][mask], mode="markers", name=name, marker={"symbol": symbols},
-            hovertemplate="%{x}<br>%{y:.2f} ms<extra>" + name.replace("<", "&lt;") + "</extra>",
-        ))
-    palette = ["rgba(230,57,70,0.12)", "rgba(244,162,97,0.15)", "rgba(69,123,157,0.12)"]
+        failed = bad[mask] if bad is not None else [False] * int(mask.sum())
+        hover = "%{x}<br>%{y:.1f} ms<extra>" + name.replace("<", "&lt;") + "</extra>"
+        # answered and failed points of an endpoint are two traces of one legend group: its legend
+        # entry is a circle in its colour, the cross is explained once below
+        color_ = _ENDPOINT_COLORS[i % len(_ENDPOINT_COLORS)]
+        for is_failed in (False, True):
+            pick = mask.copy()
+            pick[mask] = [bool(f) == is_failed for f in failed]
+            if is_failed and not pick.any():
+                continue
+            fig.add_trace(go.Scatter(
+                x=df[x][pick], y=df[y][pick], mode="markers", name=name, legendgroup=name,
+                showlegend=not is_failed, legendgrouptitle_text=group_title if i == 0 and not is_failed else None,
+                marker={"symbol": "x" if is_failed else "circle", "size": 8, "color": color_},
+                hovertemplate=hover.replace("<extra>", " (failed)<extra>") if is_failed else hover,
+            ))
+    if len(df):  # what the two marker shapes mean (legend-only traces: no data of their own)
+        for label, symbol in (("answered", "circle"), ("failed (error, timeout, 5xx or missed expectation)", "x")):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, legendgroup="markers",
+                                     legendgrouptitle_text="Request" if symbol == "circle" else None,
+                                     hoverinfo="skip",
+                                     marker={"symbol": symbol, "size": 9, "color": _NEUTRAL_TEXT}))
     windows = _windows(runs, results, x, y)
-    shapes, notes = [], []
-    for i, w in enumerate(windows):
+    colors = _window_colors(windows)
+    shapes, named = [], set()
+    for w in windows:
         # built as plain dicts and set once: add_vrect per span is quadratic in the span count
+        first = w["label"] not in named
+        named.add(w["label"])
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": w["x0"], "x1": w["x1"], "y0": 0,
-                       "y1": 1, "fillcolor": palette[i % len(palette)], "line": {"width": 0}, "layer": "below",
-                       "name": w["name"]})
-        notes.append({"x": w["x0"], "y": 1, "xref": "x", "yref": "paper", "text": w["label"],
-                      "showarrow": False, "xanchor": "left", "yanchor": "top", "font": {"size": 10}})
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=f"{y}", legend_title="endpoint",
-                      shapes=shapes, annotations=notes)
-    return fig
+                       "y1": 1, "fillcolor": colors[w["label"]], "line": {"width": 0}, "layer": "below",
+                       "name": w["name"], "legendgroup": "faults", "legendgrouptitle": {"text": "Fault window"},
+                       "showlegend": first, "legend": "legend"})
+        if first:  # the legend names the window by its fault label
+            shapes[-1]["name"] = w["label"]
+    fig.update_layout(title=title, shapes=shapes, legend_groupclick="togglegroup", legend_tracegroupgap=6)
+    fig.update_xaxes(title_text=axis_title(x))
+    fig.update_yaxes(title_text=axis_title(y), rangemode="tozero")
+    return _style(fig, height=480)
 
 
 def error_rates(runs: "pd.DataFrame", *, by: str = "scenario_title",
-                title: str | None = "Failure, 5xx, transport error, timeout and expectation rates") -> "go.Figure":
+                title: str | None = "Failed requests and why") -> "go.Figure":
     """Share of requests that failed, per ``by``, and why: 5xx answers, transport errors
     (fault's ``errored``, or no answer), timeouts and missed expectations.
 
     "failed" is the runs frame's ``failed`` column; the counts come from
-    :func:`fault_nb.results.stats.summarize_by`.
+    :func:`fault_nb.results.stats.summarize_by`. Bars are horizontal, one group per
+    ``by`` value (long names wrap), so every label is read without tilting.
 
     >>> fig = error_rates(results.runs)  # doctest: +SKIP
     >>> [t.name for t in fig.data]  # doctest: +SKIP
@@ -226,21 +366,25 @@ def error_rates(runs: "pd.DataFrame", *, by: str = "scenario_title",
            expectation_failed="expectation_failed")
     table = summarize_by(runs, by)
     names = [str(k) for k in table[by]]
+    labels = [_wrap(n) for n in names]
     total = table["requests"].tolist()
+    kinds = (("failed", "failed", "#6a040f"), ("HTTP 5xx", "http_5xx", "#c1121f"),
+             ("transport error", "transport_errors", "#e76f51"), ("timed out", "timed_out", "#f4a261"),
+             ("expectation failed", "expectation_failed", "#457b9d"))
     fig = go.Figure()
-    for label, column, color in (("failed", "failed", "#6a040f"), ("HTTP 5xx", "http_5xx", "#9d0208"),
-                                 ("transport error", "transport_errors", "#e63946"),
-                                 ("timed out", "timed_out", "#f4a261"),
-                                 ("expectation failed", "expectation_failed", "#457b9d")):
+    for label, column, color in kinds:
         counts = [int(c) for c in table[column]]
         rates = [100.0 * c / n if n else 0.0 for c, n in zip(counts, total)]
-        fig.add_trace(go.Bar(name=label, x=names, y=rates, marker_color=color,
-                             customdata=list(zip(counts, [int(n) for n in total])),
-                             hovertemplate="%{x}<br>%{y:.1f}% (%{customdata[0]} of %{customdata[1]})"
+        fig.add_trace(go.Bar(name=label, y=labels, x=rates, orientation="h", marker_color=color,
+                             customdata=list(zip(counts, [int(n) for n in total], names)),
+                             hovertemplate="%{customdata[2]}<br>%{x:.1f}% (%{customdata[0]} of %{customdata[1]})"
                                            "<extra>" + label + "</extra>"))
-    fig.update_layout(barmode="group", title=title, yaxis_title="% of requests", yaxis_range=[0, 100],
-                      xaxis_title=by)
-    return fig
+    fig.update_layout(barmode="group", title=title, bargap=0.2, bargroupgap=0.05)
+    fig.update_xaxes(title_text="Share of requests (%)", range=[0, 100], ticksuffix="%")
+    fig.update_yaxes(title_text=axis_title(by), autorange="reversed")
+    lines = sum(lab.count("<br>") + 1 for lab in labels)
+    height = max(len(names) * (len(kinds) * 9 + 14), lines * 16) + 170
+    return _style(fig, height=max(300, height), legend_title="requests that", top_legend=True)
 
 
 def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: measured vs threshold") -> "go.Figure":
@@ -258,59 +402,143 @@ def slo_margins(slo: "pd.DataFrame", *, title: str | None = "SLO objectives: mea
     _check(slo, endpoint="endpoint", title="title", measured="measured", threshold="threshold",
            unit="unit", passed="pass", margin_label="margin_label")
     units = list(dict.fromkeys(slo["unit"])) or ["ms"]
-    fig = make_subplots(rows=1, cols=len(units), subplot_titles=[f"unit: {u}" for u in units],
-                        horizontal_spacing=0.25)
-    for col, unit in enumerate(units, start=1):
+    fig = make_subplots(rows=len(units), cols=1, subplot_titles=[f"<b>objectives in {u}</b>" for u in units],
+                        vertical_spacing=0.2 if len(units) > 1 else 0.0)
+    rows = 0
+    for row, unit in enumerate(units, start=1):
         part = slo[slo["unit"] == unit]
-        labels = [f"{e} · {t}" for e, t in zip(part["endpoint"], part["title"])]
+        rows += len(part)
+        labels = _slo_labels(part)
         passed = part["pass"].astype(bool).tolist()
         fig.add_trace(go.Bar(
             x=part["measured"].tolist(), y=labels, orientation="h", name=f"measured ({unit})",
             marker_color=[_PASS if p else _FAIL for p in passed], text=part["margin_label"].tolist(),
-            textposition="auto", hovertemplate="%{y}<br>measured %{x:.2f}" + unit + "<br>%{text}<extra></extra>",
-        ), row=1, col=col)
+            textposition="auto", hovertemplate="%{y}<br>measured %{x:.2f} " + unit + "<br>%{text}<extra></extra>",
+        ), row=row, col=1)
         fig.add_trace(go.Scatter(
             x=part["threshold"].tolist(), y=labels, mode="markers", name=f"threshold ({unit})",
-            marker={"symbol": "diamond", "size": 12, "color": "black"},
-            hovertemplate="%{y}<br>threshold %{x}" + unit + "<extra></extra>",
-        ), row=1, col=col)
-        fig.update_xaxes(title_text=unit, row=1, col=col)
+            marker={"symbol": "diamond", "size": 12, "color": _NEUTRAL_TEXT, "line": {"width": 1, "color": "#fff"}},
+            hovertemplate="%{y}<br>threshold %{x} " + unit + "<extra></extra>",
+        ), row=row, col=1)
+        fig.update_xaxes(title_text=f"Measured ({unit})", row=row, col=1)
+        fig.update_yaxes(autorange="reversed", row=row, col=1)
+    fig.update_annotations(xanchor="left", x=0, font={"size": 12})
     fig.update_layout(title=title, showlegend=True)
-    return fig
+    return _style(fig, height=max(320, 46 * rows + 150 * len(units)), top_legend=True)
+
+
+def _slo_labels(part: "pd.DataFrame") -> list[str]:
+    """One distinct, readable label per SLO row: endpoint and faults, then the objective."""
+    key = part["endpoint_key"] if "endpoint_key" in part.columns else part["endpoint"]
+    faults = part["fault_label"] if "fault_label" in part.columns else [""] * len(part)
+    labels = [f"{k}{' · ' + f if f else ''}<br>{t}" for k, f, t in zip(key, faults, part["title"])]
+    seen: dict[str, int] = {}
+    for lab in labels:
+        seen[lab] = seen.get(lab, 0) + 1
+    scen = part["scenario_idx"].tolist() if "scenario_idx" in part.columns else list(range(len(part)))
+    return [f"{lab} (scenario {int(s) + 1})" if seen[lab] > 1 else lab for lab, s in zip(labels, scen)]
+
+
+# -- display -------------------------------------------------------------------------
+
+def _frontend_runs_javascript() -> bool:
+    """True when the cell runs in a front-end that draws plotly itself (JupyterLab, Notebook 7, Voilà).
+
+    JupyterLab sends a ``cellId`` with every execute request, Voilà starts its kernels
+    with ``VOILA_*`` variables; nbclient (``fault-nb demo``, nbconvert) sends neither,
+    and its saved notebook is what GitHub shows without JavaScript.
+    """
+    import os
+
+    if os.environ.get("VOILA_BASE_URL") or os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+        return True
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        kernel = getattr(shell, "kernel", None)
+        parent = kernel.get_parent() if kernel is not None and hasattr(kernel, "get_parent") else {}
+    except Exception:  # no IPython, an old kernel: treat as headless
+        return False
+    return bool((parent or {}).get("metadata", {}).get("cellId"))
+
+
+def _renderer():
+    """The ``fault_nb`` renderer: plotly's JSON, drawn live by JupyterLab/Voilà at the figure's
+    own height, and an HTML copy for nbviewer (it loads plotly.js only where that HTML is
+    shown). No page-wide activation script: plotly's ``notebook_connected`` displays one
+    that fetches plotly.js from a CDN, which fails offline."""
+    import plotly.io as pio
+    from plotly.io.base_renderers import MimetypeRenderer
+
+    class FaultNbRenderer(MimetypeRenderer):
+        def to_mimebundle(self, fig_dict):
+            bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict)
+            bundle["text/html"] = pio.to_html(fig_dict, include_plotlyjs="cdn", full_html=False,
+                                              validate=False, config={"responsive": True})
+            return bundle
+
+    return FaultNbRenderer()
+
+
+def _on_white(fig_dict: dict) -> dict:
+    """The figure with a white background (a PNG is looked at outside the notebook's theme)."""
+    layout = dict(fig_dict.get("layout") or {})
+    layout.update(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
+    return {**fig_dict, "layout": layout}
 
 
 def use_static_images(enable: bool = True, *, timeout: float | None = None) -> str:
-    """Make figures carry a PNG copy, so a saved notebook shows them anywhere.
+    """Show figures live, with copies for places that cannot draw them, and follow the theme.
 
-    JupyterLab draws the interactive chart (``plotly_mimetype``), nbviewer the
-    HTML copy (``notebook_connected``) and GitHub, which runs no JavaScript, the
-    PNG. The PNG needs ``kaleido`` and a Chrome/Chromium on the machine. The
-    browser is looked for first, the way kaleido's browser layer looks for it;
-    every PNG is bounded by ``timeout`` seconds (default ``IMAGE_TIMEOUT_S``).
-    When there is no browser, or a render fails or times out, charts stay
-    interactive only and one notice says so. Returns the renderer now in use.
+    JupyterLab and Voilà draw the interactive chart from the first render (plotly's
+    JSON; plotly.js comes with their extension, no CDN), nbviewer the HTML copy, and
+    GitHub, which runs no JavaScript, a PNG copy. The PNG is only added when the
+    notebook runs without a JavaScript front-end (``fault-nb demo``, nbclient): in
+    JupyterLab a PNG in the output would be shown instead of the live chart until the
+    first mouse-over. The PNG needs ``kaleido`` and a Chrome/Chromium on the machine.
+    The browser is looked for first, the way kaleido's browser layer looks for it;
+    every PNG is bounded by ``timeout`` seconds (default ``IMAGE_TIMEOUT_S``). When
+    there is no browser, or a render fails or times out, charts stay interactive only
+    and one notice says so. In a notebook this also displays :func:`theme_css`.
+    Returns the renderer now in use.
 
     >>> from fault_nb import plots
     >>> plots.use_static_images()  # doctest: +SKIP
-    'plotly_mimetype+notebook_connected+fault_nb_png'
+    'fault_nb+fault_nb_png'
     """
     import plotly.io as pio
 
     global _IMAGE_TIMEOUT
     if timeout is not None:
         _IMAGE_TIMEOUT = float(timeout)
+    pio.renderers[_INTERACTIVE] = _renderer()
     renderer = _INTERACTIVE
-    if enable and _start_image_server():
+    # a JavaScript front-end draws the charts itself: no browser is started for PNGs it would not use
+    if enable and not _frontend_runs_javascript() and _start_image_server():
         pio.renderers[_PNG_RENDERER] = _bounded_png_renderer()
         renderer += "+" + _PNG_RENDERER
     pio.renderers.default = renderer
+    _display_theme()
     return renderer
+
+
+def _display_theme() -> None:
+    try:
+        from IPython import get_ipython
+
+        if getattr(get_ipython(), "kernel", None) is None:
+            return
+        from IPython.display import HTML, display
+    except ImportError:
+        return
+    display(HTML(theme_css()))
 
 
 # -- static images: detect the browser first, bound every render, say it once ----------------
 
 IMAGE_TIMEOUT_S = 60.0  # one PNG, the browser's start included (15 s seen on a busy 2-core machine)
-_INTERACTIVE = "plotly_mimetype+notebook_connected"
+_INTERACTIVE = "fault_nb"  # plotly JSON + an HTML copy (see _renderer)
 _PNG_RENDERER = "fault_nb_png"
 _IMAGE_TIMEOUT = IMAGE_TIMEOUT_S
 _IMAGE_SERVER: bool | None = None  # None: not tried yet; False: interactive only for this process
@@ -469,7 +697,9 @@ def _bounded_png_renderer():
 
     class BoundedPngRenderer(PngRenderer):
         def to_mimebundle(self, fig_dict):
-            png = static_png(fig_dict)
+            if _frontend_runs_javascript():  # JupyterLab/Voila: a PNG would stand in for the live chart
+                return {}
+            png = static_png(_on_white(fig_dict))
             return {} if png is None else {"image/png": base64.b64encode(png).decode("ascii")}
 
     return BoundedPngRenderer()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: Chromium (browser tests), pandoc (PDF export),
-# wrk (load benchmark baseline), git (diff verification), golang-go (compile checks of Go fixes). Installed with apt when
+# wrk (load benchmark baseline), git (diff verification), golang-go (compile checks of Go fixes),
+# poppler-utils (PDF pages as PNG). Installed with apt when
 # missing and when we are root; otherwise we say what is missing and go on.
 set -u
 need=()
@@ -8,6 +9,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pandoc   >/dev/null 2>&1 || need+=(pandoc)
 command -v wrk      >/dev/null 2>&1 || need+=(wrk)
 command -v git      >/dev/null 2>&1 || need+=(git)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # the PDF export test looks at the pages
 # Go toolchain: the rules reviewer compile-checks its Go fixes (gofmt -e, go vet); skipped with a reason when absent
 command -v go       >/dev/null 2>&1 || need+=(golang-go)
 # fonts for Chromium screenshots and weasyprint PDFs

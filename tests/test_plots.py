@@ -25,9 +25,19 @@ def empty():
 def test_latency_percentiles_match_report(seed):
     fig = plots.latency_percentiles(seed.runs)
     assert isinstance(fig, go.Figure)
-    assert [t.name for t in fig.data] == ["p50", "p95", "p99"]
-    p50 = fig.data[0]
-    pairs = list(zip(p50.x[0], p50.x[1]))
+    # one facet (subplot) per endpoint, horizontal bars: p50, p95, p99 in every facet
+    facets = [a.text for a in fig.layout.annotations]
+    assert facets == ["<b>index__get</b>", "<b>create_user_users__post</b>", "<b>read_user_users__user_id__get</b>"]
+    assert [t.name for t in fig.data] == ["p50"] * 3 + ["p95"] * 3 + ["p99"] * 3
+    assert [t.name for t in fig.data if t.showlegend] == ["p50", "p95", "p99"]  # one legend entry each
+    assert all(t.orientation == "h" for t in fig.data)
+    p50 = [t for t in fig.data if t.name == "p50"]
+    pairs = [(t.customdata[0][1], g) for t in p50 for g in t.y]
+
+    class _Flat:  # the p50 traces of all facets, in facet order
+        y = [v for t in p50 for v in t.x]
+        customdata = [c[0] for t in p50 for c in t.customdata]
+    p50 = _Flat
     # buckets are (endpoint_key, fault_label): the three latency pulses, the spike and the
     # stair-step of index__get share "latency"; their p50 is R-6 over that whole sample
     assert ("index__get", "latency") in pairs and ("index__get", "latency + packetloss") in pairs
@@ -45,37 +55,51 @@ def test_latency_percentiles_match_report(seed):
     overview = report["scenario_summaries"][si]["item_summaries"][ii]["run_overview"][0]
     assert p50.y[idx] == overview["latency_percentiles"][1]["latency"]
     assert fig.layout.barmode == "group"
+    # human axis title with its unit; no rotated tick labels; the height fits the 11 bar groups
+    assert fig.layout.xaxis3.title.text == "Total time (ms), R-6 percentile"
+    assert fig.layout.height >= 11 * 30
 
 
 def test_latency_percentiles_custom_columns(seed):
     fig = plots.latency_percentiles(seed.runs, x="scenario_title", group=None, percentiles=(50,))
-    assert len(fig.data) == 1 and len(fig.data[0].x) == 6
-    assert fig.data[0].x[0] == "Latency spike on every endpoint"
+    assert len(fig.data) == 6 and all(list(t.y) == ["all requests"] for t in fig.data)
+    assert fig.layout.annotations[0].text == "<b>Latency spike on every endpoint</b>"
 
 
 def test_latency_timeline_shades_fault_windows(seed):
     fig = plots.latency_timeline(seed.runs, results=seed)
-    points = sum(len(t.x) for t in fig.data)
+    points = sum(len(t.x) for t in fig.data if len(t.x) and t.x[0] is not None)  # not the legend-only traces
     assert points == int(seed.runs.total_time_ms.notna().sum())
-    assert {t.name for t in fig.data} == set(seed.operation_ids)
+    points_traces = [t for t in fig.data if len(t.x) and t.x[0] is not None]
+    assert {t.name for t in points_traces} == set(seed.operation_ids)
     shapes = fig.layout.shapes
-    labels = [a.text for a in fig.layout.annotations]
     # 13 items with faults; the pulsed load item gives 3 windows instead of 1
     assert len(shapes) == 15
-    assert labels.count("latency") >= 3
-    pulse = [s for s in shapes if s.name and s.name.startswith("3.0 ")]
+    # no text drawn over the plot: the windows are named in the legend, once per fault label
+    assert not fig.layout.annotations
+    legend = [s.name for s in shapes if s.showlegend]
+    assert sorted(legend) == sorted(set(seed.runs.fault_label) - {"none"})
+    assert len({s.fillcolor for s in shapes if s.showlegend}) == len(legend)
+    pulse = [w for w in plots._windows(seed.runs, seed, "start", "total_time_ms") if w["name"].startswith("3.0 ")]
     assert len(pulse) == 3
-    starts = sorted(s.x0 for s in pulse)
+    starts = sorted(s["x0"] for s in pulse)
     # start:10% / 40% / 70% of a 3 s load: 0.9 s apart
     assert (starts[1] - starts[0]).total_seconds() == pytest.approx(0.9)
-    assert (pulse[0].x1 - pulse[0].x0).total_seconds() == pytest.approx(0.45)
+    assert (pulse[0]["x1"] - pulse[0]["x0"]).total_seconds() == pytest.approx(0.45)
+    assert fig.layout.xaxis.title.text == "Request start (UTC)" and fig.layout.yaxis.title.text == "Total time (ms)"
 
 
 def test_latency_timeline_marks_failed_requests(seed):
     fig = plots.latency_timeline(seed.runs)
-    symbols = [s for t in fig.data for s in t.marker.symbol]
+    data = [t for t in fig.data if len(t.x) and t.x[0] is not None]
+    crosses = sum(len(t.x) for t in data if t.marker.symbol == "x")
     bad = int(seed.runs.failed[seed.runs.total_time_ms.notna()].sum())
-    assert symbols.count("x") == bad > int((seed.runs.errored | seed.runs.timed_out).sum()) > 0  # 5xx too
+    assert crosses == bad > int((seed.runs.errored | seed.runs.timed_out).sum()) > 0  # 5xx too
+    # every marker shape has a legend entry: endpoints as circles, and what a circle and a cross mean
+    legend = [(t.name, t.marker.symbol) for t in fig.data if t.showlegend is not False]
+    assert ("answered", "circle") in legend
+    assert any(sym == "x" and name.startswith("failed") for name, sym in legend)
+    assert all(sym == "circle" for name, sym in legend if name in set(seed.operation_ids))
     assert len(fig.layout.shapes) == 15  # the schedules travel in runs.attrs
     plain = seed.runs.copy()
     plain.attrs = {}
@@ -88,7 +112,11 @@ def test_error_rates(seed):
                                           "expectation failed"]
     runs = seed.runs
     scen = runs.scenario_title.unique().tolist()
-    assert list(fig.data[0].x) == scen
+    assert [t.orientation for t in fig.data] == ["h"] * 5
+    assert [y.replace("<br>", " ") for y in fig.data[0].y] == scen  # long titles wrap instead of tilting
+    assert all(len(line) <= 32 for y in fig.data[0].y for line in y.split("<br>"))
+    for t in fig.data:  # the chart code below reads x as the rate
+        t.y, t.x = t.x, t.y
     for i, title in enumerate(scen):
         part = runs[runs.scenario_title == title]
         failed = part.errored | part.timed_out | ~part.has_metrics | (part.status.fillna(0) >= 500) | (
@@ -101,7 +129,8 @@ def test_error_rates(seed):
     # the HTTP error scenario: fault counts no transport error there, the chart shows its 5xx
     http = scen.index("Bandwidth cap and HTTP errors under load")
     assert fig.data[2].y[http] == 0 < fig.data[1].y[http] <= fig.data[0].y[http]
-    assert tuple(fig.layout.yaxis.range) == (0, 100)
+    assert tuple(fig.layout.xaxis.range) == (0, 100)
+    assert fig.layout.xaxis.title.text == "Share of requests (%)" and fig.layout.yaxis.title.text == "Scenario"
 
 
 def test_slo_margins(seed):
@@ -170,14 +199,25 @@ def test_use_static_images_adds_a_real_png_to_every_figure():
 
     before = pio.renderers.default
     try:
-        assert plots.use_static_images() == "plotly_mimetype+notebook_connected+fault_nb_png"
+        # no JavaScript front-end here (like nbclient / fault-nb demo): the PNG copy is added
+        assert plots.use_static_images() == "fault_nb+fault_nb_png"
         bundle = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))._repr_mimebundle_({}, {})
         png = bundle["image/png"]
         raw = base64.b64decode(png) if isinstance(png, str) else png
         assert raw[:8] == b"\x89PNG\r\n\x1a\n"
         assert "application/vnd.plotly.v1+json" in bundle
-        assert plots.use_static_images(enable=False) == "plotly_mimetype+notebook_connected"
+        # the HTML copy loads plotly.js itself; no page-wide script is displayed by activation
+        assert "<script" in bundle["text/html"] and "plotly" in bundle["text/html"]
+        assert plots.use_static_images(enable=False) == "fault_nb"
         assert "image/png" not in go.Figure()._repr_mimebundle_({}, {})
+        # inside Voila (a JavaScript front-end) the PNG is left out even when kaleido works
+        plots.use_static_images()
+        monkey = pytest.MonkeyPatch()
+        monkey.setenv("VOILA_BASE_URL", "/")
+        try:
+            assert "image/png" not in go.Figure(go.Bar(x=[1], y=[1]))._repr_mimebundle_({}, {})
+        finally:
+            monkey.undo()
     finally:
         pio.renderers.default = before
 
@@ -203,7 +243,34 @@ def test_timeline_shades_a_dependency_fault(seed):
         for row in ir["results"]:
             row["faults"] = []
     healthy = Results.from_dict(data)
-    assert not any(s.name.startswith("0.") for s in plots.latency_timeline(healthy.runs, results=healthy).layout.shapes)
+    assert not any("db" in s.name for s in plots.latency_timeline(healthy.runs, results=healthy).layout.shapes)
     degraded = healthy.with_dependency_faults("db", [{"type": "latency", "mean": 50.0}], scenarios=[0])
     names = [s.name for s in plots.latency_timeline(degraded.runs, results=degraded).layout.shapes]
-    assert "0.0 db: latency" in names
+    assert "db: latency" in names  # the legend names the window by its label (the first span carries it)
+    assert sum(1 for n in names if n.endswith("db: latency")) == 3  # one window per item of scenario 0
+
+def test_axis_titles_are_words_with_units():
+    assert plots.axis_title("total_time_ms") == "Total time (ms)"
+    assert plots.axis_title("start") == "Request start (UTC)"
+    assert plots.axis_title("inventory") == "Inventory"
+    assert plots.axis_title("queue_wait_ms") == "Queue wait (ms)"
+
+
+def test_group_axis_is_named_after_the_group(seed):
+    """Notebook 03 groups by a column of its own (healthy / degraded): no 'endpoint / faults' title."""
+    runs = seed.runs.assign(inventory=["healthy", "degraded"] * (len(seed.runs) // 2) + ["healthy"] * (len(seed.runs) % 2))
+    fig = plots.latency_percentiles(runs, group="inventory")
+    assert {g for t in fig.data for g in t.y} == {"healthy", "degraded"}
+    titles = [fig.layout[k].title.text for k in fig.layout if k.startswith(("xaxis", "yaxis"))]
+    assert not any(t and "faults" in t for t in titles)
+
+
+def test_figures_are_transparent_and_sized(seed):
+    """Transparent backgrounds (the theme CSS paints the text), and a fixed height: JupyterLab draws
+    the live chart at that height from the first render, nothing jumps."""
+    for fig in (plots.latency_percentiles(seed.runs), plots.latency_timeline(seed.runs, results=seed),
+                plots.error_rates(seed.runs), plots.slo_margins(seed.slo)):
+        assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)" and fig.layout.plot_bgcolor == "rgba(0,0,0,0)"
+        assert fig.layout.height and fig.layout.height >= 300
+    css = plots.theme_css()
+    assert "--jp-ui-font-color1" in css and "!important" in css

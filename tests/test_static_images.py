@@ -57,7 +57,7 @@ def test_no_browser_means_interactive_only_and_one_notice(tmp_path):
     # BROWSER_PATH is where kaleido's browser layer looks first; a path to nothing is no browser
     out, stderr, _ = _run(tmp_path, {"BROWSER_PATH": str(tmp_path / "no-such-chrome")})
     assert out["browser"] is None
-    assert out["renderer"] == "plotly_mimetype+notebook_connected"
+    assert out["renderer"] == "fault_nb"
     assert all("image/png" not in b and "application/vnd.plotly.v1+json" in b for b in out["bundles"])
     notices = _notices(stderr)
     assert len(notices) == 1 and "no Chrome or Chromium found" in notices[0] and "interactive only" in notices[0]
@@ -71,7 +71,7 @@ def test_a_browser_that_never_answers_is_cut_off_once(tmp_path):
     assert all("image/png" not in b and "application/vnd.plotly.v1+json" in b for b in out["bundles"])
     first, *rest = out["times"]
     assert first >= 3.0 and all(t < 1.0 for t in rest)  # only the first render waits, for the bound
-    assert out["after"] == "plotly_mimetype+notebook_connected"
+    assert out["after"] == "fault_nb"
     notices = _notices(stderr)
     assert len(notices) == 1 and "longer than 3 s" in notices[0], stderr[-2000:]
 
@@ -80,7 +80,7 @@ def test_a_browser_that_crashes_is_reported_once(tmp_path):
     crash = _fake_browser(tmp_path, "echo 'cannot open display' >&2; exit 1")
     out, stderr, _ = _run(tmp_path, {"BROWSER_PATH": crash}, timeout=20.0, limit=120.0)
     assert all("image/png" not in b for b in out["bundles"])
-    assert out["after"] == "plotly_mimetype+notebook_connected"
+    assert out["after"] == "fault_nb"
     notices = _notices(stderr)
     assert len(notices) == 1 and "has stopped" in notices[0], stderr[-2000:]
     assert out["times"][0] < 15.0  # seen at once, not after the 20 s bound
@@ -89,6 +89,6 @@ def test_a_browser_that_crashes_is_reported_once(tmp_path):
 @pytest.mark.system("chromium")
 def test_with_a_browser_every_chart_has_a_png_copy(tmp_path):
     out, stderr, _ = _run(tmp_path, {}, timeout=120.0, limit=400.0)
-    assert out["renderer"] == "plotly_mimetype+notebook_connected+fault_nb_png"
+    assert out["renderer"] == "fault_nb+fault_nb_png"
     assert all("image/png" in b for b in out["bundles"]), stderr[-2000:]
     assert _notices(stderr) == []

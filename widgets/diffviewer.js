@@ -98,13 +98,37 @@ function verdictBadge(model, id) {
   return badge;
 }
 
-function renderSuggestion(model, s, index) {
+// Markdown code spans in a title or rationale (`def handler`) become <code> elements; everything is
+// still text nodes (textContent), so a title can never inject markup.
+export function titleNodes(text) {
+  const frag = document.createDocumentFragment();
+  const parts = String(text).split(/(`[^`\n]+`)/);
+  for (const part of parts) {
+    if (!part) continue;
+    if (part.length > 2 && part.startsWith("`") && part.endsWith("`")) {
+      const code = document.createElement("code");
+      code.className = "fnb-title-code";
+      code.textContent = part.slice(1, -1);
+      frag.appendChild(code);
+    } else {
+      frag.appendChild(document.createTextNode(part));
+    }
+  }
+  return frag;
+}
+
+function renderSuggestion(model, s, index, state) {
   const card = document.createElement("section");
   card.className = `fnb-suggestion fnb-status-${s.status === "rejected" ? "rejected" : "verified"}`;
   card.dataset.id = s.id;
 
   const head = document.createElement("header");
   head.className = "fnb-head";
+  const toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "fnb-toggle";
+  const bodyId = `fnb-body-${model.cid || "m"}-${index}`;
+  toggle.setAttribute("aria-controls", bodyId);
   const box = document.createElement("input");
   box.type = "checkbox";
   box.className = "fnb-include";
@@ -123,7 +147,9 @@ function renderSuggestion(model, s, index) {
   const label = document.createElement("label");
   label.htmlFor = box.id;
   label.className = "fnb-title";
-  label.textContent = `${index + 1}. ${s.title || "(untitled suggestion)"}`;
+  label.appendChild(document.createTextNode(`${index + 1}. `));
+  label.appendChild(titleNodes(s.title || "(untitled suggestion)"));
+  head.appendChild(toggle);
   head.appendChild(box);
   head.appendChild(label);
   const badges = document.createElement("span");
@@ -134,14 +160,20 @@ function renderSuggestion(model, s, index) {
   // a prerequisite: ticking this card ticks it too (the review decides; Python sends the note)
   if (s.needs && s.needs.length) badges.appendChild(span("fnb-badge fnb-needs", `needs ${s.needs.join(", ")}`));
   badges.appendChild(verdictBadge(model, s.id));
+  const applied = span("fnb-badge fnb-badge-applied", "applied");
+  applied.title = "written to the source by Apply (Undo restores it)";
+  badges.appendChild(applied);
   head.appendChild(badges);
   card.appendChild(head);
 
+  const body = document.createElement("div");
+  body.className = "fnb-body";
+  body.id = bodyId;
   if (s.rationale) {
     const p = document.createElement("p");
     p.className = "fnb-rationale";
-    p.textContent = s.rationale;
-    card.appendChild(p);
+    p.appendChild(titleNodes(s.rationale));  // code spans here too, still text nodes only
+    body.appendChild(p);
   }
   if (s.evidence && s.evidence.length) {
     const ul = document.createElement("ul");
@@ -151,16 +183,29 @@ function renderSuggestion(model, s, index) {
       li.textContent = e;
       ul.appendChild(li);
     }
-    card.appendChild(ul);
+    body.appendChild(ul);
   }
   if (s.status === "rejected") {
     const p = document.createElement("p");
     p.className = "fnb-rejected";
     p.textContent = `Rejected: ${s.error || "the edit did not apply or did not parse"}`;
-    card.appendChild(p);
+    body.appendChild(p);
   } else if (s.diff) {
-    card.appendChild(renderDiff(s.diff));
+    body.appendChild(renderDiff(s.diff));
   }
+  card.appendChild(body);
+
+  const setOpen = (open) => {
+    state.set(s.id, open);
+    card.classList.toggle("fnb-collapsed", !open);
+    body.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = open ? "\u25BE" : "\u25B8";
+    toggle.title = open ? "collapse this suggestion" : "expand this suggestion";
+  };
+  toggle.addEventListener("click", () => setOpen(!state.get(s.id)));
+  card._fnbSetOpen = setOpen;
+  setOpen(state.has(s.id) ? state.get(s.id) : true);
   return card;
 }
 
@@ -168,52 +213,110 @@ function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "fnb-diffviewer";
   el.appendChild(root);
+  // open/closed per suggestion id, kept across redraws (a re-based diff does not re-open a card)
+  const open = new Map();
+  let countEl = null, collapseAll = null, expandAll = null, noteEl = null;
+
+  const syncState = () => {
+    const chosen = new Set(model.get("included") || []);
+    const applied = new Set(model.get("applied") || []);
+    for (const card of root.querySelectorAll(".fnb-suggestion")) {
+      const id = card.dataset.id;
+      const box = card.querySelector("input.fnb-include");
+      if (box) box.checked = chosen.has(id);
+      card.classList.toggle("fnb-excluded", !chosen.has(id));
+      card.classList.toggle("fnb-applied", applied.has(id));
+    }
+    const items = model.get("suggestions") || [];
+    if (countEl) {
+      const n = items.filter((s) => chosen.has(s.id)).length;
+      const a = items.filter((s) => applied.has(s.id)).length;
+      countEl.textContent = `${n} of ${items.length} ticked` + (a ? ` \u00B7 ${a} applied` : "");
+    }
+    if (noteEl) {
+      const note = model.get("note") || "";
+      noteEl.textContent = note;
+      noteEl.hidden = !note;
+    }
+  };
+  const syncToggles = () => {
+    const cards = Array.from(root.querySelectorAll(".fnb-suggestion"));
+    if (collapseAll) collapseAll.disabled = !cards.some((c) => !c.classList.contains("fnb-collapsed"));
+    if (expandAll) expandAll.disabled = !cards.some((c) => c.classList.contains("fnb-collapsed"));
+  };
 
   const draw = () => {
     root.replaceChildren();
+    countEl = collapseAll = expandAll = noteEl = null;
     const header = model.get("header");
     const endpoint = model.get("endpoint");
-    if (endpoint || header) {
+    const items = model.get("suggestions") || [];
+    if (endpoint || header || items.length) {
       const top = document.createElement("div");
       top.className = "fnb-top";
       if (endpoint) top.appendChild(span("fnb-endpoint", endpoint));
       if (header) top.appendChild(span("fnb-provenance", header));
+      if (items.length) {
+        countEl = span("fnb-count", "");
+        top.appendChild(countEl);
+        const tools = document.createElement("span");
+        tools.className = "fnb-tools";
+        collapseAll = document.createElement("button");
+        collapseAll.type = "button";
+        collapseAll.className = "fnb-collapse-all";
+        collapseAll.textContent = "Collapse all";
+        expandAll = document.createElement("button");
+        expandAll.type = "button";
+        expandAll.className = "fnb-expand-all";
+        expandAll.textContent = "Expand all";
+        const setAll = (value) => {
+          for (const card of root.querySelectorAll(".fnb-suggestion")) card._fnbSetOpen(value);
+          syncToggles();
+        };
+        collapseAll.addEventListener("click", () => setAll(false));
+        expandAll.addEventListener("click", () => setAll(true));
+        tools.appendChild(collapseAll);
+        tools.appendChild(expandAll);
+        top.appendChild(tools);
+      }
       root.appendChild(top);
     }
-    const note = model.get("note");
-    if (note) {
-      const p = span("fnb-choice-note", note);
-      p.setAttribute("role", "status");
-      root.appendChild(p);
-    }
-    const items = model.get("suggestions") || [];
+    noteEl = document.createElement("p");
+    noteEl.className = "fnb-note";
+    noteEl.setAttribute("role", "status");
+    root.appendChild(noteEl);
     if (!items.length) {
       root.appendChild(span("fnb-empty", endpoint ? "No suggestions for this endpoint." : "No review yet."));
+      syncState();
       return;
     }
-    items.forEach((s, i) => root.appendChild(renderSuggestion(model, s, i)));
+    // many cards: the first stays open, the others start collapsed (their titles still read as a list)
+    if (items.length > 2) items.forEach((s, i) => { if (!open.has(s.id)) open.set(s.id, i === 0); });
+    items.forEach((s, i) => {
+      const card = renderSuggestion(model, s, i, open);
+      card.querySelector(".fnb-toggle").addEventListener("click", syncToggles);
+      root.appendChild(card);
+    });
+    syncState();
+    syncToggles();
   };
-  const syncBoxes = () => {
-    const chosen = new Set(model.get("included") || []);
-    for (const card of root.querySelectorAll(".fnb-suggestion")) {
-      const box = card.querySelector("input.fnb-include");
-      if (box) box.checked = chosen.has(card.dataset.id);
-    }
-  };
+  const redrawNew = () => { open.clear(); draw(); };
   draw();
   model.on("change:suggestions", draw);
-  model.on("change:header", draw);
-  model.on("change:endpoint", draw);
-  model.on("change:note", draw);
+  model.on("change:header", redrawNew);
+  model.on("change:endpoint", redrawNew);
+  model.on("change:included", syncState);
+  model.on("change:applied", syncState);
+  model.on("change:note", syncState);
   model.on("change:verdicts", draw);
-  model.on("change:included", syncBoxes);
   return () => {
     model.off("change:suggestions", draw);
-    model.off("change:header", draw);
-    model.off("change:endpoint", draw);
-    model.off("change:note", draw);
+    model.off("change:header", redrawNew);
+    model.off("change:endpoint", redrawNew);
+    model.off("change:included", syncState);
+    model.off("change:applied", syncState);
+    model.off("change:note", syncState);
     model.off("change:verdicts", draw);
-    model.off("change:included", syncBoxes);
   };
 }
 

@@ -374,7 +374,7 @@ class CodeIndex:
 
 
 def _progress(enabled: bool, desc: str, total: int | None = None):
-    from tqdm.auto import tqdm
+    from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
     return tqdm(total=total, desc=desc, unit="file" if total is None else "chunk",
                 disable=not enabled, leave=False)

@@ -404,7 +404,7 @@ def review_all(results: Any, index: Any, *, llm: Any = None, max_concurrency: in
     if not ids:
         raise FaultNbError("the results have no endpoint with an operationId to review")
     out: dict[str, Review] = {}
-    from tqdm.auto import tqdm
+    from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
     bar = tqdm(total=len(ids), desc="code review", unit="endpoint", disable=not progress)
     workers = max(1, int(max_concurrency)) if make_reviewer(llm).concurrent else 1

@@ -281,7 +281,7 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
         except Exception:  # fault's renderer fails on some inputs (spec B.4); the numbers still tell the story
             report_md = "(the scenario report could not be rendered; use the key numbers)"
         numbers = numbers_text(facts)
-        from tqdm.auto import tqdm
+        from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
         from ..errors import LLMCancelledError, LLMError, LLMTruncatedError
         from .llm import DEFAULT_DEADLINE_S

@@ -193,7 +193,7 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
             plan = LoadPlan(run_s, int(strategy["clients"]), int(strategy["rps"]))
             bar = None
             if progress:
-                from tqdm.auto import tqdm
+                from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
                 bar = tqdm(total=len(plan.offsets()), desc="load", unit="req", leave=False)
             try:
@@ -291,7 +291,7 @@ def run_scenarios(path_or_scenarios: Any, *, result: str | os.PathLike | None = 
     total_items = sum(len(s["items"]) for s in scenarios)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
         bar = tqdm(total=total_items, desc="scenarios", unit="item")
     data: dict = {"start": int(time.time()), "end": 0, "results": []}

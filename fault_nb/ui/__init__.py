@@ -17,6 +17,7 @@ _LAZY = {
     "EndpointPicker": "fault_nb.ui.picker",
     "ReviewPanel": "fault_nb.ui.panel",
     "DiffViewer": "fault_nb.ui.diffviewer",
+    "Dashboard": "fault_nb.ui.dashboard",
 }
 
 __all__ = sorted(_LAZY)
@@ -26,6 +27,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .dashboard import Dashboard
     from .diffviewer import DiffViewer
     from .explorer import ResultsExplorer
     from .panel import ReviewPanel

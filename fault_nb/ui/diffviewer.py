@@ -115,6 +115,19 @@ def measured_verdicts(review: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+def title_html(title: str) -> str:
+    """A suggestion title as escaped HTML with its Markdown code spans as ``<code>``.
+
+    >>> title_html("Make `create_user` plain <def>")
+    'Make <code>create_user</code> plain &lt;def&gt;'
+    """
+    import re
+
+    parts = re.split(r"(`[^`\n]+`)", str(title))
+    return "".join(f"<code>{html.escape(p[1:-1])}</code>" if len(p) > 2 and p[0] == p[-1] == "`"
+                   else html.escape(p) for p in parts)
+
+
 class DiffViewer(anywidget.AnyWidget):
     """Suggestions as syntax-highlighted diffs, each with an *include* checkbox.
 
@@ -135,6 +148,7 @@ class DiffViewer(anywidget.AnyWidget):
 
     suggestions = t.List(t.Dict()).tag(sync=True)
     included = t.List(t.Unicode()).tag(sync=True)
+    applied = t.List(t.Unicode()).tag(sync=True)  # ids Apply wrote (the panel sets it; Undo clears it)
     header = t.Unicode("").tag(sync=True)
     endpoint = t.Unicode("").tag(sync=True)
     note = t.Unicode("").tag(sync=True)
@@ -158,6 +172,7 @@ class DiffViewer(anywidget.AnyWidget):
         url = _text(_get(review, "url")) if review is not None else ""
         opid = _text(_get(review, "operation_id")) if review is not None else ""
         self.endpoint = f"{opid} [{method} {url}]".strip() if opid else ""
+        self.applied = []
         self._original = {d["id"]: (d["diff"], d["rationale"]) for d in data}
         self.note = ""
         self._settling = True  # a new review: its own ticks, nothing to reconcile with the last one
@@ -229,22 +244,39 @@ class DiffViewer(anywidget.AnyWidget):
             mark = "x" if d["id"] in self.included else " "
             measured = self.verdicts.get(d["id"])
             needs = f"; needs {', '.join(d['needs'])}" if d.get("needs") else ""
-            lines.append(f"[{mark}] {d['title']} ({d['status']}{needs})"
+            done = ", applied" if d["id"] in self.applied else ""
+            lines.append(f"[{mark}] {d['title']} ({d['status']}{needs}{done})"
                          + (f" measured: {measured['verdict']}" if measured else ""))
             if d["diff"]:
                 lines.append(d["diff"].rstrip("\n"))
         return "\n".join(lines)
 
+    def state_of(self, sid: str) -> str:
+        """``"applied"``, ``"ticked"``, ``"left out"`` or ``"rejected"``: what the card shows."""
+        status = next((d["status"] for d in self.suggestions if d["id"] == sid), "verified")
+        if status == "rejected":
+            return "rejected"
+        if sid in self.applied:
+            return "applied"
+        return "ticked" if sid in self.included else "left out"
+
     def to_html(self) -> str:
-        """Static, escaped HTML of the same content (saved notebooks, nbviewer)."""
+        """Static, escaped HTML of the same content (saved notebooks, nbviewer), in its final state:
+        which cards are ticked, left out or applied, titles with their code spans."""
+        n = sum(1 for d in self.suggestions if d["id"] in self.included)
         parts = [f"<div class='fnb-diffviewer-static'><p><em>{html.escape(self.header)}</em></p>"]
         if self.note:
             parts.append(f"<p class='fnb-note'>{html.escape(self.note)}</p>")
+        if self.suggestions:
+            parts.append(f"<p>{n} of {len(self.suggestions)} suggestion(s) ticked"
+                         + (f", {len(self.applied)} applied" if self.applied else "") + "</p>")
         for d in self.suggestions:
+            state = self.state_of(d["id"])
             measured = self.verdicts.get(d["id"])
             mark = f" <small>measured: {html.escape(measured['verdict'])}</small>" if measured else ""
             needs = f"; needs {', '.join(d['needs'])}" if d.get("needs") else ""
-            parts.append(f"<h4>{html.escape(d['title'])} <small>({html.escape(d['status'] + needs)})</small>{mark}</h4>")
+            parts.append(f"<h4>[{html.escape(state)}] {title_html(d['title'])} "
+                         f"<small>({html.escape(d['status'] + needs)})</small>{mark}</h4>")
             if d["rationale"]:
                 parts.append(f"<p>{html.escape(d['rationale'])}</p>")
             if d["diff"]:

@@ -133,6 +133,7 @@ class ReviewPanel(_w.VBox):
         self.verify_button.on_click(lambda _b: self.verify())
         self.cancel_button.on_click(lambda _b: self.cancel_verify())
         self.picker.observe(self._on_pick, names="value")
+        self.viewer.observe(self._sync_buttons, names="included")
 
         actions = _w.HBox([self.export_md_button, self.export_pdf_button, self.overwrite, self.apply_button,
                            self.undo_button], layout=_w.Layout(flex_flow="row wrap"))
@@ -211,6 +212,7 @@ class ReviewPanel(_w.VBox):
             self._fail("Apply failed", exc)
             return None
         self._applied = applied
+        self.viewer.applied = list(chosen)  # the cards say "applied"
         self.undo_button.disabled = False
         self.apply_button.disabled = True
         files = ", ".join(str(f) for f in getattr(applied, "files", []) or []) or "no file changed"
@@ -228,8 +230,9 @@ class ReviewPanel(_w.VBox):
             self._fail("Undo failed", exc)
             return
         self._applied = None
+        self.viewer.applied = []
         self.undo_button.disabled = True
-        self.apply_button.disabled = self.review is None
+        self._sync_buttons()
         self.output.value = note("Undone: the source files are back as they were.")
 
     def verify(self, runs: int | None = None, *, background: bool = True):
@@ -370,10 +373,7 @@ class ReviewPanel(_w.VBox):
         self.review = review
         self.viewer.set_review(review)
         has = review is not None
-        for button in (self.export_md_button, self.export_pdf_button, self.apply_button):
-            button.disabled = not has
-        running = self._verify_thread is not None and self._verify_thread.is_alive()
-        self.verify_button.disabled = not has or self.scenarios is None or self.app is None or running
+        self._sync_buttons()
         if not has:
             self.summary.value = ""
             return
@@ -381,6 +381,17 @@ class ReviewPanel(_w.VBox):
         items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:12])
         self.summary.value = (f"<details><summary>Evidence from the run ({len(lines)})</summary><ul>{items}</ul>"
                               "</details>") if items else ""
+
+    def _sync_buttons(self, _change=None) -> None:
+        """Export needs a suggestion to export, Apply a ticked verified one (and no apply pending undo)."""
+        suggestions = list(getattr(self.review, "suggestions", None) or []) if self.review is not None else []
+        self.export_md_button.disabled = self.export_pdf_button.disabled = not suggestions
+        self.apply_button.disabled = not self.viewer.chosen or self._applied is not None
+        self.apply_button.tooltip = ("Tick at least one verified suggestion to apply" if not self.viewer.chosen
+                                     else "Write the ticked diffs to the source (a backup is kept)")
+        running = getattr(self, "_verify_thread", None) is not None and self._verify_thread.is_alive()
+        self.verify_button.disabled = (self.review is None or self.scenarios is None or self.app is None
+                                       or running)
 
     def _done_text(self, review) -> str:
         sugg = list(getattr(review, "suggestions", None) or [])

@@ -147,10 +147,30 @@ def browser():
             chromium.close()
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
 @pytest.fixture
 def page(browser):
+    """A 1400x1000 page that never leaves the machine: requests to other hosts are aborted and
+    listed in ``page.outside_requests`` (offline use must not need a CDN)."""
+    from urllib.parse import urlsplit
+
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        host = urlsplit(url).hostname or ""
+        if url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
     pg = context.new_page()
+    pg.outside_requests = outside
     try:
         yield pg
     finally:

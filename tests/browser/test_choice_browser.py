@@ -48,13 +48,13 @@ def test_a_prerequisite_is_named_and_follows_the_ticks(voila, page):
         assert s2.locator(".fnb-needs").inner_text() == "needs s1"
         assert s1.locator(".fnb-needs").count() == 0 and s3.locator(".fnb-needs").count() == 0
         s1.locator("input.fnb-include").uncheck()  # unticking the prerequisite unticks s2, and says so
-        page.wait_for_function("() => !!document.querySelector('.fnb-choice-note')", timeout=30_000)
-        assert viewer.locator(".fnb-choice-note").inner_text() == "s2 needs s1: unticked too."
+        page.wait_for_function("() => !!document.querySelector('.fnb-note:not([hidden])')", timeout=30_000)
+        assert viewer.locator(".fnb-note").inner_text() == "s2 needs s1: unticked too."
         assert not s2.locator("input.fnb-include").is_checked()
         assert viewer.locator(".fnb-suggestion").nth(2).locator("input.fnb-include").is_checked()
         viewer.locator(".fnb-suggestion").nth(1).locator("input.fnb-include").check()  # ticking s2 ticks s1
         page.wait_for_function(
-            "() => (document.querySelector('.fnb-choice-note') || {}).textContent === 's2 needs s1: it is ticked too.'",
+            "() => (document.querySelector('.fnb-note:not([hidden])') || {}).textContent === 's2 needs s1: it is ticked too.'",
             timeout=30_000)
         assert viewer.locator(".fnb-suggestion").first.locator("input.fnb-include").is_checked()
         viewer.screenshot(path=str(ARTIFACTS / "voila-needs-s1.png"))

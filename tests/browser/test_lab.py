@@ -6,17 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
+from pagecheck import KERNEL_IDLE
 from playwright.sync_api import expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!k && k.status === 'idle';
-}"""
 ENDPOINT = "create_user_users__post"  # the rules reviewer finds two changes there
 
 

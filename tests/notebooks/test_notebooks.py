@@ -31,7 +31,7 @@ def outputs(nb, mime: str) -> list[str]:
 
 def test_notebooks_are_committed_without_outputs():
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["01-explore-results.ipynb", "02-code-review.ipynb", "03-dependencies.ipynb"]
+    assert names == ["01-explore-results.ipynb", "02-code-review.ipynb", "03-dependencies.ipynb", "dashboard.ipynb"]
     for name in names:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbformat.validate(nb)
@@ -58,6 +58,11 @@ def test_01_explore_results(run_nb):
     assert len(figures) == 3
     pngs = outputs(nb, "image/png")
     assert len(pngs) == 3 and all(len(p) > 5_000 for p in pngs)
+    # no page-wide script that fetches plotly.js from a CDN (it fails offline in JupyterLab)
+    loose = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+             if "<script" in str(o.get("data", {}).get("text/html", ""))
+             and "application/vnd.plotly.v1+json" not in o.get("data", {})]
+    assert not loose
     # widget state is saved so nbviewer can show the widgets too
     assert "application/vnd.jupyter.widget-state+json" in nb.metadata.get("widgets", {})
 

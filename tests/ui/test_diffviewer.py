@@ -97,3 +97,19 @@ def test_evidence_ids_become_readable_lines():
         "2 failed expectations)",
         "S1: Full black-hole: P95 < 300ms FAIL (Above by 12ms)",
         "free text"]
+
+
+def test_static_copy_shows_the_final_state_and_code_spans():
+    review = make_review()
+    review.suggestions[0].title = "Make `create_user` a plain `def`"
+    viewer = DiffViewer(review)
+    viewer.included = ["s2"]
+    viewer.applied = ["s2"]
+    html_text = viewer.to_html()
+    assert "1 of 3 suggestion(s) ticked, 1 applied" in html_text
+    assert "[left out] Make <code>create_user</code> a plain <code>def</code>" in html_text
+    assert "[applied]" in html_text and "[rejected] Broken edit" in html_text
+    assert "<img" not in html_text and "<script" not in html_text  # the XSS title stays text
+    assert "applied" in viewer.to_text()
+    viewer.set_review(make_review())
+    assert viewer.applied == []  # a new review starts with nothing applied

@@ -38,7 +38,12 @@ def test_filters_change_frame_table_and_charts(results):
     explorer = ResultsExplorer(results, charts=[chart])
     total = len(results.runs)
     assert calls == [total] and len(explorer.frame) == total
-    assert explorer.table.value.count("</tr>") == total + 1  # header row + one per request
+    import json
+
+    def table_rows():
+        return json.loads(explorer.table._dt_args["data_json"])
+
+    assert len(table_rows()) == total  # every request is in the table (DataTables pages it)
     explorer.endpoint.value = "create_user_users__post"
     expected = (results.runs["operation_id"] == "create_user_users__post").sum()
     assert len(explorer.frame) == expected == calls[-1]
@@ -58,7 +63,7 @@ def test_default_charts_come_from_fault_nb_plots(results):
     explorer = ResultsExplorer(results)
     titles = [fig.layout.title.text for fig in explorer.figures]
     assert titles == ["Latency percentiles per endpoint and fault", "Latency over time",
-                      "Failure, 5xx, transport error, timeout and expectation rates"]
+                      "Failed requests and why"]
     assert explorer.message.value == ""
 
 
@@ -158,3 +163,46 @@ def test_summary_counts_5xx_and_failures_not_only_transport_errors(results):
             f"{s.transport_errors} transport errors, {s.timed_out} timed out, "
             f"{s.expectation_failed} missed their expectation") in explorer.summary.value
     assert f"p95 {s.p95_ms:.1f} ms" in explorer.summary.value  # R-6, as fault's report
+
+def test_table_shows_human_headers_formatted_values_and_keeps_dtypes(results):
+    import json
+
+    from fault_nb.ui.explorer import display_frame
+
+    explorer = ResultsExplorer(results, charts=[])
+    html_head = explorer.table._dt_args["table_html"]
+    for header in ("Scenario", "Endpoint", "Faults", "Status", "Total time (ms)", "Failed", "HTTP 5xx",
+                   "Transport error", "Timed out", "Expectation"):
+        assert f">{header}<" in html_head
+    assert "total_time_ms" not in html_head and "fault_types" not in html_head
+    rows = json.loads(explorer.table._dt_args["data_json"])
+    faults = {r[5] for r in rows}
+    assert "latency + packetloss" in faults and not any("(" in f for f in faults)
+    total = [r[7] for r in rows]
+    # one decimal on screen, the number itself for sorting
+    assert all(isinstance(t, list) and t[0] == f"{t[1]:.1f}" for t in total if t)
+    assert {r[9] for r in rows} <= {"yes", "no"} and all(s == "" or s.isdigit() for s in {r[6] for r in rows})
+    assert explorer.table._dt_args["scrollX"] is True  # every column reachable
+    # the analysis frame keeps its dtypes
+    assert explorer.frame["total_time_ms"].dtype.kind == "f" and explorer.frame["failed"].dtype == bool
+    assert list(display_frame(results.runs.head(2)).columns)[:2] == ["Scenario", "Endpoint"]
+
+
+def test_fault_checkboxes_reset_and_empty_state(results):
+    explorer = ResultsExplorer(results, charts=[])
+    assert explorer.faults.options == tuple(sorted(explorer.faults.options))
+    assert "blackhole" in explorer.faults.options and "latency" in explorer.faults.options
+    box = dict(zip(explorer.faults.options, explorer.faults.boxes))
+    box["blackhole"].value = True  # ticking a box filters
+    assert explorer.faults.value == ("blackhole",)
+    assert all("blackhole" in tuple(f) for f in explorer.frame["fault_types"]) and len(explorer.frame)
+    explorer.scenario.value = 0  # the first scenario has no blackhole: an empty state that says what to change
+    assert len(explorer.frame) == 0
+    summary = explorer.summary.value
+    assert "No request matches" in summary and "clear the fault boxes to see" in summary
+    assert "Reset filters" in summary and explorer.table_box.layout.display == "none"
+    explorer.reset.click()
+    assert len(explorer.frame) == len(results.runs) and not any(b.value for b in explorer.faults.boxes)
+    assert explorer.scenario.value == -1 and explorer.table_box.layout.display == ""
+    with pytest.raises(Exception, match="unknown fault type"):
+        explorer.faults.value = ("nope",)

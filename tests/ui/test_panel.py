@@ -70,8 +70,27 @@ def test_review_export_apply_undo(results, index, tmp_path):
     panel.apply_button.click()
     assert source.read_text() != before and not panel.undo_button.disabled
     assert "Applied 1 change(s) to <code>app.py</code>" in panel.output.value
+    assert panel.viewer.applied == [sid] and panel.viewer.state_of(sid) == "applied"  # the card says so
+    assert "[applied]" in panel.viewer.to_html()
     panel.undo_button.click()
     assert source.read_text() == before and panel.undo_button.disabled
+    assert panel.viewer.applied == [] and not panel.apply_button.disabled
+
+
+def test_buttons_are_disabled_with_nothing_to_act_on(results, index, tmp_path):
+    panel = ReviewPanel(results, index, out_dir=tmp_path / "out")
+    panel.picker.value = TARGET
+    panel.run_review()
+    assert not panel.apply_button.disabled and not panel.export_md_button.disabled
+    panel.viewer.included = []  # nothing ticked: nothing to apply (the export still shows the review)
+    assert panel.apply_button.disabled and "Tick at least one" in panel.apply_button.tooltip
+    panel.viewer.included = [panel.viewer.suggestions[0]["id"]]
+    assert not panel.apply_button.disabled
+    reviews = {op: panel.run_review(op) for op in results.operation_ids}
+    empty = next((op for op, r in reviews.items() if not r.suggestions), None)
+    if empty is not None:  # a review without suggestions: neither export nor apply
+        panel.picker.value = empty
+        assert panel.export_md_button.disabled and panel.export_pdf_button.disabled and panel.apply_button.disabled
 
 
 def test_unticked_suggestions_leave_the_export(results, index, tmp_path):
