@@ -262,7 +262,7 @@ def newcombe_paired(before: Sequence[np.ndarray], after: Sequence[np.ndarray], c
 def benjamini_hochberg(p: np.ndarray, q: float) -> np.ndarray:
     """Which hypotheses Benjamini-Hochberg rejects at false-discovery rate ``q`` (NaN: not tested).
 
-    >>> benjamini_hochberg(np.array([0.001, 0.04, 0.03, np.nan]), 0.05).tolist()
+    >>> benjamini_hochberg(np.array([0.001, 0.2, 0.04, np.nan]), 0.05).tolist()
     [True, False, False, False]
     """
     p = np.asarray(p, dtype=float)

@@ -660,6 +660,12 @@ class Comparison:
         parts += [f"<li>{esc(x)}</li>" for x in self._header_lines()]
         parts += [f'<li style="color:#b85c00"><strong>warning:</strong> {esc(w)}</li>' for w in self.warnings]
         parts.append("</ul>")
+        shead = ("endpoint", "cells", "improved", "regressed", "no change", "headline")
+        parts.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in shead) + "</tr></thead><tbody>")
+        for r in self.summary().itertuples():
+            parts.append("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in (
+                r.operation_id, r.cells, r.improved, r.regressed, r.no_change, r.headline)) + "</tr>")
+        parts.append("</tbody></table>")
         head = ("endpoint", "fault", "strategy", "metric", "before", "after", "Δ", f"{self.confidence:.0%} CI",
                 "n", "verdict", "note")
         parts.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>")
