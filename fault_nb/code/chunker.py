@@ -17,7 +17,7 @@ from .parsing import captures, parse
 
 MAX_LINES = 80
 MAX_BYTES = 4000
-CHUNKER_VERSION = 11  # bump when chunks or extracted facts change: old manifests are rebuilt
+CHUNKER_VERSION = 12  # bump when chunks or extracted facts change: old manifests are rebuilt
 
 # node type -> kind, per grammar; containers hold methods that become their own chunks
 _DEFS: dict[str, dict[str, str]] = {

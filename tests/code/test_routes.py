@@ -468,3 +468,64 @@ def test_fastapi_prefixes_from_settings_and_constants(tmp_path):
     m = index.handler_for("read_item_api_v1_items__id__get")
     assert (m.how, m.path, m.file) == ("route", "/api/v1/items/{id}", "app/api/routes/items.py")
     index.close()
+
+
+def test_express_client_calls_are_not_routes(tmp_path):
+    """`pricing.post('/orders', order)` on an axios instance is an outbound call, not a route: only
+    express()/Router() objects (and bare statements with handler arguments) declare routes."""
+    src = _tree(tmp_path / "shop", {
+        "server.js": '''
+            const express = require('express');
+            const orders = require('./routes/orders');
+            const app = express();
+            app.use('/api', orders);
+            app.listen(3000);
+            ''',
+        "routes/orders.js": '''
+            const express = require('express');
+            const { placeOrder } = require('../clients/pricing');
+            const router = express.Router();
+
+            router.post('/orders', createOrder);
+            async function createOrder(req, res) {
+              res.status(201).json(await placeOrder(req.body));
+            }
+            router.get('/x', (req, res) => res.json({}));
+            module.exports = router;
+            ''',
+        "clients/api.js": '''
+            import axios from 'axios';
+            export const client = axios.create({ baseURL: process.env.PRICING_URL });
+            ''',
+        "clients/pricing.js": '''
+            import axios from 'axios';
+            import { client } from './api.js';
+            const pricing = axios.create({ baseURL: 'http://pricing' });
+
+            export async function placeOrder(order) {
+              const quote = await pricing.post('/orders', order);
+              client.post('/orders', order);
+              client.post('/orders', { id: order.id });
+              axios.post('/orders', order);
+              return axios.get('/x').then((r) => quote.data + r.data);
+            }
+            export function notify(api, order) {
+              return api.post('/orders', order);
+            }
+            ''',
+    })
+    index = index_source(src, progress=False)
+    try:
+        got = sorted((r.method, r.path, r.file, r.function) for r in index.routes)
+        assert got == [  # a list: each client call above would add its own ('POST', '/orders') row
+            ("GET", "/api/x", "routes/orders.js", "router.get('/x')"),
+            ("POST", "/api/orders", "routes/orders.js", "createOrder"),
+        ]
+        index.set_endpoints([("createOrder", "POST", "http://h/api/orders"), ("getX", "GET", "http://h/api/x")])
+        m = index.handler_for("createOrder")
+        assert (m.how, m.file, m.function, m.start_line, m.framework) == \
+            ("route", "routes/orders.js", "createOrder", 6, "express")
+        m = index.handler_for("getX")
+        assert (m.how, m.file, m.start_line) == ("route", "routes/orders.js", 9)
+    finally:
+        index.close()

@@ -243,3 +243,48 @@ def test_rust_actix_and_axum(tmp_path):
     assert (m.file, m.function, m.start_line) == ("src/axum_app.rs", "create_item", 13)
     assert index.lang == "rust"
     index.close()
+
+
+def test_go_client_calls_are_not_chi_routes(tmp_path):
+    """`http.Post(url, contentType, body)` and `client.Post(...)` (an *http.Client) are outbound calls;
+    chi's `r.Post(pattern, handler)` is the route."""
+    src = _tree(tmp_path / "chi", {
+        "main.go": '''
+            package main
+
+            import (
+                "net/http"
+                "github.com/go-chi/chi/v5"
+            )
+
+            func main() {
+                r := chi.NewRouter()
+                r.Post("/orders", createOrder)
+                r.Get("/x", getX)
+                http.ListenAndServe(":3000", r)
+            }
+            ''',
+        "orders.go": '''
+            package main
+
+            func createOrder(w http.ResponseWriter, r *http.Request) {
+                client := &http.Client{}
+                client.Post("/orders", "application/json", r.Body)
+                http.Post("/orders", "application/json", r.Body)
+                w.WriteHeader(201)
+            }
+
+            func getX(w http.ResponseWriter, r *http.Request) {
+                w.Write(nil)
+            }
+            ''',
+    })
+    index = index_source(src, progress=False)
+    try:
+        got = sorted((r.method, r.path, r.file, r.function) for r in index.routes)
+        assert got == [("GET", "/x", "main.go", "getX"), ("POST", "/orders", "main.go", "createOrder")]
+        index.set_endpoints([("createOrder", "POST", "http://h/orders")])
+        m = index.handler_for("createOrder")
+        assert (m.how, m.file, m.function, m.start_line) == ("route", "orders.go", "createOrder", 3)
+    finally:
+        index.close()

@@ -52,9 +52,13 @@ def go_facts(root: Any) -> dict:
         if path is None or not (path.startswith("/") or path.split(" ", 1)[0] in _GO_METHODS):
             continue
         obj = text(m["obj"][0])
+        if obj == "http" and meth not in ("HandleFunc", "Handle"):
+            continue  # http.Get/http.Post/http.Head are net/http's client functions
         if meth in _GO_METHODS or meth == "Any":
             methods = [meth] if meth != "Any" else ["ALL"]
         elif meth in _GO_CHI:
+            if len(args) != 2:  # chi's r.Post(pattern, handlerFn); http.Client.Post(url, contentType, body)
+                continue
             methods = [_GO_CHI[meth]]
         elif meth in ("HandleFunc", "Handle"):
             # Go 1.22 patterns carry the method: "GET /items/{id}"

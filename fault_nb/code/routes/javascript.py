@@ -12,6 +12,10 @@ from ..symbols import js_string
 from ._base import HTTP_METHODS, join_path, matches, text
 
 _JS_DECL = "(variable_declarator name: (identifier) @var value: (call_expression function: (_) @fn arguments: (arguments) @args))"
+# any other object made by a call or ``new`` (``axios.create()``, ``new Client()``): not an Express app/router
+_JS_MADE = ("(variable_declarator name: (identifier) @var value: [(call_expression function: (_) @fn) "
+            "(new_expression constructor: (_) @fn) (await_expression (call_expression function: (_) @fn))])")
+_JS_HANDLER_TYPES = ("arrow_function", "function_expression", "function", "identifier", "member_expression")
 _JS_CALL = ("(call_expression function: (member_expression object: (_) @obj property: (property_identifier) @meth) "
             "arguments: (arguments) @args) @call")
 
@@ -34,6 +38,8 @@ def _express_facts(root: Any, grammar: str) -> dict:
             objects[text(m["var"][0])] = {"kind": "express_app", "prefix": ""}
         elif fn.endswith("Router") and ("express" in fn or fn == "Router"):
             objects[text(m["var"][0])] = {"kind": "express_router", "prefix": ""}
+    others = {text(m["var"][0]): text(m["fn"][0]) for m in matches(grammar, _JS_MADE, root)
+              if text(m["var"][0]) not in objects and text(m["fn"][0]) != "require"}
     for m in matches(grammar, _JS_CALL, root):
         meth = text(m["meth"][0])
         args = [a for a in m["args"][0].named_children if a.type != "comment"]
@@ -59,12 +65,17 @@ def _express_facts(root: Any, grammar: str) -> dict:
             handlers = args[1:]
         if path is None or not path.startswith(("/", "*")):
             continue
+        if obj_text in others:  # `pricing.post('/orders', order)` on `pricing = axios.create()`: a client call
+            continue
         handler = handlers[-1]
         call = m["call"][0]
         stmt = call
         while stmt.parent is not None and stmt.parent.type in ("expression_statement", "member_expression",
                                                                "call_expression"):
             stmt = stmt.parent
+        # Express declares a route as a statement whose arguments are handlers (functions or their names);
+        # a client call passes data/config (`{...}`, strings, calls) or uses the returned promise
+        declared = stmt.type == "expression_statement" and all(h.type in _JS_HANDLER_TYPES for h in handlers)
         if handler.type in ("arrow_function", "function_expression", "function"):
             if route_obj is None:
                 function = f"{obj_text}.{meth}({text(path_node)})"
@@ -77,9 +88,9 @@ def _express_facts(root: Any, grammar: str) -> dict:
         routes.append({
             "obj": obj_text, "methods": ["ALL" if meth == "all" else meth.upper()], "path": path,
             "function": function, "start_line": start, "end_line": end, "operation_id": None,
-            "name": None, "hint": "express",
+            "name": None, "hint": "express", "declared": declared,
         })
-    return {"objects": objects, "routes": routes, "includes": includes}
+    return {"objects": objects, "routes": routes, "includes": includes, "others": sorted(others)}
 
 
 def _route_chain(obj: Any) -> tuple[str, str | None, Any] | None:

@@ -8,6 +8,7 @@ class-based view as Flask computes them.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..symbols import ModuleTable, js_import_target
 from ._base import HTTP_METHODS, JS_GRAMMARS, Route
@@ -28,9 +29,12 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
     ``files`` maps a file to ``{"lang", "imports", "exports", "routes": facts}``.
     """
     objects: dict[tuple[str, str], dict] = {}
+    others: dict[tuple[str, str], dict] = {}  # JS objects made by other calls (`axios.create()`): not routers
     for rel, f in files.items():
         for var, obj in (f.get("routes") or {}).get("objects", {}).items():
             objects[(rel, var)] = obj
+        for var in (f.get("routes") or {}).get("others", []):
+            others[(rel, var)] = {}
 
     def resolve(rel: str, expr: str, depth: int = 0, known: dict | None = None) -> tuple[str, str] | None:
         """The (file, name) that ``expr`` in ``rel`` stands for among ``known`` (default: app/router objects)."""
@@ -142,6 +146,8 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                     bases = [(p, "" if len(nest_prefixes) == 1 else "several setGlobalPrefix() calls")
                              for p in nest_prefixes]
             else:
+                if r.get("hint") == "express" and not _maybe_express(rel, r, f, others, resolve, table):
+                    continue
                 framework = r.get("hint") or _framework_from_imports(f)
                 bases = [("", f"object {r['obj']!r} could not be resolved; prefixes unknown")]
             if framework is None:
@@ -163,6 +169,25 @@ def resolve_routes(files: dict[str, dict], table: ModuleTable) -> list[Route]:
                     routes.append(Route(method, path, where[0], where[1], where[2], where[3],
                                         framework, opid, explicit, "; ".join(filter(None, [note, view_note]))))
     return routes
+
+
+def _maybe_express(rel: str, r: dict, f: dict, others: dict, resolve: Any, table: ModuleTable) -> bool:
+    """Whether an Express-shaped call on an object not traced to ``express()``/``Router()`` may be a route.
+
+    Not when its arguments are data or its value is used (``await client.post('/x', body)``), when the
+    object is made elsewhere by another call (``export const api = axios.create()``), or when it is
+    imported from a package other than express (``import axios from 'axios'``)."""
+    if r.get("declared") is False:
+        return False
+    if resolve(rel, r["obj"], known=others) is not None:
+        return False
+    imports = f.get("imports") or {}
+    head = r["obj"].split(".", 1)[0]
+    if head in imports:
+        target = imports[head][0]
+        if table.resolve(target, f.get("lang")) is None and "express" not in str(target):
+            return False
+    return True
 
 
 def _root_kind(key: tuple[str, str], parents: dict, objects: dict) -> str:
