@@ -79,22 +79,16 @@ def webapp(shared, tmp_path_factory):
     """The seed FastAPI + SQLAlchemy app, running on a free port."""
     from fault_nb.apps import serve_app
 
-    app = serve_app(shared / "apps" / "webapp", workdir=tmp_path_factory.mktemp("webapp-run"))
-    try:
+    with serve_app(shared / "apps" / "webapp", workdir=tmp_path_factory.mktemp("webapp-run")) as app:
         yield app
-    finally:
-        app.stop()
 
 
 @pytest.fixture(scope="session")
 def inventory_app(shared, tmp_path_factory):
     from fault_nb.apps import serve_app
 
-    app = serve_app(shared / "apps" / "inventory", workdir=tmp_path_factory.mktemp("inventory-run"))
-    try:
+    with serve_app(shared / "apps" / "inventory", workdir=tmp_path_factory.mktemp("inventory-run")) as app:
         yield app
-    finally:
-        app.stop()
 
 
 @pytest.fixture(scope="session")
@@ -103,12 +97,9 @@ def orders_app(shared, inventory_app, tmp_path_factory):
     from fault_nb.apps import serve_app
 
     work = tmp_path_factory.mktemp("orders-run")
-    app = serve_app(shared / "apps" / "orders", workdir=work,
-                    env={"INVENTORY_URL": inventory_app.url, "ORDERS_DB": f"sqlite:///{work}/orders.db"})
-    try:
+    with serve_app(shared / "apps" / "orders", workdir=work,
+                   env={"INVENTORY_URL": inventory_app.url, "ORDERS_DB": f"sqlite:///{work}/orders.db"}) as app:
         yield app
-    finally:
-        app.stop()
 
 
 # -- system packages (see tests/_system.py): skipped with a reason, counted, or failed in CI

@@ -298,7 +298,7 @@ def _expectation_text(expect: dict) -> str:
     return text
 
 
-def _pct(part: int, whole: int) -> str:
+def _percent(part: int, whole: int) -> str:
     value = part * 100.0 / whole if whole else math.nan
     return _f(value, 1)
 
@@ -323,7 +323,7 @@ def _item(item: dict) -> list[str]:
         "| Expectation Failures | Total Time |",
         "|-----------|---------|--------------------|-------------------|-------------------"
         "|----------------------|------------|",
-        f"| {n} | {ov['error_count']} ({_pct(ov['error_count'], n)}%) | {_f(ov['min_latency'], 2)} "
+        f"| {n} | {ov['error_count']} ({_percent(ov['error_count'], n)}%) | {_f(ov['min_latency'], 2)} "
         f"| {_f(ov['max_latency'], 2)} | {_f(p50, 2)} | {ov['failure_count']} | {human_duration(ov['total_time'])} |",
         "",
     ]
@@ -331,7 +331,7 @@ def _item(item: dict) -> list[str]:
         out += ["| Latency Percentile | Latency (ms) | Num. Requests (% of total) |",
                 "|------------|--------------|-----------|"]
         for p in pcts:
-            out.append(f"| p{rust_f64(p['percentile'])} | {_f(p['latency'], 2)} | {p['count']} ({_pct(p['count'], n)}%) |")
+            out.append(f"| p{rust_f64(p['percentile'])} | {_f(p['latency'], 2)} | {p['count']} ({_percent(p['count'], n)}%) |")
         out.append("")
     slo = item.get("slo_impact_table") or []
     if slo:

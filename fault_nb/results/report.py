@@ -75,7 +75,7 @@ def planned_calls(item: dict) -> int:
     return 1
 
 
-def _pct(part: float, whole: int) -> float:
+def _percent(part: float, whole: int) -> float:
     return part * 100.0 / whole if whole else (math.nan if part == 0 else math.copysign(math.inf, part))
 
 
@@ -103,7 +103,7 @@ def slo_eval(slos: list[dict] | None, sample: list[float], requests_count: int,
             over = sum(1 for x in sample if x > threshold)
             unit = "ms"
         elif kind == "error":
-            measured = _pct(errors, requests_count)
+            measured = _percent(errors, requests_count)
             ok = measured < threshold
             margin = f"Below by {threshold - measured:.1f}" if ok else f"Above by {measured - threshold:.1f}"
             over = errors
@@ -115,7 +115,7 @@ def slo_eval(slos: list[dict] | None, sample: list[float], requests_count: int,
             "pass": ok,
             "margin_text": margin.replace("nan", "NaN"),  # Rust spells NaN so
             "calls_over_threshold": over,
-            "calls_over_threshold_percent": _nan_to_none(_pct(over, requests_count)),
+            "calls_over_threshold_percent": _nan_to_none(_percent(over, requests_count)),
             "objective": objective,
             "threshold": threshold,
             "unit": unit,

@@ -247,7 +247,7 @@ class ProxyServer:
     async def _connect(self, host: str, port: int, ex: Exchange, *, record_dns: bool):
         loop = asyncio.get_running_loop()
         if _is_ip(host):
-            return await asyncio.open_connection(host.strip("[]"), port, limit=http1.MAX_HEAD)
+            return await _open(host.strip("[]"), port)
         t = time.perf_counter()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -260,10 +260,21 @@ class ProxyServer:
         last: OSError = OSError(f"no address for {host}")
         for family, _type, _proto, _name, addr in infos:
             try:
-                return await asyncio.open_connection(addr[0], addr[1], limit=http1.MAX_HEAD)
+                return await _open(addr[0], addr[1])
             except OSError as exc:
                 last = exc
         raise last
+
+
+CONNECT_TIMEOUT_S = 10.0  # an upstream that never accepts: the client gets a 502, not a hang
+
+
+async def _open(host: str, port: int):
+    """A connection to the upstream within ``CONNECT_TIMEOUT_S`` (an ``OSError`` naming the wait otherwise)."""
+    try:
+        return await asyncio.wait_for(asyncio.open_connection(host, port, limit=http1.MAX_HEAD), CONNECT_TIMEOUT_S)
+    except TimeoutError:
+        raise OSError(f"no connection after {CONNECT_TIMEOUT_S:g} s") from None
 
 
 async def _forward_request(client, reader, writer, upstream, up_writer, req: http1.RequestHead, path: str,

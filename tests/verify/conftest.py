@@ -11,11 +11,8 @@ def inventory(shared, tmp_path_factory):
     """A fresh inventory app for this module (its stock is not shared with other modules)."""
     from fault_nb.apps import serve_app
 
-    app = serve_app(shared / "apps" / "inventory", workdir=tmp_path_factory.mktemp("inventory-run"))
-    try:
+    with serve_app(shared / "apps" / "inventory", workdir=tmp_path_factory.mktemp("inventory-run")) as app:
         yield app
-    finally:
-        app.stop()
 
 
 @pytest.fixture(scope="module")
