@@ -33,6 +33,7 @@ when ``p < 1 - confidence``, up to Monte Carlo error for the bootstrap):
 """
 from __future__ import annotations
 
+import functools
 import math
 from statistics import NormalDist
 from typing import Sequence
@@ -56,6 +57,7 @@ def _norm_sf(z: np.ndarray) -> np.ndarray:
     return np.array([0.5 * math.erfc(v / math.sqrt(2.0)) for v in np.ravel(z)]).reshape(np.shape(z))
 
 
+@functools.lru_cache(maxsize=1024)
 def r6_position(n: int, p: float) -> tuple[int, float]:
     """``(j, g)``: the R-6 percentile of ``n`` sorted values is ``(1-g) x_(j) + g x_(j+1)``.
 
@@ -126,6 +128,124 @@ def resample_counts(n: int, B: int, rng: np.random.Generator) -> np.ndarray:
     return np.bincount(idx.ravel(), minlength=B * n).astype(np.int32).reshape(B, n)
 
 
+_WINDOW_SD = 4.0  # half-width of the searched window, in standard deviations of an order statistic's position
+_GEMM_COLUMNS = 512  # windows whose below-counts one matrix product computes at once
+_GEMM_MIN = 10_000_000  # counts to add up from which one matrix product is cheaper than summing them
+
+
+def _window(n: int, j: int, g: float) -> tuple[int, int, tuple[int, ...]]:
+    """``(lo, hi, ranks)``: the sorted positions ``[lo, hi)`` that hold the ``j``-th (and, when the
+    percentile interpolates, the ``j+1``-th) order statistic of nearly every resample of ``n``.
+
+    The number of resampled values among the ``m`` smallest is Binomial(n, m/n), so the position of
+    the ``j``-th order statistic of a resample is ``j - 1`` give or take ``sqrt(j (1 - j/n))``.
+    Resamples whose order statistic falls outside the window are found exactly and recomputed.
+
+    >>> _window(1000, 500, 0.5)
+    (432, 568, (500, 501))
+    >>> _window(30, 15, 0.0)
+    (0, 29, (15,))
+    """
+    ranks = (j, j + 1) if g > 0.0 and j < n else (j,)
+    h = int(math.ceil(_WINDOW_SD * math.sqrt(j * max(0.0, 1.0 - j / n)))) + 3
+    return max(0, j - 1 - h), min(n, ranks[-1] + h), ranks
+
+
+def _counts_below(counts: np.ndarray, orders: list[np.ndarray], los: list[int]) -> np.ndarray:
+    """``(B, K)``: per resample, how many draws fall on the ``los[k]`` smallest values of side ``k``
+    (``orders[k]`` sorts that side).
+
+    Few columns to add up (a handful of small cells): the counts of the smaller of the two parts are
+    summed directly (every resample holds ``n`` draws, so the part above gives the part below).
+    Many (like 100 cells of 1,000): one matrix product of the counts with 0/1 indicators, exact
+    because integer sums below 2**24 (float32) or 2**53 (float64) carry no rounding.
+    """
+    B, n = counts.shape
+    K = len(los)
+    out = np.zeros((B, K), dtype=np.int64)
+    cols = [k for k in range(K) if los[k] > 0]
+    if not cols:
+        return out
+    if B * sum(min(los[k], n - los[k]) for k in cols) < _GEMM_MIN:
+        for k in cols:
+            if los[k] <= n - los[k]:
+                out[:, k] = np.take(counts, orders[k][:los[k]], axis=1).sum(axis=1)
+            else:
+                out[:, k] = n - np.take(counts, orders[k][los[k]:], axis=1).sum(axis=1)
+        return out
+    dtype = np.float32 if n < 2**24 else np.float64
+    cf = counts.astype(dtype)
+    for start in range(0, len(cols), _GEMM_COLUMNS):
+        chunk = cols[start:start + _GEMM_COLUMNS]
+        ind = np.zeros((n, len(chunk)), dtype=dtype)
+        for c, k in enumerate(chunk):
+            ind[orders[k][:los[k]], c] = 1.0
+        out[:, chunk] = np.rint(cf @ ind).astype(np.int64)
+    return out
+    dtype = np.float32 if n < 2**24 else np.float64
+    cf = counts.astype(dtype)
+    for start in range(0, len(cols), _GEMM_COLUMNS):
+        chunk = cols[start:start + _GEMM_COLUMNS]
+        ind = np.zeros((n, len(chunk)), dtype=dtype)
+        for c, k in enumerate(chunk):
+            ind[orders[k][:los[k]], c] = 1.0
+        out[:, chunk] = np.rint(cf @ ind).astype(np.int64)
+    return out
+
+
+def boot_r6_paired_shared(cells: Sequence[tuple[np.ndarray, np.ndarray, Sequence[float]]],
+                          counts: np.ndarray) -> list[np.ndarray]:
+    """Paired bootstrap draws for several cells with the same number of pairs, on shared resamples.
+
+    ``cells``: ``(before, after, ps)`` each, ``before[i]``/``after[i]`` paired; ``counts``: ``(B, n)``
+    from :func:`resample_counts`. Returns per cell the ``(len(ps), B)`` draws of
+    ``q_p(after) - q_p(before)``; each cell's draws are exactly its bootstrap over those resamples.
+
+    The ``k``-th order statistic of resample ``b`` of one side is the value at the first sorted
+    position where the resample's running count reaches ``k``. Only a window of positions around
+    ``k`` is scanned (:func:`_window`); the count below the window comes, for all cells and
+    percentiles at once, from one matrix product (:func:`_counts_below`); a resample whose order
+    statistic lies outside its window (rare) is recounted over all positions.
+    """
+    B, n = counts.shape
+    specs = []  # (cell, row, sign, sorted values, order, j, g, lo, hi, ranks)
+    for c, (before, after, ps) in enumerate(cells):
+        if len(before) != n or len(after) != n:
+            raise ValueError(f"cell {c}: {len(before)} and {len(after)} pairs, the resamples are of {n}")
+        for sign, x in ((-1.0, before), (1.0, after)):
+            order = np.argsort(x, kind="stable")
+            xs = np.asarray(x, dtype=float)[order]
+            for r, p in enumerate(ps):
+                j, g = r6_position(n, p)
+                lo, hi, ranks = _window(n, j, g)
+                specs.append((c, r, sign, xs, order, j, g, lo, hi, ranks))
+    below = _counts_below(counts, [s[4] for s in specs], [s[7] for s in specs])
+    out = [np.zeros((len(ps), B)) for _, _, ps in cells]
+    dtype = np.int32 if counts.size < 2**31 - 1 else np.int64
+    rows = np.arange(B, dtype=np.int64)
+    for k, (c, r, sign, xs, order, j, g, lo, hi, ranks) in enumerate(specs):
+        w = hi - lo
+        base = below[:, k]
+        # one running count over the windows of all resamples (row b of the window ends at ends[b]):
+        # the rank-th order statistic of resample b is where it reaches starts[b] + rank - base[b]
+        running = np.cumsum(np.take(counts, order[lo:hi], axis=1).ravel(), dtype=dtype)  # take: C order
+        ends = running[w - 1::w].astype(np.int64)
+        starts = np.concatenate(([0], ends[:-1]))
+        pos = []
+        for rank in ranks:
+            m = lo + np.searchsorted(running, (starts + (rank - base)).astype(dtype), side="left") - rows * w
+            outside = (base >= rank) | (base + ends - starts < rank)
+            if outside.any():  # the order statistic lies outside the window: count over every position
+                full = np.cumsum(counts[outside][:, order], axis=1)
+                m[outside] = (full < rank).sum(axis=1)
+            pos.append(m)
+        value = xs[pos[0]]
+        if len(pos) == 2:
+            value = value * (1.0 - g) + xs[pos[1]] * g
+        out[c][r] += sign * value
+    return out
+
+
 def boot_r6_paired(before: np.ndarray, after: np.ndarray, ps: Sequence[float], B: int,
                    rng: np.random.Generator, counts: np.ndarray | None = None) -> np.ndarray:
     """Paired bootstrap draws ``(len(ps), B)`` of ``q_p(after) - q_p(before)``.
@@ -133,33 +253,17 @@ def boot_r6_paired(before: np.ndarray, after: np.ndarray, ps: Sequence[float], B
     ``before[i]`` and ``after[i]`` faced the same fault draws (same seed, same
     request index), so pairs are resampled together. ``counts`` (from
     :func:`resample_counts`) lets cells with the same number of pairs share one set
-    of resamples: each cell's interval is still exactly its bootstrap interval.
+    of resamples (see :func:`boot_r6_paired_shared`, which batches such cells): each
+    cell's interval is still exactly its bootstrap interval.
     """
     n = len(before)
     if counts is None and B * n > MAX_COUNTS:  # bounded memory: resample in blocks
         block = max(1, MAX_COUNTS // n)
         return np.concatenate([boot_r6_paired(before, after, ps, min(block, B - start), rng)
                                for start in range(0, B, block)], axis=1)
-    rows = np.arange(B, dtype=np.int64)
     if counts is None:
         counts = resample_counts(n, B, rng)
-    out = np.zeros((len(ps), B))
-    dtype = np.int32 if B * n < 2**31 - 1 else np.int64  # half the memory traffic of int64
-    for sign, x in ((-1.0, before), (1.0, after)):
-        order = np.argsort(x, kind="stable")
-        xs = np.asarray(x, dtype=float)[order]
-        # one running count over all resamples: resample b's counts end at b*n + n, so the k-th
-        # order statistic of resample b is the first position where the running count reaches b*n + k
-        running = np.cumsum(np.take(counts, order, axis=1).ravel(), dtype=dtype)
-        for r, p in enumerate(ps):
-            jj, g = r6_position(n, p)
-            k1 = np.searchsorted(running, (rows * n + jj).astype(dtype), side="left") - rows * n
-            value = xs[k1]
-            if g > 0.0 and jj < n:
-                k2 = np.searchsorted(running, (rows * n + jj + 1).astype(dtype), side="left") - rows * n
-                value = value * (1.0 - g) + xs[k2] * g
-            out[r] += sign * value
-    return out
+    return boot_r6_paired_shared([(before, after, ps)], counts)[0]
 
 
 def boot_summary(draws: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -50,6 +50,7 @@ COLUMNS = (
 VERDICTS = ("improved", "regressed", "no-change")
 MIN_N = 10  # fewer samples than this on a side: no claim
 BOOTSTRAP_SEED = 20_240_611  # fixed: the same two runs always give the same intervals
+_PAIRED_BATCH = 128  # paired cells of one size computed together (bounds the draws held at once)
 
 
 @dataclass
@@ -358,18 +359,29 @@ def _run_tests(rows: list[_Row], confidence: float) -> None:
         da = _stats.boot_r6_unpaired([r.data[1] for r in group], p, _stats.B_UNPAIRED, rng)
         _store(group, *_stats.boot_summary(da - db, confidence))
     # paired bootstrap: one set of joint resamples per cell serves every percentile of that cell,
-    # and cells with the same number of pairs share it (the resampling does not depend on the values)
+    # and cells with the same number of pairs share it (the resampling does not depend on the values),
+    # so they are computed together; the resamples are drawn in cell order, whatever the batching
     paired = [r for r in rows if r.test == "boot-paired"]
     by_pairs: dict[int, list[_Row]] = {}
     for r in paired:
         by_pairs.setdefault(id(r.data[0][0]), []).append(r)
     counts: dict[int, "np.ndarray"] = {}
+    shared: dict[int, list[list[_Row]]] = {}
     for group in by_pairs.values():
         (xb, xa), ps = group[0].data[0], [r.data[1] for r in group]
-        if len(xb) not in counts and len(xb) * _stats.B_PAIRED <= _stats.MAX_COUNTS:
-            counts[len(xb)] = _stats.resample_counts(len(xb), _stats.B_PAIRED, rng)
-        draws = _stats.boot_r6_paired(xb, xa, ps, _stats.B_PAIRED, rng, counts=counts.get(len(xb)))
-        _store(group, *_stats.boot_summary(draws, confidence))
+        if len(xb) * _stats.B_PAIRED <= _stats.MAX_COUNTS:
+            if len(xb) not in counts:
+                counts[len(xb)] = _stats.resample_counts(len(xb), _stats.B_PAIRED, rng)
+            shared.setdefault(len(xb), []).append(group)
+        else:  # a large cell: its own resamples, in blocks of bounded memory
+            draws = _stats.boot_r6_paired(xb, xa, ps, _stats.B_PAIRED, rng)
+            _store(group, *_stats.boot_summary(draws, confidence))
+    for n, groups in shared.items():
+        for start in range(0, len(groups), _PAIRED_BATCH):
+            batch = groups[start:start + _PAIRED_BATCH]
+            draws = _stats.boot_r6_paired_shared(
+                [(*g[0].data[0], [r.data[1] for r in g]) for g in batch], counts[n])
+            _store([r for g in batch for r in g], *_stats.boot_summary(np.concatenate(draws), confidence))
     rate = [r for r in rows if r.test == "rate"]
     if rate:
         xb, nb, xa, na = (np.array([r.data[i] for r in rate], dtype=float) for i in range(4))

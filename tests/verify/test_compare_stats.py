@@ -1,6 +1,7 @@
 """compare() on synthetic Results (built with Results.from_dict): effects, no effects, small n, pairing, input errors."""
 from __future__ import annotations
 
+import importlib
 import json
 import math
 
@@ -248,3 +249,37 @@ def test_paired_bootstrap_in_blocks_for_large_cells(monkeypatch):
     blocks = _stats.boot_r6_paired(b, a, [50.0], 2000, np.random.default_rng(21))
     assert blocks.shape == whole.shape == (1, 2000)
     assert abs(np.quantile(blocks, 0.5) - np.quantile(whole, 0.5)) < 0.1 * np.std(whole)
+
+
+# window_sd 0: most order statistics fall outside the scanned window; gemm_min 0: counts below it by matrix product
+@pytest.mark.parametrize(("window_sd", "gemm_min"), [(4.0, 10**12), (0.0, 10**12), (4.0, 0)])
+def test_paired_shared_resamples_give_each_cells_exact_bootstrap(monkeypatch, window_sd, gemm_min):
+    """Cells of one size share resamples; each cell's draws are the R-6 percentiles of its resamples,
+    however the order statistics are found."""
+    monkeypatch.setattr(_stats, "_WINDOW_SD", window_sd)
+    monkeypatch.setattr(_stats, "_GEMM_MIN", gemm_min)
+    rng = np.random.default_rng(30)
+    n, B, ps = 80, 300, [50.0, 95.0, 99.0]
+    cells = []
+    for _ in range(3):
+        b = rng.lognormal(4, 0.6, n).round(0)  # ties included
+        cells.append((b, b * 0.8 + rng.normal(0, 5, n), ps))
+    counts = _stats.resample_counts(n, B, np.random.default_rng(31))
+    draws = _stats.boot_r6_paired_shared(cells, counts)
+    for (b, a, _), d in zip(cells, draws):
+        for r, p in enumerate(ps):
+            naive = [np.quantile(np.repeat(a, counts[i]), p / 100, method="weibull")
+                     - np.quantile(np.repeat(b, counts[i]), p / 100, method="weibull") for i in range(B)]
+            assert np.allclose(d[r], naive, rtol=1e-12, atol=1e-9), p
+
+
+def test_paired_batches_do_not_change_the_numbers(monkeypatch):
+    rng = np.random.default_rng(32)
+    cells = [{"operation_id": f"op{k}", "latency": rng.lognormal(5, 0.5, n)} for k, n in enumerate((300, 120, 300, 300))]
+    after = [dict(c, latency=c["latency"] * 0.9) for c in cells]
+    before_r, after_r = results_from_samples(cells, seed=4), results_from_samples(after, seed=4)
+    whole = compare(before_r, after_r).table
+    monkeypatch.setattr(importlib.import_module("fault_nb.verify.compare"), "_PAIRED_BATCH", 1)
+    one_by_one = compare(before_r, after_r).table
+    assert (whole["method"] == "paired bootstrap").sum() == 11  # p99 needs 300 pairs
+    assert whole.equals(one_by_one)
