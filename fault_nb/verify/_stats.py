@@ -13,7 +13,9 @@ when ``p < 1 - confidence``, up to Monte Carlo error for the bootstrap):
   (1 - U_(k)) Beta(1, n-k)``), so it is drawn exactly in O(B) per row,
   whatever ``n`` is. Paired (both runs used the same fault seed), request
   ``i`` of before and after are resampled together: multinomial counts shared
-  by both sides, then each side's order statistics from its own ranks.
+  by both sides, then each side's order statistics from its own ranks, found
+  by scanning only a window of sorted positions around each one (the rare
+  resample outside its window is recounted in full, so the draws are exact).
 * **rate differences**: Newcombe's hybrid score interval (MOVER with Wilson
   intervals; Newcombe 1998, method 10), and its paired form with the phi
   correlation (Newcombe 1998b, method 10) when requests pair. Both stay
