@@ -184,15 +184,6 @@ def _counts_below(counts: np.ndarray, orders: list[np.ndarray], los: list[int]) 
             ind[orders[k][:los[k]], c] = 1.0
         out[:, chunk] = np.rint(cf @ ind).astype(np.int64)
     return out
-    dtype = np.float32 if n < 2**24 else np.float64
-    cf = counts.astype(dtype)
-    for start in range(0, len(cols), _GEMM_COLUMNS):
-        chunk = cols[start:start + _GEMM_COLUMNS]
-        ind = np.zeros((n, len(chunk)), dtype=dtype)
-        for c, k in enumerate(chunk):
-            ind[orders[k][:los[k]], c] = 1.0
-        out[:, chunk] = np.rint(cf @ ind).astype(np.int64)
-    return out
 
 
 def boot_r6_paired_shared(cells: Sequence[tuple[np.ndarray, np.ndarray, Sequence[float]]],
