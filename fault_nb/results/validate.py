@@ -4,6 +4,12 @@ One hand-written pass (jsonschema took 135x longer on a 4,000-row file, measured
 that checks every field fault's reader checks, fills the lists fault omits when
 empty, and raises :class:`~fault_nb.errors.ResultsFormatError` with the JSON
 path of the first bad field. Paths are only built when something is wrong.
+
+The embedded scenarios (``$.results[i].scenario``) and the faults of each row
+have the scenario shape: they are checked by the scenario model
+(:func:`fault_nb.scenarios.model.validate_scenario`, ``_fault``) in its results
+mode, which fills the omitted lists in place and changes nothing else. This
+module checks the rest (item results, rows, expectations, metrics).
 """
 from __future__ import annotations
 
@@ -110,7 +116,14 @@ class _Validator:
     """One pass over the data; paths are built only when something is wrong."""
 
     def __init__(self, file: str):
+        from ..scenarios import model  # on first use: it reads YAML, which the light CLI modules do not import
+
         self.file = file
+        self.scenario_ctx = model._Ctx(file, results=True, error=ResultsFormatError, describe=_describe)
+        self.validate_scenario = model.validate_scenario
+        self.check_fault = model._fault
+        self.last_faults: list = []  # the last row's faults, checked; see row_faults
+        self.last_types: list = []
 
     # --- type helpers (each returns the value; `at` is a callable giving the path)
     def bad(self, parts, v, expected):
@@ -182,7 +195,9 @@ class _Validator:
     def scenario_result(self, sr, p):
         self.dict_(sr, p, "an object with scenario and results")
         scen = self.dict_(self.req(sr, "scenario", p, "the scenario object"), p + ("scenario",))
-        items = self.scenario(scen, p + ("scenario",))
+        # the scenario shape has one home, the scenario model, in its results mode
+        self.validate_scenario(scen, ctx=self.scenario_ctx, path=p + ("scenario",))
+        items = scen["items"]
         irs = self.list_(self.req(sr, "results", p, "an array of item results"), p + ("results",))
         if len(irs) != len(items):
             _fail(self.file, p + ("results",),
@@ -191,116 +206,20 @@ class _Validator:
         for ii, ir in enumerate(irs):
             self.item_result(ir, p + ("results", ii))
 
-    def scenario(self, scen, p):
-        self.str_(self.req(scen, "title", p, "a string"), p + ("title",))
-        if "description" in scen:
-            self.str_(scen["description"], p + ("description",), nullable=True)
-        items = self.list_(self.req(scen, "items", p, "an array of items"), p + ("items",))
-        for i, it in enumerate(items):
-            self.item(it, p + ("items", i))
-        cfg = scen.get("config")
-        if cfg is not None:
-            self.dict_(cfg, p + ("config",))
-            http = cfg.get("http")
-            if http is not None:
-                hp = p + ("config", "http")
-                self.dict_(http, hp)
-                if http.get("headers") is not None:
-                    self.str_map(http["headers"], hp + ("headers",))
-                paths = http.get("paths")
-                if paths is not None:
-                    self.dict_(paths, hp + ("paths",))
-                    if paths.get("segments") is None:
-                        paths["segments"] = {}  # omitted when empty (spec A.5)
-                    else:
-                        self.str_map(paths["segments"], hp + ("paths", "segments"))
-        return items
+    def row_faults(self, faults, p):
+        """The faults in force for one request have the scenario's fault shape (the scenario model checks it).
 
-    def str_map(self, m, p):
-        self.dict_(m, p, "an object of string values")
-        for k, val in m.items():
-            self.str_(val, p + (k,))
-
-    def item(self, it, p):
-        self.dict_(it, p)
-        call = self.dict_(self.req(it, "call", p, "an object with method and url"), p + ("call",))
-        cp = p + ("call",)
-        self.str_(self.req(call, "method", cp, "an HTTP method string"), cp + ("method",))
-        self.str_(self.req(call, "url", cp, "a URL string"), cp + ("url",))
-        if call.get("headers") is not None:
-            self.str_map(call["headers"], cp + ("headers",))
-        if "body" in call:
-            self.str_(call["body"], cp + ("body",), nullable=True)
-        if call.get("timeout") is not None:
-            self.int_(call["timeout"], cp + ("timeout",), "an integer (milliseconds)")
-        meta = call.get("meta")
-        if meta is not None:
-            self.dict_(meta, cp + ("meta",))
-            if "operation_id" in meta:
-                self.str_(meta["operation_id"], cp + ("meta", "operation_id"), nullable=True)
-        ctx = self.dict_(self.req(it, "context", p, "an object"), p + ("context",))
-        xp = p + ("context",)
-        ups = ctx.get("upstreams")
-        if ups is None:
-            ctx["upstreams"] = []  # omitted when empty (spec A.5)
-        else:
-            for i, u in enumerate(self.list_(ups, xp + ("upstreams",))):
-                self.str_(u, xp + ("upstreams", i))
-        faults = ctx.get("faults")
-        if faults is None:
-            ctx["faults"] = []
-        else:
-            for i, f in enumerate(self.list_(faults, xp + ("faults",))):
-                self.fault(f, xp + ("faults", i))
-        strat = ctx.get("strategy")
-        if strat is not None:
-            self.strategy(strat, xp + ("strategy",))
-        slo = ctx.get("slo")
-        if slo is not None:
-            for i, s in enumerate(self.list_(slo, xp + ("slo",))):
-                self.slo(s, xp + ("slo", i))
-        for key in ("proxy", "runs_on"):
-            if ctx.get(key) is not None:
-                self.dict_(ctx[key], xp + (key,))
-        exp = it.get("expect")
-        if exp is not None:
-            ep = p + ("expect",)
-            self.dict_(exp, ep)
-            if exp.get("status") is not None:
-                self.int_(exp["status"], ep + ("status",), "an integer status code")
-            if "response_time_under" in exp:
-                self.num(exp["response_time_under"], ep + ("response_time_under",), nullable=True)
-
-    def fault(self, f, p):
-        self.dict_(f, p, "a fault object with a type")
-        self.str_(self.req(f, "type", p, "a fault type string"), p + ("type",))
-        for key in ("mean", "stddev", "min", "max", "shape", "scale", "amplitude", "frequency",
-                    "rate", "probability"):
-            if key in f and f[key] is not None:
-                self.num(f[key], p + (key,))
-
-    def strategy(self, s, p):
-        self.dict_(s, p)
-        mode = self.str_(self.req(s, "mode", p, "repeat, load or single"), p + ("mode",))
-        if mode == "repeat":
-            self.num(self.req(s, "step", p, "a number"), p + ("step",))
-            self.int_(self.req(s, "count", p, "an integer"), p + ("count",))
-            if s.get("wait") is not None:
-                self.num(s["wait"], p + ("wait",))
-            if s.get("add_baseline_call") is not None:
-                self.bool_(s["add_baseline_call"], p + ("add_baseline_call",))
-        elif mode == "load":
-            self.str_(self.req(s, "duration", p, "a duration string"), p + ("duration",))
-            self.int_(self.req(s, "clients", p, "an integer"), p + ("clients",))
-            self.int_(self.req(s, "rps", p, "an integer"), p + ("rps",))
-
-    def slo(self, s, p):
-        self.dict_(s, p)
-        key = "slo_type" if "slo_type" in s else "type"
-        self.str_(self.req(s, key, p, "latency or error"), p + (key,))
-        self.str_(self.req(s, "title", p, "a string"), p + ("title",))
-        self.num(self.req(s, "objective", p, "a number"), p + ("objective",))
-        self.num(self.req(s, "threshold", p, "a number"), p + ("threshold",))
+        Rows of a single or load item repeat the previous row's faults: equal
+        values of the same types need no second check (1 == 1.0 == True, hence the types).
+        """
+        if faults == self.last_faults:
+            types = [tuple(map(type, f.values())) for f in faults]
+            if types == self.last_types:
+                return
+        for i, f in enumerate(faults):
+            self.check_fault(self.scenario_ctx, f, p + ("faults", i))
+        self.last_faults = faults
+        self.last_types = [tuple(map(type, f.values())) for f in faults]
 
     def item_result(self, ir, p):
         self.dict_(ir, p)
@@ -337,8 +256,8 @@ class _Validator:
         faults = self.req(row, "faults", p, "an array of faults")
         if type(faults) is not list:
             self.bad(p + ("faults",), faults, "an array of faults")
-        for i, f in enumerate(faults):
-            self.fault(f, p + ("faults", i))
+        if faults:
+            self.row_faults(faults, p)
         errors = self.req(row, "errors", p, "an array of errors")
         if type(errors) is not list:
             self.bad(p + ("errors",), errors, "an array of errors")

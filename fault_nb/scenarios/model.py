@@ -26,6 +26,7 @@ Unknown keys are ignored like fault ignores them, and also reported in
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import warnings
@@ -36,7 +37,7 @@ from urllib.parse import urlsplit
 from ..errors import ScenarioFormatError
 from . import _yamlread as yr
 from ._readers import (
-    _MISSING, _bool, _choice, _Ctx, _describe, _f64, _fields, _get, _int, _is_null, _list, _mapping,
+    _MISSING, _bool, _choice, _Ctx, _f64, _fields, _get, _int, _is_null, _list, _mapping,
     _put, _required, _str, _strmap, _text,
 )
 from .catalogue import FAULT_TYPES
@@ -76,14 +77,19 @@ class ScenarioList(list):
 # ---- the document ---------------------------------------------------------------
 
 def validate_scenario(doc, *, file: str = "<input>", index: int = 0, lenient: bool = False,
-                      ctx: _Ctx | None = None) -> dict:
+                      ctx: _Ctx | None = None, path: list | tuple | None = None) -> dict:
     """Validate and normalise one scenario document (dict or parsed YAML) into the A.4 shape.
+
+    The one home of the scenario shape: :mod:`fault_nb.results.validate` checks
+    each ``$.results[i].scenario`` of a results file here too, with
+    ``ctx=_Ctx(file, results=True, ...)`` and ``path`` the JSON path of the
+    scenario (errors name it; default ``[index]``).
 
     >>> validate_scenario({"title": "t", "items": []})
     {'title': 't', 'items': []}
     """
     ctx = ctx or _Ctx(file, lenient)
-    path = [index]
+    path = [index] if path is None else list(path)
     _mapping(ctx, doc, path, "a scenario mapping with title and items")
     _fields(ctx, doc, path, ("title", "description", "items", "config"))
     out: dict = {"title": _str(ctx, doc, "title", path, required=True)}
@@ -116,7 +122,10 @@ def _config(ctx, value, path):
             _fields(ctx, paths, ppath, ("segments",))
             if _get(paths, "segments") is _MISSING and not ctx.lenient:
                 ctx.fail([*ppath, "segments"], "missing required key (fault needs it when paths is given)", paths)
-            h["paths"] = {"segments": _strmap(ctx, paths, "segments", ppath) or {}}
+            segments = _strmap(ctx, paths, "segments", ppath)
+            if segments is None and ctx.results:
+                paths["segments"] = {}  # omitted when empty (spec A.5); filled in place
+            h["paths"] = {"segments": segments or {}}
         out["http"] = h
     return out
 
@@ -145,13 +154,13 @@ def _call(ctx, call, path, config):
     _mapping(ctx, call, path)
     _fields(ctx, call, path, ("method", "url", "headers", "body", "timeout", "meta"))
     method = _str(ctx, call, "method", path, required=True)
-    if not _TOKEN.fullmatch(method) and not ctx.lenient:
+    if not ctx.lenient and not _TOKEN.fullmatch(method):
         ctx.fail([*path, "method"], f"{method!r} is not a valid HTTP method", _get(call, "method"),
                  expected="an HTTP method token such as GET or POST")
     url = _str(ctx, call, "url", path, required=True)
     _check_url(ctx, url, [*path, "url"], _get(call, "url"))
     segments = ((config or {}).get("http") or {}).get("paths", {}).get("segments", {})
-    missing = [n for n in _PLACEHOLDER.findall(url) if n not in segments]
+    missing = [n for n in _PLACEHOLDER.findall(url) if n not in segments] if "{" in url else None
     if missing:
         ctx.warn([*path, "url"], "no value for " + ", ".join("{%s}" % n for n in missing)
                  + " in config.http.paths.segments: the placeholder is sent literally", loud=False)
@@ -171,34 +180,48 @@ def _call(ctx, call, path, config):
 
 
 def _check_url(ctx, url, path, value):
+    problem = _url_problem(url)
+    if problem is not None:
+        ctx.fail(path, problem[0], value, expected=problem[1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _url_problem(url: str) -> tuple[str, str] | None:
+    """What is wrong with a call URL, as (problem, expected); None if fine (a results file repeats URLs)."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        ctx.fail(path, f"{url!r} is not a valid URL: {exc}", value, expected="an absolute URL")
+        return f"{url!r} is not a valid URL: {exc}", "an absolute URL"
     if not parts.scheme or not parts.hostname:
-        ctx.fail(path, f"{url!r} has no scheme or host (fault panics on it)", value,
-                 expected="an absolute URL such as http://localhost:9090/path")
+        return (f"{url!r} has no scheme or host (fault panics on it)",
+                "an absolute URL such as http://localhost:9090/path")
     if port is None and parts.scheme.lower() not in _DEFAULT_PORTS:
-        ctx.fail(path, f"{url!r} has no port and {parts.scheme!r} has no default one", value,
-                 expected="an explicit port")
+        return f"{url!r} has no port and {parts.scheme!r} has no default one", "an explicit port"
+    return None
 
 
 def _check_upstream(ctx, text, path, value):
-    expected = "scheme://host[:port] or host:port"
+    problem = _upstream_problem(text)
+    if problem is not None:
+        ctx.fail(path, problem, value, expected="scheme://host[:port] or host:port")
+
+
+@functools.lru_cache(maxsize=4096)
+def _upstream_problem(text: str) -> str | None:
     if "://" in text:
         try:
             parts = urlsplit(text)
             parts.port
         except ValueError as exc:
-            ctx.fail(path, f"{text!r}: {exc}", value, expected=expected)
+            return f"{text!r}: {exc}"
         if not parts.hostname:
-            ctx.fail(path, f"{text!r} has no host", value, expected=expected)
-        return
+            return f"{text!r} has no host"
+        return None
     host, sep, port = text.rpartition(":")
     if not sep or not host or host == "*" or not port.isdigit() or int(port) > 65535:
-        ctx.fail(path, f"{text!r} is neither a URL nor host:port (fault panics on it)", value,
-                 expected=expected)
+        return f"{text!r} is neither a URL nor host:port (fault panics on it)"
+    return None
 
 
 def _context(ctx, context, path):
@@ -208,7 +231,7 @@ def _context(ctx, context, path):
     for i, up in enumerate(_list(ctx, context, "upstreams", path, required=True)):
         text = _text(ctx, up, [*path, "upstreams", i], "a host string")
         if text is None:
-            ctx.fail([*path, "upstreams", i], f"got {_describe(up)}", up, expected="a host string")
+            ctx.fail([*path, "upstreams", i], f"got {ctx.describe(up)}", up, expected="a host string")
         _check_upstream(ctx, text, [*path, "upstreams", i], up)
         upstreams.append(text)
     out: dict = {"upstreams": upstreams}
@@ -252,7 +275,7 @@ def _context(ctx, context, path):
 def _proxy_entry(ctx, value, path):
     text = _text(ctx, value, path, "a proxy mapping string")
     if text is None:
-        ctx.fail(path, f"got {_describe(value)}", value, expected="a proxy mapping string")
+        ctx.fail(path, f"got {ctx.describe(value)}", value, expected="a proxy mapping string")
     return text
 
 
@@ -269,7 +292,7 @@ def _strategy(ctx, value, path):
         out: dict = {"mode": "repeat"}
         _put(out, "failfast", _bool(ctx, value, "failfast", path))
         out["step"] = _f64(ctx, value, "step", path, required=True, what="milliseconds added per call")
-        out["count"] = _int(ctx, value, "count", path, required=True, what="a number of calls")
+        out["count"] = _int(ctx, value, "count", path, required=True, what="an integer number of calls")
         _put(out, "wait", _f64(ctx, value, "wait", path, minimum=0, what="milliseconds"))
         _put(out, "add_baseline_call", _bool(ctx, value, "add_baseline_call", path))
         return out
@@ -281,7 +304,7 @@ def _strategy(ctx, value, path):
         ctx.fail([*path, "duration"], str(exc), _get(value, "duration"),
                  expected="a duration such as 10s, 1m or 1.5 minutes")
     return {"mode": "load", "duration": duration,
-            "clients": _int(ctx, value, "clients", path, required=True, what="a number of clients"),
+            "clients": _int(ctx, value, "clients", path, required=True, what="an integer number of clients"),
             "rps": _int(ctx, value, "rps", path, required=True, minimum=1,
                         what="requests per second per client, at least 1 (fault panics on 0)")}
 
@@ -300,7 +323,7 @@ def _slo(ctx, value, path):
             "objective": _f64(ctx, value, "objective", path, required=True, minimum=0, maximum=100,
                               what="a percentile or percentage, e.g. 95"),
             "threshold": _f64(ctx, value, "threshold", path, required=True, minimum=0,
-                              what="ms for latency, percent for error")}
+                              what="a number: ms for latency, percent for error")}
 
 
 # ---- faults ---------------------------------------------------------------------
@@ -394,6 +417,7 @@ _FAULTS: dict[str, tuple[tuple[str, ...], Callable]] = {
     "httperror": (("status_code", "body", "probability", "period"), _httperror),
     "blackhole": (("direction", "side", "period"), _blackhole),
 }
+_FAULTS = {kind: (("type", *keys), build) for kind, (keys, build) in _FAULTS.items()}  # keys with "type"
 _FAULT_ALIASES = {"http_error": "httperror", "packet_loss": "packetloss", "black_hole": "blackhole",
                   "http-error": "httperror", "packet-loss": "packetloss", "black-hole": "blackhole"}
 
@@ -401,6 +425,8 @@ _FAULT_ALIASES = {"http_error": "httperror", "packet_loss": "packetloss", "black
 def _fault(ctx, f, path):
     _mapping(ctx, f, path, "a fault mapping with a type")
     kind = _str(ctx, f, "type", path, required=True)
+    if kind not in _FAULTS and ctx.results:
+        return {"type": kind}  # a results file keeps a type from a newer fault; its fields are unknown here
     if kind not in _FAULTS:
         guess = _FAULT_ALIASES.get(kind.lower()) or next(
             iter(difflib.get_close_matches(kind.lower(), FAULT_TYPES, n=1, cutoff=0.6)), None)
@@ -408,7 +434,7 @@ def _fault(ctx, f, path):
         ctx.fail([*path, "type"], f"unknown fault type {kind!r}{hint}", _get(f, "type"),
                  expected="one of " + ", ".join(FAULT_TYPES))
     keys, build = _FAULTS[kind]
-    _fields(ctx, f, path, ("type", *keys))
+    _fields(ctx, f, path, keys)
     out = {"type": kind}
     build(ctx, f, path, out)
     return out

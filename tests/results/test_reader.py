@@ -5,9 +5,10 @@ import json
 
 import pytest
 
-from fault_nb.errors import ResultsFormatError
+from fault_nb.errors import ResultsFormatError, ScenarioFormatError
 from fault_nb.results import Results, load_results
 from fault_nb.results import reader
+from fault_nb.scenarios import load_scenarios
 
 ROW = ["results", 0, "results", 0, "results", 0]  # first request of the first item
 
@@ -283,3 +284,46 @@ def test_lone_surrogate_rejected(tmp_path):
     _assert_error(path, "$.note", "lone UTF-16 surrogate")
     path.write_text('{"start": 1, "end": 2, "results": [], "ok": "\\ud83c\\udfaf"}', encoding="utf-8")
     assert load_results(path).raw["ok"] == "\U0001f3af"
+
+
+# The embedded scenarios and each row's faults are checked by the scenario model
+# (its results mode): the same rules as a scenario file, worded for results files.
+SCEN3 = ["results", 3, "scenario", "items", 0]
+SCEN4 = ["results", 4, "scenario", "items", 0]
+ROW4 = ["results", 4, "results", 0, "results"]
+
+
+@pytest.mark.parametrize("where, value, path_tail, expected", [
+    (SCEN3 + ["context", "strategy", "mode"], "burst", [], "unknown value 'burst'"),
+    (SCEN3 + ["context", "faults", 0, "side"], "Client", [], "client or server"),
+    (SCEN4 + ["context", "faults", 0, "rate"], 512.0, [], "the float 512.0"),
+    (SCEN4 + ["context", "faults", 0, "unit"], None, [], "must not be null"),
+    (SCEN4 + ["context", "proxy"], {"proxies": []}, ["disable_http_proxies"], "missing required key"),
+    (SCEN4 + ["call", "timeout"], -1, [], "-1 is below 0"),
+    (SCEN4 + ["context", "upstreams"], None, [], "got null"),
+    (ROW4 + [0, "faults", 0, "direction"], "sideways", [], "unknown value 'sideways'"),
+])
+def test_scenario_shape_rules_apply_to_results(write_json, seed_data, where, value, path_tail, expected):
+    target = seed_data
+    for part in where[:-1]:
+        target = target[part]
+    target[where[-1]] = value
+    _assert_error(write_json(seed_data), _path(where + path_tail), expected)
+
+
+def test_row_faults_same_values_other_types_are_checked(write_json, seed_data):
+    rows = seed_data["results"][4]["results"][0]["results"]
+    assert rows[0]["faults"] == rows[1]["faults"] and rows[0]["faults"][0]["rate"] == 512
+    rows[1]["faults"][0]["rate"] = 512.0  # == 512, but fault reads a u32 here
+    _assert_error(write_json(seed_data), _path(ROW4 + [1, "faults", 0, "rate"]), "the float 512.0")
+
+
+def test_results_accept_what_fault_accepts_silently(write_json, seed_data):
+    """Float bounds that only advise users (probability <= 1, objective <= 100) do not refuse a results file."""
+    scen = seed_data["results"][4]["scenario"]["items"][0]["context"]
+    scen["slo"] = [{"slo_type": "latency", "title": "odd", "objective": 150.0, "threshold": -1.0}]
+    seed_data["results"][0]["scenario"]["items"][0]["context"]["faults"][0]["mean"] = -5.0
+    results = load_results(write_json(seed_data))
+    assert results.raw["results"][4]["scenario"]["items"][0]["context"]["slo"][0]["objective"] == 150.0
+    with pytest.raises(ScenarioFormatError, match="above 100"):  # a scenario file users write: told
+        load_scenarios(seed_data["results"][4]["scenario"])
