@@ -112,8 +112,9 @@ def main() -> int:
                     verified += len(review.verified)
                     shown += len(review.suggestions)
                     if mode == "schema":
-                        ours = next(e["prompt_tokens"] for e in cache.ledger() if e.get("ok")
-                                    and e["purpose"] == f"code-review {opid}")
+                        # the first call's prompt (a cut answer was sent the same prompt); None: no call made
+                        ours = next((e["prompt_tokens"] for e in cache.ledger()
+                                     if e["purpose"] == f"code-review {opid}" and e.get("prompt_tokens")), None)
                         theirs = count_tokens(url, fault_style_prompt(index, results, opid, src))
                         per_ep.append((opid, ours, theirs))
                 # every answered call, cut ones too (their tokens were generated all the same)
@@ -140,7 +141,10 @@ def main() -> int:
         print(f"ratio schema / prompt-only wall time: {rows['schema']['wall_s'] / rows['prompt-only']['wall_s']:.2f}")
     print(f"\n{'endpoint':34s} {'our prompt tok':>15s} {'fault-style tok':>16s} {'ratio':>6s}   (server /tokenize)")
     for opid, ours, theirs in per_ep:
-        print(f"{opid:34s} {ours:15d} {theirs:16d} {ours / theirs:6.2f}")
+        if ours is None:
+            print(f"{opid:34s} {'(no call)':>15s} {theirs:16d} {'':>6s}")
+        else:
+            print(f"{opid:34s} {ours:15d} {theirs:16d} {ours / theirs:6.2f}")
     print(json.dumps({"modes": rows, "prompts": per_ep}))
     return 0
 

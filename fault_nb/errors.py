@@ -102,10 +102,12 @@ class LLMError(FaultNbError, RuntimeError):
 class LLMTruncatedError(LLMError):
     """The model's answer was cut (``finish_reason: length`` or a stream dropped mid-answer); never cached."""
 
-    def __init__(self, message: str, *, text: str = "", tokens: int | None = None):
+    def __init__(self, message: str, *, text: str = "", tokens: int | None = None,
+                 prompt_tokens: int | None = None):
         super().__init__(message)
         self.text = text
         self.tokens = tokens
+        self.prompt_tokens = prompt_tokens  # the server's count of what was sent, when it said
 
 
 class LLMContextError(LLMError):

@@ -293,6 +293,7 @@ class LLMClient:
             entry.update({"ok": False, "cache_hit": False, "error_kind": error_kind(error), "error": str(error),
                           "attempts": attempts, "latency_s": round(latency, 3),
                           "estimated_prompt_tokens": prompt_est, "response_format": self.response_format,
+                          "prompt_tokens": getattr(error, "prompt_tokens", None),  # a cut answer's usage
                           "completion_tokens": getattr(error, "tokens", None), "masked": masked or []})
         target.record(entry)
 
@@ -340,7 +341,7 @@ class LLMClient:
             ptok = int(getattr(usage, "prompt_tokens", 0) or 0)
             ctok = int(getattr(usage, "completion_tokens", 0) or 0)
             if choice.finish_reason == "length":
-                raise self._truncated(text, ctok or limit, limit)
+                raise self._truncated(text, ctok or limit, limit, ptok)
             if on_token and text:
                 on_token(text)
             return Reply(text, self.model, prompt_tokens=ptok, completion_tokens=ctok,
@@ -395,9 +396,10 @@ class LLMClient:
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise Transient(f"connection dropped: {exc}") from exc
 
-    def _truncated(self, text: str, tokens: int, limit: int) -> LLMTruncatedError:
+    def _truncated(self, text: str, tokens: int, limit: int, prompt_tokens: int = 0) -> LLMTruncatedError:
         return LLMTruncatedError(f"{self.host}: the model's answer was cut at {tokens} tokens (max_tokens "
-                                 f"{limit}); raise --max-tokens / FAULT_NB_LLM_MAX_TOKENS", text=text, tokens=tokens)
+                                 f"{limit}); raise --max-tokens / FAULT_NB_LLM_MAX_TOKENS", text=text, tokens=tokens,
+                                 prompt_tokens=prompt_tokens or None)
 
     def _stream(self, kwargs: dict, on_token, cancel, call_end: float, fmt: str) -> Reply:
         import httpx
@@ -443,13 +445,13 @@ class LLMClient:
         ptok = int(getattr(usage, "prompt_tokens", 0) or 0)
         ctok = int(getattr(usage, "completion_tokens", 0) or 0)
         if finish == "length":
-            raise self._truncated(text, ctok or kwargs["max_tokens"], kwargs["max_tokens"])
+            raise self._truncated(text, ctok or kwargs["max_tokens"], kwargs["max_tokens"], ptok)
         if finish is None:
             if not parts:  # e.g. llama.cpp answers 200 and drops the stream on a context overflow:
                 raise _plain_retry("the stream ended before the first token")  # ask once without streaming
             raise LLMTruncatedError(f"{self.host}: the stream ended after {ctok or estimate_tokens(text)} tokens "
                                     "without a finish reason (the server dropped it); the answer is incomplete",
-                                    text=text, tokens=ctok or estimate_tokens(text))
+                                    text=text, tokens=ctok or estimate_tokens(text), prompt_tokens=ptok or None)
         return Reply(text, self.model, prompt_tokens=ptok, completion_tokens=ctok,
                      tokens_source="server" if ptok else "estimate", finish_reason=finish, response_format=fmt)
 
