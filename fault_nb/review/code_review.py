@@ -462,7 +462,8 @@ def failed_review(operation_id: str, exc: Exception, llm: Any, index: Any, skipp
     from .llm import error_kind
 
     msg = relative_paths(str(exc), getattr(index, "source_dir", ""))
-    prov = {**(llm.provenance() if hasattr(llm, "provenance") else {"reviewer": "rules"}),
+    client = getattr(llm, "llm", llm)  # an LLMReviewer's client names the model
+    prov = {**(client.provenance() if hasattr(client, "provenance") else {"reviewer": "rules"}),
             "created": _now(), "error": msg, "error_kind": "skipped" if skipped else error_kind(exc)}
     note = (f"{operation_id} was not reviewed: an earlier endpoint failed with an error every call would get "
             f"({msg})" if skipped else f"The review of {operation_id} failed: {msg}")

@@ -248,7 +248,7 @@ class ReviewPanel(_w.VBox):
         if not chosen:
             self.verify_status.value = note("Nothing to verify: tick at least one verified suggestion.")
             return None
-        if self._verify_thread is not None and self._verify_thread.is_alive():
+        if self._verifying():
             return self._verify_thread
         import threading
 
@@ -304,9 +304,16 @@ class ReviewPanel(_w.VBox):
             self._show_verification(verification)
         finally:
             self.verify_progress.layout.visibility = "hidden"
-            self.verify_button.disabled = self.review is None
             self.cancel_button.disabled = True
+            self._sync_buttons()
         return verification
+
+    def _verifying(self) -> bool:
+        """A *Verify* runs in the background (its own thread, finishing, does not count)."""
+        import threading
+
+        thread = self._verify_thread
+        return thread is not None and thread.is_alive() and thread is not threading.current_thread()
 
     def _on_verify_progress(self, event) -> None:
         self.verify_progress.max = max(1, event.total)
@@ -389,9 +396,8 @@ class ReviewPanel(_w.VBox):
         self.apply_button.disabled = not self.viewer.chosen or self._applied is not None
         self.apply_button.tooltip = ("Tick at least one verified suggestion to apply" if not self.viewer.chosen
                                      else "Write the ticked diffs to the source (a backup is kept)")
-        running = getattr(self, "_verify_thread", None) is not None and self._verify_thread.is_alive()
         self.verify_button.disabled = (self.review is None or self.scenarios is None or self.app is None
-                                       or running)
+                                       or self._verifying())
 
     def _done_text(self, review) -> str:
         sugg = list(getattr(review, "suggestions", None) or [])

@@ -51,17 +51,17 @@ def test_openai_key_goes_to_openai_only_for_chat_and_embeddings():
     assert openai_key_for("https://api.openai.com.evil.example/v1", env) is None
 
 
-def test_tests_isolate_every_listed_variable():
-    import importlib.util
+def test_tests_isolate_every_listed_variable(pytestconfig):
+    """The top conftest (as pytest loaded it) isolates what settings lists, and none of it is set here."""
+    import os
     from pathlib import Path
 
-    # the top conftest by path: `import conftest` finds whichever conftest pytest put on sys.path first
-    spec = importlib.util.spec_from_file_location("_top_conftest", Path(__file__).parents[1] / "conftest.py")
-    top = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(top)
-    _ISOLATED_VARS = top._ISOLATED_VARS
-
-    assert {v.name for v in VARIABLES} - set(_ISOLATED_VARS) == {"FAULT_NB_SHARED"}
+    top = Path(__file__).resolve().parents[1] / "conftest.py"
+    conftest = next(p for p in pytestconfig.pluginmanager.get_plugins()
+                    if Path(getattr(p, "__file__", "") or "").resolve() == top)
+    assert {v.name for v in VARIABLES} - set(conftest._ISOLATED_VARS) == {"FAULT_NB_SHARED"}
+    leaked = [name for name in conftest._ISOLATED_VARS if name in os.environ and name != "FAULT_NB_CACHE_DIR"]
+    assert not leaked
 
 
 class _FlakyEmbeddings(BaseHTTPRequestHandler):
