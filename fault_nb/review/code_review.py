@@ -201,7 +201,8 @@ def _rules_review(index: Any, operation_id: str, evidence: dict, say: Progress) 
 
 def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_token, budget_tokens,
                 cancel=None) -> Review:
-    from .llm import DEFAULT_DEADLINE_S, fit_budget
+    from ..settings import DEFAULT_DEADLINE_S
+    from .llm import fit_budget
     from .secrets import unique_secrets
 
     deadline = time.monotonic() + float(getattr(llm, "deadline", None) or DEFAULT_DEADLINE_S)

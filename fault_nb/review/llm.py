@@ -29,7 +29,7 @@ from .._retry import RetryPolicy, Transient, is_transient_status, retry_after
 from .._tokens import estimate_tokens
 from ..errors import (LLMCancelledError, LLMContextError, LLMError, LLMTimeoutError, LLMTruncatedError,
                       require)
-from ..settings import (DEFAULT_DEADLINE_S, DEFAULT_TIMEOUT_S, OPENAI_HOST, OPENAI_URL, PRESETS, LLMSettings, Settings,
+from ..settings import (DEFAULT_TIMEOUT_S, OPENAI_HOST, OPENAI_URL, PRESETS, LLMSettings, Settings,
                         host_of)
 from .cache import ResponseCache, cache_key
 from .secrets import mask_messages

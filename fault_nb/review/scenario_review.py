@@ -211,7 +211,7 @@ def _offline_phases(facts: dict, role: str) -> dict[str, str]:
     n.append("```")
     p["next"] = "\n".join(n)
     audience = "SRE" if role == "sre" else "development"
-    x = [f"## Executive summary", "",
+    x = ["## Executive summary", "",
          f"The service is {posture} when its network degrades. "
          + (f"{len(breaches)} service-level objective(s) were missed. " if breaches else "")
          + (f"The top action for the {audience} team: {recs[0][0]}." if recs else
@@ -284,7 +284,7 @@ def review_scenarios(results: Any, *, role: str = "developer", llm: Any = None, 
         from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
         from ..errors import LLMCancelledError, LLMError, LLMTruncatedError
-        from .llm import DEFAULT_DEADLINE_S
+        from ..settings import DEFAULT_DEADLINE_S
 
         deadline = time.monotonic() + float(getattr(llm, "deadline", None) or DEFAULT_DEADLINE_S)
         budgets = _phase_budgets(llm, role, numbers)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ScenarioFormatError
-from .period import parse_duration
 from .period import parse_period as _parse_period
 
 # fault's fixed 5-state packet-loss chain (fault-cli/src/fault/packet_loss.rs):

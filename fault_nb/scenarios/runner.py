@@ -25,7 +25,8 @@ from typing import Any
 
 from .._io import atomic_write
 from ..errors import Cancelled, ScenarioFormatError, ScenarioRunError
-from .faults import build_fault, parse_duration
+from .faults import build_fault
+from .period import parse_duration
 from .proxy import ProxyHandle, normalise_upstream, start_proxy
 from .strategies import LoadPlan, prepare_call, row_for, run_load, send, stepped_faults
 

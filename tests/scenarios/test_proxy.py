@@ -11,9 +11,9 @@ import requests
 
 from fault_nb.errors import ScenarioFormatError, ScenarioRunError
 from fault_nb.scenarios.faults import (
-    PACKETLOSS_LOSS, PACKETLOSS_TRANSITIONS, build_fault, build_faults, packetloss_survival, parse_duration,
-    parse_period,
+    PACKETLOSS_LOSS, PACKETLOSS_TRANSITIONS, build_fault, build_faults, packetloss_survival, parse_period,
 )
+from fault_nb.scenarios.period import parse_duration
 from fault_nb.scenarios.proxy import normalise_upstream, start_proxy
 
 
