@@ -9,6 +9,37 @@ from pathlib import Path
 from .errors import UnsafePathError
 
 
+def _write_temp(path: Path, raw: bytes) -> str:
+    """A fsynced temporary file beside ``path`` holding ``raw``, with the mode ``path`` would get."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file 0600; keep the old file's mode, or the umask default
+        try:
+            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+            os.chmod(tmp, mode)
+        except OSError:
+            pass
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return tmp
+
+
+def _unlink_quietly(path: str | os.PathLike) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _encode(data: str | bytes, encoding: str) -> bytes:
+    return data.encode(encoding) if isinstance(data, str) else data
+
+
 def atomic_write(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8") -> Path:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never half.
 
@@ -22,27 +53,68 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
     if path.is_dir():  # else os.replace names the temporary file, not the path the caller gave
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode(encoding) if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _write_temp(path, _encode(data, encoding))
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file 0600; keep the old file's mode, or the umask default
-        try:
-            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-            os.chmod(tmp, mode)
-        except OSError:
-            pass
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
         raise
     return path
+
+
+def numbered_name(path: str | os.PathLike, n: int) -> Path:
+    """``path`` itself for n = 1, else ``stem-n.ext`` beside it.
+
+    >>> numbered_name("out/report.md", 1), numbered_name("out/report.md", 3)
+    (PosixPath('out/report.md'), PosixPath('out/report-3.md'))
+    """
+    path = Path(path)
+    return path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+
+
+def write_new(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8",
+              limit: int = 10_000) -> Path:
+    """Write ``data`` under ``path``, or when a file is already there the first free ``stem-2.ext``,
+    ``stem-3.ext`` ...; return the name written. No existing file is ever replaced, and no reader
+    ever sees the new file empty or half written, also with several writers at once.
+
+    The complete file is written to a temporary name first and then hard-linked to the free
+    name: ``link`` fails when the name exists, so claiming the name and publishing the content
+    are one atomic step. Where the file system has no hard links the name is claimed with
+    ``O_EXCL`` and the content renamed over it.
+
+    >>> write_new("out/report.md", "# Report\\n")  # doctest: +SKIP
+    PosixPath('out/report-2.md')
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _write_temp(path, _encode(data, encoding))
+    try:
+        for n in range(1, limit + 1):
+            candidate = numbered_name(path, n)
+            try:
+                os.link(tmp, candidate)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                if not _claim_excl(candidate):
+                    continue
+                os.replace(tmp, candidate)  # no hard links here: the claimed (empty) name gets the content
+                return candidate
+            return candidate
+        raise FileExistsError(errno.EEXIST, f"no free numbered name next to it (tried {limit})", str(path))
+    finally:
+        _unlink_quietly(tmp)  # after a link the content lives on under the new name
+
+
+def _claim_excl(candidate: Path) -> bool:
+    try:
+        os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        return False
+    return True
 
 
 def _umask() -> int:

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ._io import atomic_write
+from ._io import atomic_write, write_new
 from ._tools import find_tool, run_tool
 from .errors import ExportError
 
@@ -112,6 +112,13 @@ def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fau
 
     >>> markdown_to_pdf(review.to_markdown(), "review.pdf")  # doctest: +SKIP
     """
+    target = Path(path)
+    return atomic_write(target, render_pdf(markdown, title=title, timeout=timeout, name=target))
+
+
+def render_pdf(markdown: str, *, title: str = "fault-nb report", timeout: float = 120.0,
+               name: str | os.PathLike = "report.pdf") -> bytes:
+    """The PDF bytes of ``markdown`` (pandoc + weasyprint); ``name`` only labels the errors."""
     pandoc = find_tool("pandoc")
     if pandoc is None:
         raise ExportError("PDF export needs pandoc: install it (apt-get install pandoc / brew install pandoc) "
@@ -123,8 +130,6 @@ def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fau
         engine = None
     if engine is None:
         raise ExportError("PDF export needs weasyprint: pip install 'fault-nb[pdf]'")
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="fault-nb-pdf-") as tmp:
         src = Path(tmp) / "report.md"
         css = Path(tmp) / "report.css"
@@ -143,11 +148,10 @@ def markdown_to_pdf(markdown: str, path: str | os.PathLike, *, title: str = "fau
             # its own process group: pandoc's weasyprint goes too when the time is up
             proc = run_tool(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired as exc:
-            raise ExportError(f"{target}: pandoc took longer than {timeout:.0f}s") from exc
+            raise ExportError(f"{name}: pandoc took longer than {timeout:.0f}s") from exc
         if proc.returncode != 0 or not out.exists():
-            raise ExportError(f"{target}: pandoc failed: {(proc.stderr or proc.stdout).strip()[:500]}")
-        atomic_write(target, out.read_bytes())
-    return target
+            raise ExportError(f"{name}: pandoc failed: {(proc.stderr or proc.stdout).strip()[:500]}")
+        return out.read_bytes()
 
 
 REPORT_NAME = "code-review-report"  # fault's name for the whole code-review report
@@ -167,47 +171,26 @@ def report_name(operation_id: str | None = None, suffix: str = ".md") -> str:
     return f"code-review-{safe[:120]}{suffix}"
 
 
-def claim_path(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """``path``, or when a file is already there (and ``overwrite`` is False) the first free
-    ``stem-2.ext``, ``stem-3.ext`` ...; the free name is claimed (an empty file) so that two
-    exports at once never pick the same one.
-
-    >>> claim_path("out/report.md")  # doctest: +SKIP
-    PosixPath('out/report-2.md')
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if overwrite:
-        return target
-    for n in range(1, 10_000):
-        candidate = target if n == 1 else target.with_name(f"{target.stem}-{n}{target.suffix}")
-        try:
-            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return candidate
-    raise ExportError(f"{target}: no free numbered name next to it; pass overwrite=True or clean the folder")
-
-
 def save_report(markdown: str, path: str | os.PathLike, *, overwrite: bool = False,
                 title: str = "fault-nb report") -> Path:
     """Write ``markdown`` as .md (or PDF for a .pdf name) and return the path really written:
     an existing file is kept and a numbered name used, unless ``overwrite=True``.
 
+    The file appears under its name complete or not at all (:func:`fault_nb._io.write_new`), so a
+    watcher never reads it empty, and a failed PDF leaves no file behind.
+
     >>> save_report(review.to_markdown(), "out/code-review-report.md")  # doctest: +SKIP
     PosixPath('out/code-review-report-2.md')
     """
-    target = claim_path(path, overwrite=overwrite)
-    claimed = not overwrite
+    target = Path(path)
+    data: str | bytes = (render_pdf(markdown, title=title, name=target) if target.suffix.lower() == ".pdf"
+                         else markdown)
+    if overwrite:
+        return atomic_write(target, data)
     try:
-        if target.suffix.lower() == ".pdf":
-            return markdown_to_pdf(markdown, target, title=title)
-        return write_markdown(markdown, target)
-    except BaseException:
-        if claimed and target.is_file() and target.stat().st_size == 0:
-            target.unlink()  # give the claimed name back
-        raise
+        return write_new(target, data)
+    except FileExistsError as exc:
+        raise ExportError(f"{target}: no free numbered name next to it; pass overwrite=True or clean the folder") from exc
 
 
 def run_folder(base: str | os.PathLike = "out", *, prefix: str = "run") -> Path:
