@@ -66,7 +66,8 @@ def test_lab_review_panel_end_to_end(lab, page):
             first_only -= set(added_lines(cards.nth(i)))
         assert first_only, "the first suggestion should add lines of its own"
         cards.first.locator("input.fnb-include").uncheck()
-        time.sleep(1.0)  # the trait change travels to the kernel
+        time.sleep(1.0)  # the trait change travels to the kernel ...
+        page.wait_for_function(KERNEL_IDLE, timeout=60_000)  # ... which has handled it (a busy one takes longer)
         started = time.time()
         panel.locator("button.fnb-export-md").click()
         report2 = _wait_file(out / f"code-review-{ENDPOINT}-2.md", started)  # the first export is kept
