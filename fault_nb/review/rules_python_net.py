@@ -127,13 +127,15 @@ def upstream_retry(chk: Any, fn: Any) -> list[Finding]:
         method = _http_method(chk, call, verb)
         if method not in _IDEMPOTENT:
             continue  # POST/PATCH (or unknown): retrying could do the work twice
+        # a timed call: the retry then shares the call's deadline (see _retry_expr)
+        timed = "timeout" in kw and chk.src.t(kw["timeout"]).strip() != "None"
         if head in ("requests", "httpx"):
-            fix = _direct_fix(chk, fn, call, head, verb, name)
+            fix = _direct_fix(chk, fn, call, head, verb, name, timed)
         else:
             bound = _binding_anywhere(chk, head)
             if bound is None:
                 continue
-            fix = _client_fix(chk, bound, head)
+            fix = _client_fix(chk, bound, head, timed)
         if fix is None:
             continue
         edits, how = fix
@@ -147,26 +149,34 @@ def upstream_retry(chk: Any, fn: Any) -> list[Finding]:
     return []
 
 
-def _retry_expr(chk: Any) -> str:
+def _retry_expr(chk: Any, timed: bool = False) -> str:
     pins = chk.project.requirements() if chk.project is not None else ""
     # backoff_jitter came with urllib3 2.0; a project pinned below keeps plain exponential backoff
     jitter = "" if re.search(r"urllib3\s*(<\s*2|==\s*1\.|~=\s*1\.)", pins) else " backoff_jitter=0.1,"
+    # a call with a timeout shares one deadline with its retry: read=False re-raises the read timeout as
+    # requests.ReadTimeout at once (read=N would wait N more timeouts, then raise a ConnectionError)
+    read = "read=False" if timed else "read=2"
     # raise_on_status=False: once the tries are spent the caller gets the last 5xx response, as before
-    return ("Retry(\n    total=3, connect=3, read=2, status=3, backoff_factor=0.2," + jitter + "\n"
+    return (f"Retry(\n    total=3, connect=3, {read}, status=3, backoff_factor=0.2," + jitter + "\n"
             "    status_forcelist=(502, 503, 504), raise_on_status=False,\n"
             "    allowed_methods=frozenset({\"GET\", \"HEAD\", \"PUT\", \"DELETE\", \"OPTIONS\"}),\n)")
 
 
-def _mount_lines(chk: Any, var: str) -> str:
+def _mount_lines(chk: Any, var: str, timed: bool = False) -> str:
     adapter = f"_{var.lstrip('_')}_retries"
-    return (f"{adapter} = HTTPAdapter(max_retries={_retry_expr(chk)})\n"
+    return (f"{adapter} = HTTPAdapter(max_retries={_retry_expr(chk, timed)})\n"
             f"{var}.mount(\"http://\", {adapter})\n{var}.mount(\"https://\", {adapter})")
+
+
+#: said of a retry added to a call that has a timeout: why a read timeout is not retried
+_DEADLINE_NOTE = ("A read timeout is not retried: the call's timeout already says how long the caller waits, "
+                  "and each retry of a slow dependency would add that wait again (and its load).")
 
 
 _ADAPTER_IMPORTS = ["from requests.adapters import HTTPAdapter", "from urllib3.util.retry import Retry"]
 
 
-def _client_fix(chk: Any, bound: tuple[Any, Any], var: str) -> tuple[list[Edit], str] | None:
+def _client_fix(chk: Any, bound: tuple[Any, Any], var: str, timed: bool = False) -> tuple[list[Edit], str] | None:
     src, assign = bound
     ctor = _call_name(src, assign.child_by_field_name("right"))
     call = assign.child_by_field_name("right")
@@ -175,11 +185,12 @@ def _client_fix(chk: Any, bound: tuple[Any, Any], var: str) -> tuple[list[Edit],
             return None
         stmt = assign.parent
         _, end = src.span(stmt)
-        main = _edit(src, end, end, "\n" + _mount_lines(chk, var))
+        main = _edit(src, end, end, "\n" + _mount_lines(chk, var, timed))
         edits = [main] + ([e] if (e := _imports_edit(src, _ADAPTER_IMPORTS)) is not None else [])
         where = "" if src is chk.src else f" (in {src.rel}, where `{var}` is created)"
         return edits, (f"Mount an adapter with urllib3 `Retry` on `{var}`{where}: 3 tries, exponential backoff with "
-                       "jitter, on connect errors, read errors and 502/503/504, for idempotent methods only.")
+                       f"jitter, on connect errors, {_retried_reads(timed)}502/503/504, for idempotent methods only."
+                       + (" " + _DEADLINE_NOTE if timed else ""))
     if ctor in ("httpx.Client", "httpx.AsyncClient"):
         kw, splat = _kwargs(src, call)
         if splat or "transport" in kw or "mounts" in kw or "app" in kw:
@@ -205,7 +216,12 @@ def _client_fix(chk: Any, bound: tuple[Any, Any], var: str) -> tuple[list[Edit],
     return None
 
 
-def _direct_fix(chk: Any, fn: Any, call: Any, lib: str, verb: str, name: str) -> tuple[list[Edit], str] | None:
+def _retried_reads(timed: bool) -> str:
+    return "" if timed else "read errors and "
+
+
+def _direct_fix(chk: Any, fn: Any, call: Any, lib: str, verb: str, name: str, timed: bool = False) \
+        -> tuple[list[Edit], str] | None:
     src = chk.src
     pins = chk.project.requirements() if chk.project is not None else ""
     others = [c for c in chk._calls(fn) if c is not call and re.fullmatch(
@@ -214,28 +230,31 @@ def _direct_fix(chk: Any, fn: Any, call: Any, lib: str, verb: str, name: str) ->
         dec = fn.parent if fn.parent is not None and fn.parent.type == "decorated_definition" else fn
         s = src.line_start(dec)
         ind = src.indent(dec)
+        # with a timeout on the call only connection errors are retried (ConnectTimeout is one); a read
+        # timeout is raised at once
+        errors = "requests.ConnectionError" if timed else "(requests.ConnectionError, requests.Timeout)"
         line = (f"{ind}@retry(stop=stop_after_attempt(3), wait=wait_exponential_jitter(initial=0.1, max=2.0),\n"
-                f"{ind}       retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout)), "
-                f"reraise=True)\n")
+                f"{ind}       retry=retry_if_exception_type({errors}), reraise=True)\n")
         main = _edit(src, s, s, line)
         imp = _imports_edit(src, ["from tenacity import retry, retry_if_exception_type, stop_after_attempt, "
                                   "wait_exponential_jitter"])
         return [main] + ([imp] if imp else []), (
             "Decorate it with tenacity (already a dependency): 3 tries, exponential backoff with jitter, on "
-            "connection errors and timeouts.")
+            + ("connection errors. " + _DEADLINE_NOTE if timed else "connection errors and timeouts."))
     if lib != "requests":
         return None
     fn_node = call.child_by_field_name("function")
     s, e = src.span(fn_node)
     edits = [_edit(src, s, e, f"{_RETRYING_NAME}.{verb}")]
     if module_binding(src, _RETRYING_NAME) is None:
-        block = f"\n\n{_RETRYING_NAME} = requests.Session()\n{_mount_lines(chk, _RETRYING_NAME)}"
+        block = f"\n\n{_RETRYING_NAME} = requests.Session()\n{_mount_lines(chk, _RETRYING_NAME, timed)}"
         imp = _imports_edit(src, _ADAPTER_IMPORTS, extra=block)
         if imp is None:
             return None
         edits.append(imp)
     return edits, ("Send it through a module-level `requests.Session` with urllib3 `Retry`: 3 tries, exponential "
-                   "backoff with jitter, on connect errors, read errors and 502/503/504, idempotent methods only.")
+                   f"backoff with jitter, on connect errors, {_retried_reads(timed)}502/503/504, idempotent methods "
+                   "only." + (" " + _DEADLINE_NOTE if timed else ""))
 
 
 def blocking_io(chk: Any, fn: Any) -> list[Finding]:

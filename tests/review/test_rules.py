@@ -220,6 +220,11 @@ def test_stock_review_only_sees_its_handler(orders_results, orders_index):
     assert [s.category for s in review.verified] == ["timeout", "other", "retry"]
     timeout, mapping, retry = review.verified
     assert "_retrying_http.get(" in retry.diff and "total=3, connect=3" in retry.diff
+    # built on the timeout, the retry shares its deadline: a read timeout is raised at once (a 504 in
+    # 0.5 s), not retried twice and then raised as a ConnectionError (a 502 after ~1.4 s)
+    assert "read=False" in retry.diff and "A read timeout is not retried" in retry.rationale
+    untimed = review.combined_diff([retry.id])  # re-run without the timeout: reads are retried again
+    assert "read=2" in untimed and "read=False" not in untimed
     # the error mapping was built on the timeout, but re-run alone it applies without it
     assert timeout.line == 54 and mapping.dependencies == []
     assert "except requests.Timeout as exc:" in mapping.diff and "status_code=504" in mapping.diff

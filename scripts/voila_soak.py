@@ -1,0 +1,153 @@
+"""Load the Voilà dashboard again and again and count the loads that never get ready.
+
+Issue 13 saw one Voilà load in six hang past 300 s once. This looks for it: one Voilà server,
+``--loads`` page loads of ``dashboard.ipynb`` (``--parallel`` at a time, each a fresh kernel),
+each bounded by ``--budget`` seconds. It prints time-to-ready per load, the percentiles, and for
+any load that did not get ready the progress text it stopped on and the server log's tail.
+
+    .venv/bin/python scripts/voila_soak.py --loads 20 --parallel 2
+
+Needs Chromium (``/usr/bin/chromium``) and Playwright for Python; never ``playwright install``.
+Exit code 1 when a load hung or failed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def start_voila(base: Path) -> tuple[subprocess.Popen, str, str, Path]:
+    from fault_nb.apps import free_port
+
+    root = base / "root"
+    root.mkdir()
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        shutil.copy2(nb, root / nb.name)
+    env = {**os.environ, "FAULT_NB_SHARED": str(ROOT / "examples"), "FAULT_NB_OUT": str(base / "out"),
+           "FAULT_NB_CACHE_DIR": str(base / "cache"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+           "NO_PROXY": "127.0.0.1,localhost"}
+    for var in list(env):
+        if var.startswith(("OPENAI_", "FAULT_NB_LLM_", "QDRANT_")):
+            env.pop(var)
+    port, token = free_port(), secrets.token_hex(16)
+    log = base / "voila.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen([str(BIN / "voila"), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+                                 f"--token={token}", str(root)], cwd=root, env=env, stdout=fh,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"voila exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/?token={token}", timeout=2):
+                return proc, url, token, log
+        except OSError:
+            time.sleep(0.3)
+    stop(proc)
+    raise SystemExit(f"voila did not answer within 90 s:\n{log.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+def one_load(browser, url: str, token: str, budget: float) -> dict:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    started = time.monotonic()
+    last = ""
+    try:
+        page.goto(f"{url}/voila/render/dashboard.ipynb?token={token}", timeout=budget * 1000)
+        progress = page.locator(".fnb-dashboard .fnb-dash-progress")
+        while time.monotonic() - started < budget:
+            try:
+                last = progress.inner_text(timeout=1000)
+            except Exception:  # noqa: BLE001 - not rendered yet: the page still shows Voilà's spinner
+                spinner = page.locator("#loading_text, .voila-spinner-text")
+                last = spinner.first.inner_text(timeout=500) if spinner.count() else last
+            if last.startswith("Ready:"):
+                return {"ok": True, "seconds": time.monotonic() - started, "last": last}
+            if "Stopped" in last or "Error" in last:
+                break
+            time.sleep(0.25)
+        return {"ok": False, "seconds": time.monotonic() - started, "last": last}
+    except Exception as exc:  # noqa: BLE001 - a failed load is a result, reported with the others
+        return {"ok": False, "seconds": time.monotonic() - started, "last": f"{type(exc).__name__}: {exc}"[:300]}
+    finally:
+        context.close()  # closes the websocket: Voilà shuts the page's kernel down
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--loads", type=int, default=12)
+    ap.add_argument("--parallel", type=int, default=1)
+    ap.add_argument("--budget", type=float, default=300.0, help="seconds one load may take")
+    args = ap.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    base = Path(tempfile.mkdtemp(prefix="voila-soak-"))
+    proc, url, token, log = start_voila(base)
+    results: list[dict] = []
+    try:
+        # one Playwright (and browser) per worker thread: the sync API is not shared across threads
+        def worker(n: int) -> list[dict]:
+            out = []
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                try:
+                    for i in range(n):
+                        r = one_load(browser, url, token, args.budget)
+                        out.append(r)
+                        print(f"load: {'ready' if r['ok'] else 'NOT READY'} after {r['seconds']:.1f} s"
+                              f" ({r['last'][:80]!r})", flush=True)
+                finally:
+                    browser.close()
+            return out
+
+        share = [args.loads // args.parallel + (1 if i < args.loads % args.parallel else 0)
+                 for i in range(args.parallel)]
+        with ThreadPoolExecutor(args.parallel) as pool:
+            for chunk in pool.map(worker, share):
+                results.extend(chunk)
+    finally:
+        stop(proc)
+    ready = sorted(r["seconds"] for r in results if r["ok"])
+    bad = [r for r in results if not r["ok"]]
+    if ready:
+        q = statistics.quantiles(ready, n=20, method="inclusive") if len(ready) > 1 else [ready[0]] * 19
+        print(f"{len(ready)}/{len(results)} loads ready ({args.parallel} at a time); time to ready "
+              f"median {statistics.median(ready):.1f} s, p95 {q[18]:.1f} s, max {ready[-1]:.1f} s")
+    for r in bad:
+        print(f"not ready after {r['seconds']:.1f} s, last shown: {r['last']!r}")
+    if bad:
+        print("voila log tail:\n" + log.read_text(errors="replace")[-3000:])
+    shutil.rmtree(base, ignore_errors=True)
+    return 1 if bad or not results else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
