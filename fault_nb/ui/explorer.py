@@ -55,6 +55,10 @@ _EXPLORER_CSS = """<style class="fnb-explorer-theme">
 .fnb-results-explorer .dt-container, .fnb-results-explorer table.dataTable {
   color: var(--jp-ui-font-color1, #222); font-size: var(--jp-ui-font-size1, 13px); }
 .fnb-results-explorer table.dataTable thead th { white-space: nowrap; }
+/* the table widget is a flex item: without min-width 0 it grows to the table's natural width and the
+   search box and pager land off to the right; this way only the rows scroll sideways */
+.fnb-results-explorer .fnb-table-box > * { min-width: 0; flex: 1 1 100%; max-width: 100%; }
+.fnb-results-explorer .dt-container { max-width: 100%; }
 .fnb-results-explorer table.dataTable td.dt-type-numeric, .fnb-results-explorer table.dataTable th.dt-type-numeric {
   font-variant-numeric: tabular-nums; }
 .fnb-results-explorer table.dataTable tbody tr:hover { background: var(--jp-layout-color2, #eee); }
@@ -200,6 +204,7 @@ class ResultsExplorer(_w.VBox):
         self._itables = itables_widget
         self.table = None  # the ITable of the current selection (made by _refresh)
         self.table_box = _w.Box([], layout=_w.Layout(width="100%", overflow="auto"))
+        self.table_box.add_class("fnb-table-box")
         self.figures: list = []
         self.chart_outputs: list = []
         self.chart_box = _w.VBox(layout=_w.Layout(width="100%"))

@@ -124,6 +124,12 @@ def _check_table(page) -> None:
     assert all("(" not in r[fault_col] for r in rows)
     assert all(len(r[total_col].split(".")[-1]) == 1 for r in rows if r[total_col])  # one decimal
     frame = explorer.locator(".dt-container")  # the table with its header, search box and pager
+    # the search box and the pager sit inside the visible box, not off to the right of a too-wide container
+    box = explorer.bounding_box()
+    for control in (".dt-search input", ".dt-paging", ".dt-info", ".dt-scroll-body"):
+        b = explorer.locator(control).first.bounding_box()
+        assert b is not None and b["x"] >= box["x"] - 1 and b["x"] + b["width"] <= box["x"] + box["width"] + 1, \
+            (control, b, box)
     (frame.first if frame.count() else explorer).screenshot(path=str(ARTIFACTS / "lab-01-explorer-table.png"))
 
     # sortable: click the header, the numbers come in order (numerically, not as text)
@@ -137,11 +143,20 @@ def _check_table(page) -> None:
     assert values == sorted(values, reverse=True)
 
     # every column is reachable: the table scrolls sideways to its last column
-    reach = explorer.locator(".dt-scroll-body").evaluate("""b => { b.scrollLeft = b.scrollWidth;
-        const last = b.parentElement.querySelectorAll('.dt-scroll-head th');
-        const th = last[last.length - 1].getBoundingClientRect(), box = b.getBoundingClientRect();
-        return th.right <= box.right + 2 && th.left >= box.left - 2; }""")
-    assert reach, "the last column cannot be scrolled into view"
+    body = explorer.locator(".dt-scroll-body")
+    assert body.evaluate("b => b.scrollWidth > b.clientWidth"), "the rows should scroll sideways, not the page"
+    body.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    try:  # DataTables moves the header along on the body's scroll event
+        page.wait_for_function("""() => {
+            const b = document.querySelector('.fnb-results-explorer .dt-scroll-body');
+            const last = b.parentElement.querySelectorAll('.dt-scroll-head th');
+            const th = last[last.length - 1].getBoundingClientRect(), box = b.getBoundingClientRect();
+            const td = b.querySelector('tbody tr td:last-child').getBoundingClientRect();
+            return th.right <= box.right + 2 && th.left >= box.left - 2 && td.right <= box.right + 2; }""",
+                               timeout=10_000)
+    except Exception as exc:
+        raise AssertionError("the last column cannot be scrolled into view") from exc
+    body.evaluate("b => { b.scrollLeft = 0; }")
 
     # the table's own search
     search = explorer.locator(".dt-search input")
