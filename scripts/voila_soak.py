@@ -75,6 +75,14 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
+def _text(locator, timeout_ms: float) -> str:
+    """The first match's text, or "" while it is not (or no longer) on the page."""
+    try:
+        return locator.first.inner_text(timeout=timeout_ms) if locator.count() else ""
+    except Exception:  # noqa: BLE001 - gone between count() and inner_text(): Voilà swapped the page
+        return ""
+
+
 def one_load(browser, url: str, token: str, budget: float) -> dict:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -84,11 +92,7 @@ def one_load(browser, url: str, token: str, budget: float) -> dict:
         page.goto(f"{url}/voila/render/dashboard.ipynb?token={token}", timeout=budget * 1000)
         progress = page.locator(".fnb-dashboard .fnb-dash-progress")
         while time.monotonic() - started < budget:
-            try:
-                last = progress.inner_text(timeout=1000)
-            except Exception:  # noqa: BLE001 - not rendered yet: the page still shows Voilà's spinner
-                spinner = page.locator("#loading_text, .voila-spinner-text")
-                last = spinner.first.inner_text(timeout=500) if spinner.count() else last
+            last = _text(progress, 1000) or _text(page.locator("#loading_text, .voila-spinner-text"), 500) or last
             if last.startswith("Ready:"):
                 return {"ok": True, "seconds": time.monotonic() - started, "last": last}
             if "Stopped" in last or "Error" in last:
