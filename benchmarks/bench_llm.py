@@ -29,27 +29,20 @@ N_CTX = 2048
 
 
 def start_server(gguf: Path, log: Path):
-    import httpx
-
-    from fault_nb.apps import free_port
+    from fault_nb.apps import free_port, wait_http
+    from fault_nb.errors import ScenarioRunError
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--chat_format", "gemma",
                              "--n_ctx", str(N_CTX), "--n_threads", "2", "--host", "127.0.0.1", "--port", str(port)],
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited: {log.read_text()[-1500:]}")
-        try:
-            if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("the server did not start in 120 s")
+    try:
+        wait_http(f"{url}/v1/models", proc, timeout=120, ready=lambda status: status == 200)
+    except ScenarioRunError as exc:
+        proc.kill()
+        raise SystemExit(f"the llama.cpp server did not start: {exc}: {log.read_text()[-1500:]}") from None
+    return proc, url
 
 
 def stop_server(proc) -> None:

@@ -80,6 +80,25 @@ def run_tool(cmd: list[str], *, timeout: float, **kwargs) -> subprocess.Complete
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
+def stop_group(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Stop a process started with ``start_new_session=True`` and everything it started: SIGTERM
+    to its process group, ``timeout`` seconds to exit, then SIGKILL. Never waits forever.
+
+    >>> stop_group(subprocess.Popen(["sleep", "60"], start_new_session=True))  # doctest: +SKIP
+    """
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.wait(timeout)
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)

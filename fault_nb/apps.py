@@ -11,15 +11,16 @@ http://127.0.0.1:40123
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
+from ._tools import stop_group
 from .errors import FaultNbError, ScenarioRunError
 
 
@@ -54,19 +55,7 @@ class AppProcess:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the app (SIGTERM to its process group, then SIGKILL)."""
-        if self._proc.poll() is None:
-            try:
-                os.killpg(self._proc.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(self._proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self._proc.wait(timeout)
+        stop_group(self._proc, timeout)
         if self._owned_workdir is not None:
             self._owned_workdir.cleanup()
             self._owned_workdir = None
@@ -139,7 +128,7 @@ def serve_app(
     handle = AppProcess(url=url, port=port, pid=proc.pid, log_path=log_path, workdir=workdir,
                         _proc=proc, _owned_workdir=owned)
     try:
-        _wait_ready(handle, ready_path, timeout)
+        wait_http(url + ready_path, proc, timeout=timeout)
     except BaseException:
         logs = handle.log()
         handle.stop()
@@ -149,23 +138,38 @@ def serve_app(
     return handle
 
 
-def _wait_ready(handle: AppProcess, ready_path: str, timeout: float) -> None:
-    import http.client
+def wait_http(url: str, proc: subprocess.Popen | None = None, *, timeout: float = 60.0,
+              ready: Callable[[int], bool] = lambda status: status < 500) -> None:
+    """Poll ``GET url`` until its status satisfies ``ready`` (default: any answer below 500).
 
+    The one readiness wait for every server this project starts (apps under test, Voilà, JupyterLab,
+    llama.cpp): direct HTTP/1.1 to the address (no proxy from the environment), a 1 s limit per try.
+    Raises :class:`~fault_nb.errors.ScenarioRunError` when ``proc`` exits first (the message says
+    "exited during start-up") or nothing ready answered within ``timeout`` seconds.
+
+    >>> wait_http("http://127.0.0.1:8000/openapi.json", proc, timeout=30)  # doctest: +SKIP
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not handle.running:
-            raise ScenarioRunError("the app exited during start-up")
+        if proc is not None and proc.poll() is not None:
+            raise ScenarioRunError(f"{parts.netloc}: the server exited during start-up (exit code {proc.returncode})")
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=1.0)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1" if "127.0.0.1" in handle.url else handle.url.split("//")[1].rsplit(":", 1)[0],
-                                              handle.port, timeout=1.0)
-            conn.request("GET", ready_path)
+            conn.request("GET", target)
             resp = conn.getresponse()
             resp.read()
-            conn.close()
-            if resp.status < 500:
+            if ready(resp.status):
                 return
         except OSError:
             pass
+        finally:
+            conn.close()
         time.sleep(0.1)
-    raise ScenarioRunError(f"no answer on {handle.url}{ready_path} within {timeout:.0f}s")
+    raise ScenarioRunError(f"no answer on {parts.scheme}://{parts.netloc}{parts.path} within {timeout:.0f}s")

@@ -16,15 +16,15 @@ import argparse
 import os
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from fault_nb._tools import stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -33,7 +33,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 def start_voila(base: Path) -> tuple[subprocess.Popen, str, str, Path]:
-    from fault_nb.apps import free_port
+    from fault_nb.apps import free_port, wait_http
+    from fault_nb.errors import ScenarioRunError
 
     root = base / "root"
     root.mkdir()
@@ -52,27 +53,12 @@ def start_voila(base: Path) -> tuple[subprocess.Popen, str, str, Path]:
                                  f"--token={token}", str(root)], cwd=root, env=env, stdout=fh,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"voila exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/?token={token}", timeout=2):
-                return proc, url, token, log
-        except OSError:
-            time.sleep(0.3)
-    stop(proc)
-    raise SystemExit(f"voila did not answer within 90 s:\n{log.read_text()[-3000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+    try:
+        wait_http(f"{url}/?token={token}", proc, timeout=90, ready=lambda status: status == 200)
+    except ScenarioRunError as exc:
+        stop_group(proc)
+        raise SystemExit(f"voila: {exc}:\n{log.read_text()[-3000:]}") from None
+    return proc, url, token, log
 
 
 def _text(locator, timeout_ms: float) -> str:
@@ -138,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             for chunk in pool.map(worker, share):
                 results.extend(chunk)
     finally:
-        stop(proc)
+        stop_group(proc)
     ready = sorted(r["seconds"] for r in results if r["ok"])
     bad = [r for r in results if not r["ok"]]
     if ready:

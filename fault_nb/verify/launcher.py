@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from .._io import safe_join
-from ..apps import AppProcess, _wait_ready, free_port
+from ..apps import AppProcess, free_port, wait_http
 from ..errors import AppStartError, ScenarioRunError, UnsafePathError
 
 LOG_TAIL_LINES = 30
@@ -164,7 +164,7 @@ def start_app(spec: AppSpec, tree: str | os.PathLike, *, log_path: str | os.Path
     handle = AppProcess(url=f"http://{spec.host}:{port}", port=port, pid=proc.pid, log_path=log_path,
                         workdir=cwd, _proc=proc)
     try:
-        _wait_ready(handle, spec.ready_path, spec.ready_timeout)
+        wait_http(handle.url + spec.ready_path, proc, timeout=spec.ready_timeout)
     except ScenarioRunError:
         exited = not handle.running
         handle.stop()

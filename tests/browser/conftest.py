@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from fault_nb.apps import free_port
+from fault_nb._tools import stop_group
+from fault_nb.apps import free_port, wait_http
+from fault_nb.errors import ScenarioRunError
 from fault_nb.plots import find_browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,13 +37,7 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_group(self.proc)
 
 
 def _start(cmd: list[str], url: str, probe: str, token: str, root: Path, env: dict, timeout: float = 90) -> Server:
@@ -53,19 +46,12 @@ def _start(cmd: list[str], url: str, probe: str, token: str, root: Path, env: di
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     server = Server(proc, url, token, root, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}:\n{server.log()[-3000:]}")
-        try:
-            with urllib.request.urlopen(probe, timeout=2) as resp:
-                if resp.status == 200:
-                    return server
-        except OSError:
-            pass
-        time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"{cmd[0]} did not answer on {probe}:\n{server.log()[-3000:]}")
+    try:
+        wait_http(probe, proc, timeout=timeout, ready=lambda status: status == 200)
+    except ScenarioRunError as exc:
+        server.stop()
+        raise RuntimeError(f"{cmd[0]}: {exc}:\n{server.log()[-3000:]}") from None
+    return server
 
 
 def _root(tmp_path_factory, shared) -> tuple[Path, dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -39,25 +38,20 @@ class LlamaServer:
         self.peak_rss_mb = 0.0
 
     def start(self) -> "LlamaServer":
-        import httpx
+        from fault_nb.apps import wait_http
+        from fault_nb.errors import ScenarioRunError
 
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--chat_format", "gemma",
              "--n_ctx", str(self.n_ctx), "--n_threads", "2", "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"llama.cpp server exited with {self.proc.returncode}: {self.log()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/models", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"llama.cpp server did not come up in 120 s: {self.log()[-2000:]}")
+        try:
+            wait_http(f"{self.url}/models", self.proc, timeout=120, ready=lambda status: status == 200)
+        except ScenarioRunError as exc:
+            self.stop()
+            raise RuntimeError(f"llama.cpp server: {exc}: {self.log()[-2000:]}") from None
+        return self
 
     def log(self) -> str:
         try:

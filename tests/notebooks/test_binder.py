@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import httpx
 import nbformat
 import pytest
 
+from fault_nb._tools import stop_group
 from fault_nb.apps import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,13 +163,7 @@ def _voila(wrap, venv: Path, notebook: Path, env: dict, tmp_path: Path) -> str:
         assert page.status_code == 200, f"{page.status_code}\n{log.read_text()[-3000:]}"
         return page.text
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+        stop_group(proc, 20)
 
 
 def test_notebooks_01_and_03_without_a_browser(tmp_path, without_browser, shared):
