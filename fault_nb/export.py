@@ -214,5 +214,6 @@ def run_folder(base: str | os.PathLike = "out", *, prefix: str = "run") -> Path:
 
 
 def export_report(markdown: str, path: str | os.PathLike) -> Path:
-    """Write ``markdown`` to ``path`` as .md, or as PDF when the name ends in .pdf."""
-    return markdown_to_pdf(markdown, path) if str(path).lower().endswith(".pdf") else write_markdown(markdown, path)
+    """Write ``markdown`` to ``path`` as .md, or as PDF when the name ends in .pdf (replacing a file
+    there: the user named it)."""
+    return save_report(markdown, path, overwrite=True)
