@@ -75,7 +75,7 @@ def evaluate_corpus(corpus_dir: str | Path, truth: str | Path | None = None, *, 
     apps = sorted(spec["apps"].items())
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
         bar = tqdm(total=sum(len(a["endpoints"]) for _, a in apps), desc="rules corpus", unit="endpoint")
     with tempfile.TemporaryDirectory(prefix="fault_nb_corpus_") as tmp:

@@ -273,7 +273,7 @@ async def _open(host: str, port: int):
     """A connection to the upstream within ``CONNECT_TIMEOUT_S`` (an ``OSError`` naming the wait otherwise)."""
     try:
         return await asyncio.wait_for(asyncio.open_connection(host, port, limit=http1.MAX_HEAD), CONNECT_TIMEOUT_S)
-    except TimeoutError:
+    except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
         raise OSError(f"no connection after {CONNECT_TIMEOUT_S:g} s") from None
 
 

@@ -117,6 +117,8 @@ class Dashboard(_w.VBox):
     def _load(self) -> None:
         import fault_nb
 
+        from ..review.code_review import make_reviewer
+        from ..review.model import ReviewProgress
         from .explorer import ResultsExplorer
         from .panel import ReviewPanel
 
@@ -132,13 +134,11 @@ class Dashboard(_w.VBox):
         stats = getattr(self.index, "stats", {}) or {}
         ids = list(results.operation_ids)
 
-        def on_review(opid: Any = None, done: Any = None, total: Any = None, *_a: Any, **_k: Any) -> None:
-            if isinstance(done, int) and isinstance(total, int) and total:
-                self._say(2, f"Reviewed {done} of {total} endpoints (last: {opid}) …")
+        def on_review(event: ReviewProgress) -> None:
+            self._say(2, f"Reviewed {event.done} of {event.total} endpoints (last: {event.operation_id}) …")
 
         self._say(2, f"Indexed {stats.get('chunks', '?')} chunks of {stats.get('files_indexed', '?')} files. "
-                     f"Reviewing {len(ids)} endpoints with the "
-                     f"{'offline rules reviewer' if self.llm is None else 'LLM reviewer'} …")
+                     f"Reviewing {len(ids)} endpoints with the {make_reviewer(self.llm).label} …")
         self.reviews = fault_nb.review_all(results, self.index, llm=self.llm, progress=False,
                                            on_progress=on_review) if ids else []
         self._say(3, "Drawing the review panel and the charts …")
@@ -179,6 +179,7 @@ class Dashboard(_w.VBox):
         import tempfile
 
         from ..demo import find_shared
+        from ..verify.scratch import copy_tree
 
         shared = find_shared()
         work = Path(copy_to) if copy_to is not None else Path(tempfile.mkdtemp(prefix="fault-nb-dashboard-"))
@@ -186,7 +187,7 @@ class Dashboard(_w.VBox):
             atexit.register(shutil.rmtree, work, ignore_errors=True)
         app = work / "webapp"
         if not app.exists():
-            shutil.copytree(shared / "apps" / "webapp", app)
+            copy_tree(shared / "apps" / "webapp", app)  # no caches or VCS folders of the sample come along
         out = Path(out_dir) if out_dir is not None else Path(os.environ.get("FAULT_NB_OUT") or "out") / "dashboard"
         from .._defaults import defaults
 

@@ -264,7 +264,7 @@ class ResultsExplorer(_w.VBox):
                  "fault_types": "the fault boxes"}
         hints = []
         for key in ("fault_types", "operation_id", "scenario"):
-            if not filters[key]:
+            if filters[key] is None or filters[key] == ():  # not filtering (scenario 0 is a filter)
                 continue
             relaxed = dict(filters, **{key: () if key == "fault_types" else None})
             n = len(filter_runs(self.runs, **relaxed))

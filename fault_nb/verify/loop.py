@@ -237,7 +237,7 @@ class _Steps:
         self.on_progress = on_progress
         self.bar = None
         if progress:
-            from tqdm.auto import tqdm
+            from .._progress import tqdm  # tqdm.auto; notebook bars end as text
 
             self.bar = tqdm(total=total, desc="verify", unit="step")
 

@@ -13,8 +13,14 @@ pytestmark = pytest.mark.slow
 
 
 def test_dashboard_loads_results_panel_and_charts(tmp_path, shared):
-    dash = Dashboard.demo(out_dir=tmp_path / "out", copy_to=tmp_path / "work")
+    dash = Dashboard.demo(out_dir=tmp_path / "out", copy_to=tmp_path / "work", start=False)
+    steps: list[str] = []
+    dash.step.observe(lambda change: steps.append(change["new"]), names="value")
+    dash.start()
     assert dash.wait(240), "the dashboard did not finish loading"
+    # every step is said, the review one per endpoint
+    assert any("Reviewed 3 of 3 endpoints" in s for s in steps), steps
+    assert any("offline rules reviewer (no LLM)" in s for s in steps), steps
     assert dash.error is None
     assert isinstance(dash.layout_widget.left_sidebar, ReviewPanel)
     assert isinstance(dash.layout_widget.center, ResultsExplorer)

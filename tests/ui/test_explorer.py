@@ -200,6 +200,7 @@ def test_fault_checkboxes_reset_and_empty_state(results):
     assert len(explorer.frame) == 0
     summary = explorer.summary.value
     assert "No request matches" in summary and "clear the fault boxes to see" in summary
+    assert "clear the scenario (All scenarios) to see" in summary  # scenario 0 is a filter too
     assert "Reset filters" in summary and explorer.table_box.layout.display == "none"
     explorer.reset.click()
     assert len(explorer.frame) == len(results.runs) and not any(b.value for b in explorer.faults.boxes)
