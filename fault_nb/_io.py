@@ -75,13 +75,14 @@ def numbered_name(path: str | os.PathLike, n: int) -> Path:
 def write_new(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8",
               limit: int = 10_000) -> Path:
     """Write ``data`` under ``path``, or when a file is already there the first free ``stem-2.ext``,
-    ``stem-3.ext`` ...; return the name written. No existing file is ever replaced, and no reader
-    ever sees the new file empty or half written, also with several writers at once.
+    ``stem-3.ext`` ...; return the name written. No existing file is ever replaced, also with
+    several writers at once, and no reader ever sees the new file half written.
 
     The complete file is written to a temporary name first and then hard-linked to the free
     name: ``link`` fails when the name exists, so claiming the name and publishing the content
-    are one atomic step. Where the file system has no hard links the name is claimed with
-    ``O_EXCL`` and the content renamed over it.
+    are one atomic step, and the file is never seen empty. Where the file system has no hard
+    links the name is claimed with ``O_EXCL`` (an empty file, briefly) and the content renamed
+    over it.
 
     >>> write_new("out/report.md", "# Report\\n")  # doctest: +SKIP
     PosixPath('out/report-2.md')

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ._io import atomic_write, write_new
+from ._io import atomic_write, numbered_name, write_new
 from ._tools import find_tool, run_tool
 from .errors import ExportError
 
@@ -92,14 +92,6 @@ def pdf_text(markdown: str) -> str:
     for glyph, word in PDF_WORDS.items():
         markdown = markdown.replace(glyph, word)
     return markdown
-
-
-def write_markdown(text: str, path: str | os.PathLike) -> Path:
-    """Write a Markdown report atomically.
-
-    >>> write_markdown("# Report\\n", "out/report.md")  # doctest: +SKIP
-    """
-    return atomic_write(path, text)
 
 
 def _weasyprint_cmd() -> str | None:
@@ -204,7 +196,7 @@ def run_folder(base: str | os.PathLike = "out", *, prefix: str = "run") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for n in range(1, 10_000):
-        folder = root / (f"{prefix}-{stamp}" if n == 1 else f"{prefix}-{stamp}-{n}")
+        folder = numbered_name(root / f"{prefix}-{stamp}", n)
         try:
             folder.mkdir()
         except FileExistsError:

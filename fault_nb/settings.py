@@ -59,6 +59,20 @@ VARIABLES: tuple[Variable, ...] = (
 PROXY_VARIABLES = ("OPENAI_BASE_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY",
                    "all_proxy")
 
+
+def isolated_environ(environ: Mapping[str, str], **overrides: str) -> dict[str, str]:
+    """``environ`` without any variable of :data:`VARIABLES` or
+    :data:`PROXY_VARIABLES`, then ``overrides``: the environment of a child process (a Voilà or
+    JupyterLab server in tests and scripts) that must reach no real LLM, qdrant server or proxy.
+
+    >>> isolated_environ({"OPENAI_API_KEY": "sk", "PATH": "/bin"}, FAULT_NB_OUT="out")
+    {'PATH': '/bin', 'FAULT_NB_OUT': 'out'}
+    """
+    names = {v.name for v in VARIABLES} | set(PROXY_VARIABLES)
+    env = {k: v for k, v in environ.items() if k not in names}
+    env.update(overrides)
+    return env
+
 # provider -> (base URL, env var of its key, default model)
 PRESETS: dict[str, tuple[str, str | None, str | None]] = {
     "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4o-mini"),

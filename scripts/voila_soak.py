@@ -16,7 +16,6 @@ import argparse
 import os
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fault_nb._tools import stop_group
+from fault_nb.results.report import percentile  # R-6, as every view
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -35,17 +35,16 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def start_voila(base: Path) -> tuple[subprocess.Popen, str, str, Path]:
     from fault_nb.apps import free_port, wait_http
     from fault_nb.errors import ScenarioRunError
+    from fault_nb.settings import isolated_environ
 
     root = base / "root"
     root.mkdir()
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy2(nb, root / nb.name)
-    env = {**os.environ, "FAULT_NB_SHARED": str(ROOT / "examples"), "FAULT_NB_OUT": str(base / "out"),
-           "FAULT_NB_CACHE_DIR": str(base / "cache"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-           "NO_PROXY": "127.0.0.1,localhost"}
-    for var in list(env):
-        if var.startswith(("OPENAI_", "FAULT_NB_LLM_", "QDRANT_")):
-            env.pop(var)
+    # no kernel reaches a real LLM, qdrant server or proxy: the dashboard runs offline as on Binder
+    env = isolated_environ(os.environ, FAULT_NB_SHARED=str(ROOT / "examples"), FAULT_NB_OUT=str(base / "out"),
+                           FAULT_NB_CACHE_DIR=str(base / "cache"), JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+                           NO_PROXY="127.0.0.1,localhost")
     port, token = free_port(), secrets.token_hex(16)
     log = base / "voila.log"
     with open(log, "wb") as fh:
@@ -99,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
+    from fault_nb.plots import find_browser
+
+    chromium = find_browser()
+    if chromium is None:
+        raise SystemExit("no Chromium found (apt-get install chromium); never `playwright install`")
+
     base = Path(tempfile.mkdtemp(prefix="voila-soak-"))
     proc, url, token, log = start_voila(base)
     results: list[dict] = []
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         def worker(n: int) -> list[dict]:
             out = []
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
                 try:
                     for i in range(n):
                         r = one_load(browser, url, token, args.budget)
@@ -128,9 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     ready = sorted(r["seconds"] for r in results if r["ok"])
     bad = [r for r in results if not r["ok"]]
     if ready:
-        q = statistics.quantiles(ready, n=20, method="inclusive") if len(ready) > 1 else [ready[0]] * 19
         print(f"{len(ready)}/{len(results)} loads ready ({args.parallel} at a time); time to ready "
-              f"median {statistics.median(ready):.1f} s, p95 {q[18]:.1f} s, max {ready[-1]:.1f} s")
+              f"median {percentile(ready, 50):.1f} s, p95 {percentile(ready, 95):.1f} s, max {ready[-1]:.1f} s")
     for r in bad:
         print(f"not ready after {r['seconds']:.1f} s, last shown: {r['last']!r}")
     if bad:

@@ -19,6 +19,7 @@ import pytest
 from fault_nb._tools import stop_group
 from fault_nb.apps import free_port, wait_http
 from fault_nb.errors import ScenarioRunError
+from fault_nb.settings import isolated_environ
 from fault_nb.plots import find_browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,18 +63,14 @@ def _root(tmp_path_factory, shared) -> tuple[Path, dict]:
         shutil.copy2(nb, root / nb.name)
     out = base / "out"
     out.mkdir()
-    env = {**os.environ, "FAULT_NB_SHARED": str(shared), "FAULT_NB_OUT": str(out),
-           "JUPYTER_CONFIG_DIR": str(base / "jupyter-config"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(base / "lab-settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(base / "lab-workspaces"), "NO_PROXY": "127.0.0.1,localhost"}
-    env.pop("JUPYTER_TOKEN", None)
     # module-scoped servers start before the autouse per-test isolation: isolate them here too,
     # so no kernel they start can reach a real LLM, qdrant server or proxy
-    for var in list(env):
-        if var.startswith(("OPENAI_", "OPENROUTER_", "GEMINI_", "FAULT_NB_LLM_", "FAULT_NB_EMBED_", "QDRANT_")) \
-                or var.lower() in ("http_proxy", "https_proxy", "all_proxy"):
-            env.pop(var)
-    env["FAULT_NB_CACHE_DIR"] = str(base / "cache")
+    env = isolated_environ(os.environ, FAULT_NB_SHARED=str(shared), FAULT_NB_OUT=str(out),
+                           FAULT_NB_CACHE_DIR=str(base / "cache"), JUPYTER_CONFIG_DIR=str(base / "jupyter-config"),
+                           JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+                           JUPYTERLAB_SETTINGS_DIR=str(base / "lab-settings"),
+                           JUPYTERLAB_WORKSPACES_DIR=str(base / "lab-workspaces"), NO_PROXY="127.0.0.1,localhost")
+    env.pop("JUPYTER_TOKEN", None)
     # no "get notified about Jupyter news?" toast over the screenshots
     news = base / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)

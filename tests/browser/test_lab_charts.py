@@ -69,7 +69,7 @@ def test_lab_notebook_01_charts_and_table(lab, page):
             plots.nth(i).scroll_into_view_if_needed()
             plots.nth(i).screenshot(path=str(ARTIFACTS / f"lab-01-chart-{i + 1}-light.png"))
         fills = {t["fill"] for c in charts for t in c["texts"]}
-        assert all(_luminance(f) < 0.5 for f in fills if f.startswith("rgb")), fills  # dark text on light
+        assert fills and all(_luminance(f) < 0.5 for f in fills if f.startswith("rgb")), fills  # dark text on light
 
         _check_table(page)
 
