@@ -174,8 +174,12 @@ def diff_html(diff: str) -> str:
 _TICKS = re.compile(r"`([^`\n]+)`")
 
 
-def _rich(text: Any) -> str:
-    """Escaped text with Markdown `code` spans shown as <code> (escaping first keeps it safe)."""
+def rich_text(text: Any) -> str:
+    """Escaped text with Markdown `code` spans shown as <code> (escaping first keeps it safe).
+
+    >>> rich_text("Make `create_user` plain <def>")
+    'Make <code>create_user</code> plain &lt;def&gt;'
+    """
     return _TICKS.sub(r"<code>\1</code>", html.escape(str(text or "")))
 
 
@@ -205,16 +209,16 @@ def review_html(r) -> str:
             parts.append(f'<p class="fnb-miss">{e(slo["id"])}: SLO {e(str(slo["slo"]))} missed under '
                          f'{e(str(slo["fault"]))} ({e(str(slo["margin"]))})</p>')
     for s in r.verified:
-        parts.append(f"<h4>{e(s.id)}. {_rich(s.title)} <small>[{e(s.category)}]</small></h4>")
+        parts.append(f"<h4>{e(s.id)}. {rich_text(s.title)} <small>[{e(s.category)}]</small></h4>")
         meta = f"<code>{e(s.file)}</code>; evidence: {e(', '.join(s.evidence) or 'none cited')}"
         if s.dependencies:
             meta += f"; needs {e(', '.join(s.dependencies))}"
-        parts.append(f"<p>{meta}</p><p>{_rich(s.rationale)}</p>")
+        parts.append(f"<p>{meta}</p><p>{rich_text(s.rationale)}</p>")
         parts.append(diff_html(s.diff))
     if r.rejected:
         parts.append("<h4>Rejected (no diff shown)</h4><ul>")
         for s in r.rejected:
-            parts.append(f"<li><b>{_rich(s.title)}</b> (<code>{e(s.file)}</code>): {e(s.error)}</li>")
+            parts.append(f"<li><b>{rich_text(s.title)}</b> (<code>{e(s.file)}</code>): {e(s.error)}</li>")
         parts.append("</ul>")
     if not r.verified and not r.rejected:
         parts.append("<p>No verified change to suggest.</p>")
@@ -223,6 +227,6 @@ def review_html(r) -> str:
 
         parts.append(measured_html(r.measured))
     for note in r.notes:
-        parts.append(f"<p><i>{_rich(note)}</i></p>")
+        parts.append(f"<p><i>{rich_text(note)}</i></p>")
     parts.append(f"<p><small>{e(provenance_line(p))}</small></p></div>")
     return "".join(parts)

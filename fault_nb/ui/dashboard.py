@@ -144,12 +144,7 @@ class Dashboard(_w.VBox):
         self._say(3, "Drawing the review panel and the charts …")
         self.panel = ReviewPanel(results, self.index, llm=self.llm, out_dir=self.out_dir, reviews=self.reviews,
                                  source_dir=self.source_dir)
-        self.explorer = ResultsExplorer(results)
-        # on the dashboard the charts come before the long table
-        kids = list(self.explorer.children)
-        table_at, charts_at = kids.index(self.explorer.table_box), kids.index(self.explorer.chart_box)
-        kids[table_at], kids[charts_at] = kids[charts_at], kids[table_at]
-        self.explorer.children = kids
+        self.explorer = ResultsExplorer(results, charts_first=True)  # on the dashboard, above the long table
         self.panel.layout.width = "100%"
         self.layout_widget.left_sidebar = self.panel
         self.layout_widget.center = self.explorer

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import require
 from ..review.evidence import row_summary
+from ..review.render import rich_text
 from ._common import asset, with_fallback
 
 anywidget = require("anywidget", "notebook")
@@ -113,19 +114,6 @@ def measured_verdicts(review: Any) -> dict[str, dict[str, str]]:
         out[_text(v.get("suggestion_id"))] = {"verdict": _text(v.get("verdict")),
                                               "text": "\n".join(lines) or "no measurable change"}
     return out
-
-
-def title_html(title: str) -> str:
-    """A suggestion title as escaped HTML with its Markdown code spans as ``<code>``.
-
-    >>> title_html("Make `create_user` plain <def>")
-    'Make <code>create_user</code> plain &lt;def&gt;'
-    """
-    import re
-
-    parts = re.split(r"(`[^`\n]+`)", str(title))
-    return "".join(f"<code>{html.escape(p[1:-1])}</code>" if len(p) > 2 and p[0] == p[-1] == "`"
-                   else html.escape(p) for p in parts)
 
 
 class DiffViewer(anywidget.AnyWidget):
@@ -275,10 +263,10 @@ class DiffViewer(anywidget.AnyWidget):
             measured = self.verdicts.get(d["id"])
             mark = f" <small>measured: {html.escape(measured['verdict'])}</small>" if measured else ""
             needs = f"; needs {', '.join(d['needs'])}" if d.get("needs") else ""
-            parts.append(f"<h4>[{html.escape(state)}] {title_html(d['title'])} "
+            parts.append(f"<h4>[{html.escape(state)}] {rich_text(d['title'])} "
                          f"<small>({html.escape(d['status'] + needs)})</small>{mark}</h4>")
             if d["rationale"]:
-                parts.append(f"<p>{html.escape(d['rationale'])}</p>")
+                parts.append(f"<p>{rich_text(d['rationale'])}</p>")  # as the front-end shows it
             if d["diff"]:
                 parts.append(f"<pre>{html.escape(d['diff'])}</pre>")
             elif d["error"]:

@@ -172,14 +172,16 @@ class ResultsExplorer(_w.VBox):
     The filters are widgets (``scenario``, ``endpoint``, ``faults``: checkboxes,
     ``reset``); the table (``table``, an itables ``ITable``) sorts, searches and
     pages through every column; ``frame`` is the filtered runs frame the table and
-    charts show, with the runs' own dtypes.
+    charts show, with the runs' own dtypes. ``charts_first`` puts the charts above the table
+    (the dashboard does).
 
     >>> explorer = ResultsExplorer(results)  # doctest: +SKIP
     >>> explorer.endpoint.value = "index__get"  # doctest: +SKIP
     >>> len(explorer.frame)  # doctest: +SKIP
     """
 
-    def __init__(self, results, *, charts: Sequence[Callable] | None = None, max_rows: int = 5000, **kwargs):
+    def __init__(self, results, *, charts: Sequence[Callable] | None = None, max_rows: int = 5000,
+                 charts_first: bool = False, **kwargs):
         itables_widget = require("itables.widget", "notebook")
         self.results = results
         self.max_rows = max_rows
@@ -218,8 +220,8 @@ class ResultsExplorer(_w.VBox):
         from .. import plots
 
         style = _w.HTML(_EXPLORER_CSS + plots.theme_css(), layout=_w.Layout(display="none"))
-        super().__init__([style, filters, fault_row, self.summary, self.message, self.table_box, self.chart_box],
-                         **kwargs)
+        views = [self.chart_box, self.table_box] if charts_first else [self.table_box, self.chart_box]
+        super().__init__([style, filters, fault_row, self.summary, self.message, *views], **kwargs)
         self.add_class("fnb-results-explorer")
         self._refresh()
 

@@ -240,23 +240,19 @@ def boot_r6_paired_shared(cells: Sequence[tuple[np.ndarray, np.ndarray, Sequence
 
 
 def boot_r6_paired(before: np.ndarray, after: np.ndarray, ps: Sequence[float], B: int,
-                   rng: np.random.Generator, counts: np.ndarray | None = None) -> np.ndarray:
+                   rng: np.random.Generator) -> np.ndarray:
     """Paired bootstrap draws ``(len(ps), B)`` of ``q_p(after) - q_p(before)``.
 
     ``before[i]`` and ``after[i]`` faced the same fault draws (same seed, same
-    request index), so pairs are resampled together. ``counts`` (from
-    :func:`resample_counts`) lets cells with the same number of pairs share one set
-    of resamples (see :func:`boot_r6_paired_shared`, which batches such cells): each
-    cell's interval is still exactly its bootstrap interval.
+    request index), so pairs are resampled together. Cells with the same number of
+    pairs can share one set of resamples: :func:`boot_r6_paired_shared`.
     """
     n = len(before)
-    if counts is None and B * n > MAX_COUNTS:  # bounded memory: resample in blocks
+    if B * n > MAX_COUNTS:  # bounded memory: resample in blocks
         block = max(1, MAX_COUNTS // n)
         return np.concatenate([boot_r6_paired(before, after, ps, min(block, B - start), rng)
                                for start in range(0, B, block)], axis=1)
-    if counts is None:
-        counts = resample_counts(n, B, rng)
-    return boot_r6_paired_shared([(before, after, ps)], counts)[0]
+    return boot_r6_paired_shared([(before, after, ps)], resample_counts(n, B, rng))[0]
 
 
 def boot_summary(draws: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
