@@ -506,10 +506,20 @@ def _provider_for_host(host: str) -> str:
     return "openai-compatible"
 
 
+# hosts of the hosted presets (OpenAI, OpenRouter, Gemini): they serve neither /props nor /api/show
+_HOSTED = frozenset(h for h in (host_of(url) for url, _, _ in PRESETS.values())
+                    if h not in ("localhost", "127.0.0.1", "::1"))
+
+
 def _probe_context(base_url: str, model: str, api_key: str | None) -> int | None:
-    """n_ctx from llama.cpp's ``/props`` or Ollama's ``/api/show``; None when neither answers in 3 s."""
+    """n_ctx from llama.cpp's ``/props`` or Ollama's ``/api/show``; None when neither answers in 3 s.
+
+    A hosted preset's host is not asked (two wasted requests carrying the key).
+    """
     import httpx
 
+    if host_of(base_url) in _HOSTED:
+        return None
     root = base_url[:-3] if base_url.endswith("/v1") else base_url
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
