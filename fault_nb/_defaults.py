@@ -44,13 +44,13 @@ def defaults(*, environ: Mapping[str, str] | None = None, llm_options: dict | No
     """
     from .settings import Settings
 
-    settings = Settings.from_env(os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    settings = Settings.from_env(env)  # validates every variable, also when a collaborator is given
     d = Defaults()
-    if "llm" not in overrides and settings.llm.configured:
-        from .review.llm import LLMClient
+    if "llm" not in overrides:
+        from .review.llm import llm_from_env
 
-        d.llm = LLMClient.from_settings(settings.llm, **{k: v for k, v in (llm_options or {}).items()
-                                                          if v is not None})
+        d.llm = llm_from_env(env, **{k: v for k, v in (llm_options or {}).items() if v is not None})
     if "embedder" not in overrides and settings.embed.kind == "minilm":
         from .code.embed import MiniLMEmbedder  # local model of the [minilm] extra
 
@@ -58,8 +58,7 @@ def defaults(*, environ: Mapping[str, str] | None = None, llm_options: dict | No
     elif "embedder" not in overrides and settings.embed.kind == "openai":
         from .code.embed import OpenAIEmbedder
 
-        e = settings.embed
-        d.embedder = OpenAIEmbedder(e.base_url, e.model, e.api_key)
+        d.embedder = OpenAIEmbedder.from_env(env)
 
     for key, value in overrides.items():
         if not hasattr(d, key):

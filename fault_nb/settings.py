@@ -119,6 +119,17 @@ def _number(environ: Mapping[str, str], name: str, kind: type = float) -> float 
     return value
 
 
+def qdrant_from_env(environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """``(QDRANT_URL, QDRANT_API_KEY)`` from ``environ`` (None when unset), and nothing else.
+
+    The index reads only these, so a bad unrelated variable cannot break it.
+
+    >>> qdrant_from_env({"QDRANT_URL": "http://q:6333", "FAULT_NB_LLM_TIMEOUT": "abc"})
+    ('http://q:6333', None)
+    """
+    return environ.get("QDRANT_URL") or None, environ.get("QDRANT_API_KEY") or None
+
+
 @dataclass(frozen=True)
 class LLMSettings:
     """The chat model: ``configured`` is False when nothing names one (then the rules reviewer runs)."""
@@ -180,8 +191,8 @@ class Settings:
         e_url = (e_url or OPENAI_URL).rstrip("/")
         embed = EmbedSettings(kind=kind, base_url=e_url, model=e_model or "text-embedding-3-small",
                               api_key=env.get("FAULT_NB_EMBED_API_KEY") or openai_key_for(e_url, env))
-        return cls(llm=llm, embed=embed, qdrant_url=env.get("QDRANT_URL") or None,
-                   qdrant_api_key=env.get("QDRANT_API_KEY") or None)
+        qdrant_url, qdrant_api_key = qdrant_from_env(env)
+        return cls(llm=llm, embed=embed, qdrant_url=qdrant_url, qdrant_api_key=qdrant_api_key)
 
 
 def variables_help(groups: tuple[str, ...] = ("llm",)) -> str:
@@ -196,4 +207,4 @@ def variables_help(groups: tuple[str, ...] = ("llm",)) -> str:
 
 
 __all__ = ["Settings", "LLMSettings", "EmbedSettings", "SettingsError", "VARIABLES", "PRESETS", "Variable",
-           "openai_key_for", "host_of", "variables_help", "PROXY_VARIABLES"]
+           "openai_key_for", "host_of", "qdrant_from_env", "variables_help", "PROXY_VARIABLES"]

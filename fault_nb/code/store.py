@@ -63,11 +63,11 @@ class VectorStore:
     @classmethod
     def from_env(cls, path: str | os.PathLike, collection: str) -> "VectorStore":
         """Embedded under ``path`` unless ``QDRANT_URL`` (+ ``QDRANT_API_KEY``) is set."""
-        from ..settings import Settings
+        from ..settings import qdrant_from_env
 
-        settings = Settings.from_env(os.environ)
-        if settings.qdrant_url:
-            return cls(url=settings.qdrant_url, api_key=settings.qdrant_api_key, collection=collection)
+        url, api_key = qdrant_from_env(os.environ)  # only these: another bad variable must not break the index
+        if url:
+            return cls(url=url, api_key=api_key, collection=collection)
         return cls(path=path, collection=collection)
 
     def __repr__(self) -> str:

@@ -58,26 +58,26 @@ def touched(diff: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def _scope_spans(index: Any, operation_id: str) -> list[tuple[str, int, int]]:
-    match = index.handler_for(operation_id)
+def _scope_spans(match: Any, chunks: list) -> list[tuple[str, int, int]]:
+    """The handler's span and those of the context chunks that are its callees/dependencies."""
     spans = []
     if getattr(match, "file", None) and getattr(match, "start_line", None):
         spans.append((str(match.file), int(match.start_line), int(match.end_line or match.start_line)))
-    try:
-        ctx = index.context_for(operation_id)
-    except Exception:  # the handler alone still bounds the scope
-        return spans
-    for c in ctx.chunks:
+    for c in chunks:
         if (c.reason or "").lower().startswith(("handler", "called", "calls", "uses", "dependency")):
             spans.append((c.file, c.start_line, c.end_line))
     return spans
 
 
-def flag_out_of_scope(index: Any, operation_id: str, suggestions: list) -> list[str]:
-    """Notes for verified suggestions that edit another function than the handler and its callees."""
+def flag_out_of_scope(index: Any, match: Any, chunks: list, suggestions: list) -> list[str]:
+    """Notes for verified suggestions that edit another function than the handler and its callees.
+
+    ``match`` and ``chunks`` are the handler match and the context chunks the
+    model was shown (the review's own, not a second query of the index).
+    """
     if not hasattr(index, "chunks"):
         return []
-    scope = _scope_spans(index, operation_id)
+    scope = _scope_spans(match, chunks)
     if not scope:
         return []
     notes = []

@@ -331,7 +331,7 @@ def _llm_review(index, operation_id, evidence, *, llm, advices, cache, say, on_t
     root = index.source_dir
     for s in suggestions:
         s.error = relative_paths(s.error, root)
-    notes += flag_out_of_scope(index, operation_id, suggestions)
+    notes += flag_out_of_scope(index, match, ctx.chunks, suggestions)  # what the model saw
     say("done")
     prov = {**llm.provenance(), "created": _now(), "prompt_tokens": usage["prompt"],
             "completion_tokens": usage["completion"], "tokens_are_estimates": usage["estimated"],

@@ -41,7 +41,6 @@ _NO_STREAM_OPTIONS: set[str] = set()  # servers that refused stream_options
 _STEP_LOCK = threading.Lock()
 
 DEFAULT_MAX_TOKENS = 1024
-_host = host_of  # kept for callers of the old private name
 
 
 @dataclass
@@ -110,10 +109,6 @@ class LLMClient:
         else:
             self.cache = cache if isinstance(cache, ResponseCache) else None
         self._client = None
-
-    @property
-    def max_retries(self) -> int:
-        return self.retry.max_retries
 
     @classmethod
     def from_settings(cls, settings: LLMSettings, **kwargs: Any) -> "LLMClient":
@@ -221,7 +216,7 @@ class LLMClient:
             def attempt() -> Reply:
                 state["attempts"] += 1
                 return self._once(masked_msgs, want_json, schema, limit, on_token, deadline, cancel,
-                                  plain=state.get("plain", False), state=state)
+                                  plain=state.get("plain", False))
 
             def on_retry(exc: Transient) -> None:
                 if getattr(exc, "plain", False):
@@ -307,7 +302,7 @@ class LLMClient:
             return {"type": "json_object"}
         return None
 
-    def _once(self, messages, want_json, schema, limit, on_token, deadline, cancel, *, plain, state) -> Reply:
+    def _once(self, messages, want_json, schema, limit, on_token, deadline, cancel, *, plain) -> Reply:
         openai = require("openai", "llm")
         import httpx
 
@@ -366,24 +361,20 @@ class LLMClient:
             if "response_format" in kwargs and any(w in text for w in ("response_format", "json_schema", "schema",
                                                                        "json_object", "response format")):
                 self._downgrade(step)  # remembered for this server for the session
-                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain,
-                                  state=state)
+                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain)
             if "stream_options" in text and self.base_url not in _NO_STREAM_OPTIONS:
                 with _STEP_LOCK:
                     _NO_STREAM_OPTIONS.add(self.base_url)
-                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain,
-                                  state=state)
+                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain)
             if self.temperature is not None and "temperature" in text:
                 self.temperature = None  # reasoning models accept only their default temperature
-                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain,
-                                  state=state)
+                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain)
             raise LLMError(f"{self.host}: {exc.status_code} bad request: {_msg(exc)}") from exc
         except openai.APIStatusError as exc:
             if "response_format" in kwargs and "response_format" in (str(exc) + _msg(exc)).lower():
                 # llama-cpp-python answers a response_format it cannot validate with a 500
                 self._downgrade(step)
-                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain,
-                                  state=state)
+                return self._once(messages, want_json, schema, limit, on_token, deadline, cancel, plain=plain)
             if is_transient_status(exc.status_code):
                 raise Transient(f"{exc.status_code} server error: {_msg(exc)}",
                                 retry_after(exc.response.headers)) from exc
@@ -515,10 +506,20 @@ def _provider_for_host(host: str) -> str:
     return "openai-compatible"
 
 
+# hosts of the hosted presets (OpenAI, OpenRouter, Gemini): they serve neither /props nor /api/show
+_HOSTED = frozenset(h for h in (host_of(url) for url, _, _ in PRESETS.values())
+                    if h not in ("localhost", "127.0.0.1", "::1"))
+
+
 def _probe_context(base_url: str, model: str, api_key: str | None) -> int | None:
-    """n_ctx from llama.cpp's ``/props`` or Ollama's ``/api/show``; None when neither answers in 3 s."""
+    """n_ctx from llama.cpp's ``/props`` or Ollama's ``/api/show``; None when neither answers in 3 s.
+
+    A hosted preset's host is not asked (two wasted requests carrying the key).
+    """
     import httpx
 
+    if host_of(base_url) in _HOSTED:
+        return None
     root = base_url[:-3] if base_url.endswith("/v1") else base_url
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:

@@ -5,6 +5,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -483,6 +484,20 @@ def test_qdrant_url_selects_a_server_and_fails_clearly(monkeypatch, shared, tmp_
     with pytest.raises(CodeIndexError, match=r"qdrant server at http://127\.0\.0\.1:\d+ \(QDRANT_URL\)"):
         index_source(shared / "apps" / "webapp", progress=False)
     assert not (tmp_path / "unused").exists()
+
+
+def test_a_bad_unrelated_variable_does_not_break_the_store(monkeypatch, tmp_path):
+    from fault_nb.code.store import VectorStore
+    from fault_nb.errors import SettingsError
+    from fault_nb.settings import Settings
+
+    monkeypatch.setenv("FAULT_NB_LLM_TIMEOUT", "abc")  # wrong, but the index never reads it
+    with pytest.raises(SettingsError, match="FAULT_NB_LLM_TIMEOUT"):
+        Settings.from_env(os.environ)
+    store = VectorStore.from_env(tmp_path / "store", "c")
+    assert store.path == tmp_path / "store" and store.url is None
+    monkeypatch.setenv("QDRANT_URL", "http://127.0.0.1:1")
+    assert VectorStore.from_env(tmp_path / "store", "c").url == "http://127.0.0.1:1"
 
 
 def test_endpoints_from_openapi_skip_extensions_and_refuse_swagger_2(tmp_path):

@@ -332,3 +332,42 @@ def test_slow_stream_arrives_token_by_token(server):
     reply = client(server, cache=False, timeout=5).chat(MSG, on_token=lambda t: stamps.append(time.monotonic()))
     assert reply.text == "a slow but complete streamed answer" and reply.attempts == 1
     assert len(stamps) >= 5 and stamps[-1] - stamps[0] > 0.1  # tokens came as they were sent
+
+
+def test_a_hosted_presets_host_is_not_probed_for_its_context(monkeypatch):
+    """/props and /api/show are llama.cpp/Ollama's: OpenAI, OpenRouter and Gemini are not asked (nor sent
+    the key); a local server is (above). A recording proxy sees every request that would leave."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def _refuse(self):
+            seen.append(f"{self.command} {self.path}")
+            self.send_response(502)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        do_CONNECT = do_GET = do_POST = _refuse  # noqa: N815
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+        for url in ("https://api.openai.com/v1", "https://openrouter.ai/api/v1",
+                    "https://generativelanguage.googleapis.com/v1beta/openai"):
+            assert LLMClient(base_url=url, model="m", api_key="sk-x").context_window() is None
+        assert not seen
+        # the proxy does see a server that is not a hosted preset (so the check above can fail)
+        assert LLMClient(base_url="http://llm.example:8080/v1", model="m").context_window() is None
+        assert seen and seen[0].startswith("GET http://llm.example:8080/props")
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(timeout=5)

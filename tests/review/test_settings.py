@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -51,17 +53,36 @@ def test_openai_key_goes_to_openai_only_for_chat_and_embeddings():
     assert openai_key_for("https://api.openai.com.evil.example/v1", env) is None
 
 
-def test_tests_isolate_every_listed_variable(pytestconfig):
-    """The top conftest (as pytest loaded it) isolates what settings lists, and none of it is set here."""
-    import os
-    from pathlib import Path
+# environment names fault_nb reads that are not settings of its own (so not in VARIABLES):
+_NOT_SETTINGS = {
+    "VOILA_KERNEL_ID": "set by Voila in the kernel it starts: ui._common.in_voila() detects a Voila page",
+    "VOILA_BASE_URL": "set by Voila in its kernels: plots tells a Voila page from a saved notebook",
+    "SERVER_SOFTWARE": "'voila/...' in a Voila kernel: the same detection as above",
+    "PATH": "export.py prepends the PDF engine's folder to a copy of the environment for pandoc",
+}
+# INVENTORY_URL (a doctest in scenarios/proxy.py) is written for the sample app under test, never read.
+_ENV_READ = re.compile(
+    r"""(?:environ|\benv)\s*(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]*)["'](?!\]\s*=[^=])"""  # environ.get("X" / ["X"]
+    r"""|getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""|["']([A-Z][A-Z0-9_]*)["']\s+(?:not\s+)?in\s+(?:os\.)?environ\b""")
 
-    top = Path(__file__).resolve().parents[1] / "conftest.py"
-    conftest = next(p for p in pytestconfig.pluginmanager.get_plugins()
-                    if Path(getattr(p, "__file__", "") or "").resolve() == top)
-    assert {v.name for v in VARIABLES} - set(conftest._ISOLATED_VARS) == {"FAULT_NB_SHARED"}
-    leaked = [name for name in conftest._ISOLATED_VARS if name in os.environ and name != "FAULT_NB_CACHE_DIR"]
-    assert not leaked
+
+def test_every_environment_variable_the_package_reads_is_listed():
+    """A variable read anywhere in fault_nb is in settings.VARIABLES (so --help, the README and the
+    tests' isolation know it), unless it is one of the few names above that are not settings."""
+    import fault_nb
+
+    root = Path(fault_nb.__file__).parent
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for m in _ENV_READ.finditer(path.read_text(encoding="utf-8")):
+            name = next(g for g in m.groups() if g)
+            found.setdefault(name, []).append(str(path.relative_to(root)))
+    listed = {v.name for v in VARIABLES}
+    unlisted = {n: files for n, files in found.items() if n not in listed and n not in _NOT_SETTINGS}
+    assert not unlisted, f"read but not in fault_nb.settings.VARIABLES: {unlisted}"
+    assert {"FAULT_NB_CACHE_DIR", "FAULT_NB_OUT", "QDRANT_URL", "FAULT_SCENARIO_PATH"} <= set(found)  # the scan finds known reads
+    assert set(_NOT_SETTINGS) <= set(found), "an allowed name is no longer read: drop it from _NOT_SETTINGS"
 
 
 class _FlakyEmbeddings(BaseHTTPRequestHandler):
