@@ -1,6 +1,7 @@
 """``fault-nb compare``: before/after of two results files, with intervals and verdicts.
 
     fault-nb compare --before before.json --after after.json [--format md|json] [--confidence 0.95]
+        [--min-effect-ms 2] [--min-effect-pct 1]
 
 Kept import-light: the parser is built on every ``fault-nb`` call, so numpy and
 pandas are only imported inside the handler.
@@ -25,6 +26,11 @@ def register(sub) -> None:
                    help='md: a Markdown report; json: {"rows": [...], ...} (default: md)')
     p.add_argument("--confidence", type=_confidence, default=0.95, metavar="C",
                    help="confidence of the intervals; claims use q = 1 - C (default 0.95)")
+    p.add_argument("--min-effect-ms", type=_non_negative, default=None, metavar="MS",
+                   help="noise floor: a latency claim's interval must lie beyond +-max(MS, PCT %% of before) "
+                        "(default 2)")
+    p.add_argument("--min-effect-pct", type=_non_negative, default=None, metavar="PCT",
+                   help="the relative part of the noise floor, in %% of the before value (default 1)")
     p.set_defaults(func=_compare)
 
 
@@ -38,10 +44,22 @@ def _confidence(text: str) -> float:
     return value
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 2, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
 def _compare(args) -> int:
     from .compare import compare
 
-    result = compare(args.before, args.after, confidence=args.confidence)
+    floor = {k: v for k, v in (("min_effect_ms", args.min_effect_ms), ("min_effect_pct", args.min_effect_pct))
+             if v is not None}
+    result = compare(args.before, args.after, confidence=args.confidence, **floor)
     if args.format == "json":
         sys.stdout.write(result.to_json() + "\n")
     else:

@@ -14,8 +14,9 @@ cell gives one row per metric:
 ``delta = after - before``; lower is better for every metric. How the
 intervals, p-values and claims are computed is in :mod:`fault_nb.verify._stats`
 and docs/compare.md: bootstrap (paired when both runs used the same fault
-seed), Newcombe's hybrid score for rates, Benjamini-Hochberg across rows, and
-no claim from fewer than 10 samples a side.
+seed), Newcombe's hybrid score for rates, Benjamini-Hochberg across rows, no
+claim from fewer than 10 samples a side, and no latency claim whose interval
+does not clear the noise floor (``min_effect_ms``, ``min_effect_pct``).
 
 >>> import fault_nb
 >>> cmp = fault_nb.compare("before.json", "after.json")  # doctest: +SKIP
@@ -49,6 +50,11 @@ COLUMNS = (
 )
 VERDICTS = ("improved", "regressed", "no-change")
 MIN_N = 10  # fewer samples than this on a side: no claim
+# The noise floor of a latency claim: its interval must lie wholly beyond +-max(MIN_EFFECT_MS,
+# MIN_EFFECT_PCT % of before). Scheduling and timer noise moves the p50 of a few-ms local endpoint
+# by a millisecond or two between two runs of the same app (docs/compare.md, "Noise floor").
+MIN_EFFECT_MS = 2.0
+MIN_EFFECT_PCT = 1.0
 BOOTSTRAP_SEED = 20_240_611  # fixed: the same two runs always give the same intervals
 _PAIRED_BATCH = 128  # paired cells of one size computed together (bounds the draws held at once)
 
@@ -176,6 +182,7 @@ class _Row:
     test: str | None = None  # "boot" | "rate" | None (no test)
     data: Any = None
     slo_pass: tuple[bool, bool] | None = None
+    floor: float = 0.0  # the noise floor a claim's interval must clear (latency rows), in the row's unit
 
 
 def _base_values(key: tuple, b: _Cell | None, a: _Cell | None) -> dict:
@@ -202,7 +209,9 @@ def _is_sorted(x: "np.ndarray") -> bool:
     return bool(len(x) < 2 or (x[1:] >= x[:-1]).all())
 
 
-def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> list[_Row]:
+def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool,
+               floor: tuple[float, float] = (0.0, 0.0)) -> list[_Row]:
+    """The rows of one cell; ``floor`` is (min_effect_ms, min_effect_pct) for its latency rows."""
     import numpy as np
 
     from . import _stats
@@ -238,6 +247,8 @@ def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> li
         else:
             row.test, row.data = "boot", (xb, xa, p)
             v["method"] = "bootstrap"
+        if row.test:
+            row.floor = max(floor[0], abs(v["before"]) * floor[1] / 100.0)
         rows.append(row)
     for metric, flag in (("error_rate", "failed"), ("http_5xx_rate", "http5xx")):
         fb = getattr(b, flag) if b is not None else None
@@ -246,7 +257,7 @@ def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool) -> li
     titles = list(b.slos) if b is not None else []
     titles += [t for t in (a.slos if a is not None else {}) if t not in titles]
     for title in titles:
-        rows.append(_slo_row(base, title, b, a, one_sided, pair_ok, n_common))
+        rows.append(_slo_row(base, title, b, a, one_sided, pair_ok, n_common, floor))
     return rows
 
 
@@ -274,7 +285,7 @@ def _rate_row(v: dict, fb, fa, one_sided: str | None, pair_ok: bool, n_common: i
 
 
 def _slo_row(base: dict, title: str, b: _Cell | None, a: _Cell | None, one_sided: str | None,
-             pair_ok: bool, n_common: int) -> _Row:
+             pair_ok: bool, n_common: int, floor: tuple[float, float] = (0.0, 0.0)) -> _Row:
     import numpy as np
 
     from . import _stats
@@ -316,6 +327,7 @@ def _slo_row(base: dict, title: str, b: _Cell | None, a: _Cell | None, one_sided
         if row.test is None:
             row.test, row.data = "boot", (xb, xa, p)
             v["method"] = "bootstrap"
+        row.floor = max(floor[0], abs(v["before"]) * floor[1] / 100.0)
     else:
         # fault's error SLO: metrics.errored over requests_count, in %
         if pair_ok and n_common >= MIN_N:
@@ -399,7 +411,8 @@ def _store(group: list[_Row], lo, hi, p) -> None:
 
 
 def _verdicts(rows: list[_Row], confidence: float) -> int:
-    """Benjamini-Hochberg over every tested row; returns how many rows were tested."""
+    """Benjamini-Hochberg over every tested row, then the noise floor of latency rows (a claim's
+    interval must lie wholly beyond it, as criterion.rs does); returns how many rows were tested."""
     import numpy as np
 
     from . import _stats
@@ -415,6 +428,12 @@ def _verdicts(rows: list[_Row], confidence: float) -> int:
         if r.test:
             delta = v["delta"]
             excludes = v["ci_low"] > 0 or v["ci_high"] < 0
+            floored = bool(claim and r.floor and not (v["ci_low"] > r.floor or v["ci_high"] < -r.floor))
+            if floored:
+                claim = False
+                extra = (f"significant, but the interval does not clear the noise floor of "
+                         f"±{_num(r.floor, v['unit'])}: no claim")
+                note = f"{note}; {extra}" if note else extra
             if r.slo_pass is not None:
                 before_ok, after_ok = r.slo_pass
                 if claim and not before_ok and after_ok and delta < 0:
@@ -423,8 +442,10 @@ def _verdicts(rows: list[_Row], confidence: float) -> int:
                     verdict = "regressed"
                 elif claim:
                     note += "; the measured value changed, the SLO outcome did not"
-                elif before_ok != after_ok:
+                elif before_ok != after_ok and not floored:
                     note += "; within noise (the change is not significant)"
+            elif floored:
+                pass
             elif claim and delta < 0:
                 verdict = "improved"
             elif claim and delta > 0:
@@ -442,7 +463,8 @@ def _verdicts(rows: list[_Row], confidence: float) -> int:
 
 
 # ---------------------------------------------------------------------------- public API
-def compare(before: Any, after: Any, *, confidence: float = 0.95) -> "Comparison":
+def compare(before: Any, after: Any, *, confidence: float = 0.95, min_effect_ms: float = MIN_EFFECT_MS,
+            min_effect_pct: float = MIN_EFFECT_PCT) -> "Comparison":
     """Compare two runs of the same scenarios, cell by cell, with intervals and verdicts.
 
     ``before`` and ``after`` are :class:`~fault_nb.results.Results` or paths of
@@ -451,7 +473,9 @@ def compare(before: Any, after: Any, *, confidence: float = 0.95) -> "Comparison
     use the paired difference; ``Comparison.method`` says which was used.
     Claims (``improved``/``regressed``) are Benjamini-Hochberg-adjusted at
     ``q = 1 - confidence`` across the rows, and never made from fewer than 10
-    samples a side.
+    samples a side. A latency row claims only when its interval lies wholly beyond
+    the noise floor ``±max(min_effect_ms, min_effect_pct % of before)`` (2 ms, 1 %
+    by default; 0 and 0 turn it off): two runs of the same app differ by that much.
 
     Raises :class:`~fault_nb.errors.CompareError` for an empty side, a side where
     every request failed without an answer, or runs that share no endpoint.
@@ -464,6 +488,10 @@ def compare(before: Any, after: Any, *, confidence: float = 0.95) -> "Comparison
     if not (isinstance(confidence, (int, float)) and 0.5 <= float(confidence) < 1.0):
         raise CompareError(f"confidence must be a number in [0.5, 1), got {confidence!r}")
     confidence = float(confidence)
+    for name, value in (("min_effect_ms", min_effect_ms), ("min_effect_pct", min_effect_pct)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= float(value) < math.inf:
+            raise CompareError(f"{name} must be a number >= 0, got {value!r}")
+    min_effect_ms, min_effect_pct = float(min_effect_ms), float(min_effect_pct)
     rb, ra = _load(before, "before"), _load(after, "after")
     sb, sa = _side(rb, "before"), _side(ra, "after")
     eb = {k[0] for k in sb.cells}
@@ -477,7 +505,7 @@ def compare(before: Any, after: Any, *, confidence: float = 0.95) -> "Comparison
     keys = list(sb.cells) + [k for k in sa.cells if k not in sb.cells]
     rows: list[_Row] = []
     for key in keys:
-        rows.extend(_cell_rows(key, sb.cells.get(key), sa.cells.get(key), paired))
+        rows.extend(_cell_rows(key, sb.cells.get(key), sa.cells.get(key), paired, (min_effect_ms, min_effect_pct)))
     _run_tests(rows, confidence)
     m = _verdicts(rows, confidence)
     table = pd.DataFrame([{c: r.values.get(c) for c in COLUMNS} for r in rows], columns=list(COLUMNS))
@@ -493,7 +521,7 @@ def compare(before: Any, after: Any, *, confidence: float = 0.95) -> "Comparison
         method = (f"unpaired ({seeds}): percentiles by bootstrap, rates by Newcombe's hybrid score interval")
     return Comparison(table=table, confidence=confidence, paired=paired, method=method, warnings=warnings,
                       tested=m, before_source=rb.source, after_source=ra.source,
-                      seeds=(sb.seed, sa.seed))
+                      seeds=(sb.seed, sa.seed), min_effect=(min_effect_ms, min_effect_pct))
 
 
 def _warnings(sb: _Side, sa: _Side) -> list[str]:
@@ -581,12 +609,16 @@ class Comparison:
     before_source: str = "<before>"
     after_source: str = "<after>"
     seeds: tuple[int | None, int | None] = (None, None)
+    min_effect: tuple[float, float] = (MIN_EFFECT_MS, MIN_EFFECT_PCT)  # (ms, % of before): the noise floor
 
     @property
     def multiplicity(self) -> str:
         """How claims across many rows are kept honest (one sentence)."""
+        ms, pct = self.min_effect
+        floor = (f"; a latency claim's interval clears ±max({ms:g} ms, {pct:g} % of before)" if ms or pct
+                 else "; no noise floor")
         return (f"Benjamini-Hochberg at q = {1 - self.confidence:.2g} over the {self.tested} tested rows; "
-                f"no claim from fewer than {MIN_N} samples a side")
+                f"no claim from fewer than {MIN_N} samples a side{floor}")
 
     @property
     def claims(self) -> "pd.DataFrame":
@@ -628,7 +660,8 @@ class Comparison:
         return {"rows": rows, "confidence": self.confidence, "paired": self.paired, "method": self.method,
                 "multiplicity": self.multiplicity, "warnings": list(self.warnings),
                 "before": self.before_source, "after": self.after_source,
-                "seeds": {"before": self.seeds[0], "after": self.seeds[1]}}
+                "seeds": {"before": self.seeds[0], "after": self.seeds[1]},
+                "min_effect": {"ms": self.min_effect[0], "pct": self.min_effect[1]}}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)

@@ -162,6 +162,42 @@ def test_pairing_is_used_with_equal_seeds_and_tightens_the_interval():
     assert rates.method == "Newcombe paired score"
 
 
+def test_a_latency_claim_must_clear_the_noise_floor():
+    # one run of a few-ms local endpoint and the same run 0.6 ms slower: significant, and smaller than
+    # the scheduling noise between two runs of the same app (docs/compare.md, "Noise floor")
+    rng = np.random.default_rng(21)
+    base = rng.normal(3.0, 0.8, 200).clip(0.5)
+    b, a = [{"operation_id": "op0", "latency": base}], [{"operation_id": "op0", "latency": base + 0.6}]
+    floored = compare(results_from_samples(b, seed=2), results_from_samples(a, seed=2)).table.set_index("metric")
+    bare = compare(results_from_samples(b, seed=2), results_from_samples(a, seed=2),
+                   min_effect_ms=0, min_effect_pct=0).table.set_index("metric")
+    assert bare.loc["p50_ms", "verdict"] == "regressed" and bare.loc["p50_ms", "ci_low"] > 0
+    assert floored.loc["p50_ms", "verdict"] == "no-change"
+    assert "does not clear the noise floor of ±2.0 ms" in floored.loc["p50_ms", "note"]
+    assert floored.loc["p50_ms", "ci_low"] == bare.loc["p50_ms", "ci_low"]  # the same numbers, only the claim differs
+    # a change that clears it is claimed; the relative part scales with the before value
+    a_big = [{"operation_id": "op0", "latency": base + 5.0}]
+    assert compare(results_from_samples(b, seed=2), results_from_samples(a_big, seed=2)).table.set_index(
+        "metric").loc["p50_ms", "verdict"] == "regressed"
+    slow = rng.normal(1000.0, 1.0, 200)
+    rel = compare(results_from_samples([{"operation_id": "op0", "latency": slow}], seed=2),
+                  results_from_samples([{"operation_id": "op0", "latency": slow - 5.0}], seed=2))
+    assert rel.table.set_index("metric").loc["p50_ms", "verdict"] == "no-change"  # 5 ms < 1 % of 1 s
+    assert "±10.0 ms" in rel.table.set_index("metric").loc["p50_ms", "note"]
+    assert "±max(2 ms, 1 % of before)" in rel.multiplicity and rel.to_dict()["min_effect"] == {"ms": 2.0, "pct": 1.0}
+    # a latency SLO that flips on a change below the floor makes no claim either
+    slo = [{"slo_type": "latency", "title": "P50 < 3.3ms", "objective": 50.0, "threshold": 3.3}]
+    flip = compare(results_from_samples([dict(b[0], slo=slo)], seed=2), results_from_samples([dict(a[0], slo=slo)], seed=2))
+    row = flip.table.set_index("metric").loc["slo:P50 < 3.3ms"]
+    assert row.verdict == "no-change" and "pass → fail" in row.note and "noise floor" in row.note
+    assert "within noise" not in row.note
+    bare_flip = compare(results_from_samples([dict(b[0], slo=slo)], seed=2),
+                        results_from_samples([dict(a[0], slo=slo)], seed=2), min_effect_ms=0, min_effect_pct=0)
+    assert bare_flip.table.set_index("metric").loc["slo:P50 < 3.3ms", "verdict"] == "regressed"
+    with pytest.raises(CompareError, match="min_effect_ms must be a number >= 0"):
+        compare(results_from_samples(b), results_from_samples(a), min_effect_ms=-1)
+
+
 def test_one_sided_cells_are_listed_and_scenario_differences_warned():
     rng = np.random.default_rng(10)
     before = results_from_samples([{"operation_id": "op0", "latency": rng.normal(100, 5, 30)},
