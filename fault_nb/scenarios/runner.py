@@ -32,6 +32,7 @@ from .strategies import LoadPlan, prepare_call, row_for, run_load, send, stepped
 
 # a call without `timeout` could wait forever on a blackhole; fault would hang, we stop here
 SAFETY_TIMEOUT_S = 60.0
+LOAD_WARMUP_S = 0.1  # a load item's clients start this long after its schedule (and fault clock) starts
 
 
 def _load(path_or_scenarios: Any) -> tuple[list[dict], str]:
@@ -166,7 +167,7 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
     via_proxy = not ((ctx.get("proxy") or {}).get("disable_http_proxies")) and call.scheme == "http"
     run_s = parse_duration(strategy.get("duration")) if mode == "load" else None
     started = time.perf_counter()
-    t0 = time.monotonic()
+    t0 = time.monotonic()  # the fault periods' clock; the load schedule is anchored to the same instant
     proxy.set_faults(faults, upstreams=[normalise_upstream(u) for u in upstreams], run_seconds=run_s, t0=t0)
     mirror = _dependency_mirror(dependencies, upstreams, run_s, t0)
     mirror(faults)
@@ -187,7 +188,9 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
             if strategy.get("wait"):
                 await asyncio.sleep(int(strategy["wait"]) / 1000.0)
     elif mode == "load":
-        await asyncio.sleep(0.1)  # fault's warm-up between the schedule start and the clients
+        # fault's warm-up between the schedule start (t0) and the clients; the schedule counts from
+        # t0 + warm-up whatever the sleep really took, so fault windows and rows share one origin
+        await asyncio.sleep(LOAD_WARMUP_S)
         if call.error:
             rows.append(row_for(call, None, copy.deepcopy(faults), None, load=True)[0])
         else:
@@ -200,7 +203,7 @@ async def _run_item(item: dict, config: dict | None, proxy: ProxyHandle,
             try:
                 outcomes, stats = await run_load(call, proxy, plan, via_proxy=via_proxy,
                                                  on_sent=None if bar is None else lambda n: bar.update(1),
-                                                 draw_prefix=draw_prefix)
+                                                 draw_prefix=draw_prefix, start_at=started + LOAD_WARMUP_S)
             finally:
                 if bar is not None:
                     bar.close()

@@ -257,15 +257,20 @@ class LoadPlan:
 
 async def run_load(call: Call, proxy, plan: LoadPlan, *, via_proxy: bool,
                    on_sent: Callable[[int], None] | None = None,
-                   draw_prefix: str | None = None) -> tuple[list[Outcome], dict]:
+                   draw_prefix: str | None = None,
+                   start_at: float | None = None) -> tuple[list[Outcome], dict]:
     """Fire every request of ``plan`` on schedule; return outcomes and rate statistics.
 
     The schedule is deterministic; request ``k`` (in schedule order) is named
-    ``<draw_prefix>:<k>`` for the proxy's seeded draws.
+    ``<draw_prefix>:<k>`` for the proxy's seeded draws. ``start_at`` (a
+    ``time.perf_counter()`` value, default now) is when offset 0 is due: the runner
+    anchors it to the clock of the item's fault periods, so a late start shows as
+    send lag instead of shifting every request against the fault windows.
     """
     offsets = plan.offsets()
-    base_perf = time.perf_counter()
-    base_wall = time.time()
+    now_perf, now_wall = time.perf_counter(), time.time()
+    base_perf = now_perf if start_at is None else start_at
+    base_wall = now_wall - (now_perf - base_perf)
     tasks: list[asyncio.Task] = []
     lags: list[float] = []
     for off in offsets:

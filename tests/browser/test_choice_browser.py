@@ -62,6 +62,7 @@ def test_a_prerequisite_is_named_and_follows_the_ticks(voila, page):
         page.screenshot(path=str(ARTIFACTS / "voila-needs-page.png"))
 
 
+@pytest.mark.timeout(1500)  # inner limits: Voila start 90 s, goto + panel 2 x 480 s, waits 60 + 4 x 30 s
 def test_untick_s1_export_and_apply_write_exactly_s2(voila, page):
     """Notebook 02 in Voilà: create_user, untick s1 (rollback), keep s2 (plain def), export, Apply."""
     out = Path(voila.root).parent / "out"

@@ -95,6 +95,10 @@ def _no_browser_in_namespace(wrap, python, env, cwd) -> None:
 
 
 @pytest.mark.slow
+# above the sum of the inner limits, so one of them (with its message) ends a stuck run first: venv,
+# pip, postBuild, package check 4 x 900 s; browser checks 120 s + 60 s per hidden file; notebooks
+# 3 x 420 s; Voila 120 s start + 600 s page + 20 s stop
+@pytest.mark.timeout(6600)
 def test_binder_from_a_clone_alone_without_a_browser(tmp_path, without_browser):
     t0 = time.monotonic()
     repo = _clone_alone(tmp_path / "clone" / "fault_nb")
@@ -166,6 +170,7 @@ def _voila(wrap, venv: Path, notebook: Path, env: dict, tmp_path: Path) -> str:
         stop_group(proc, 20)
 
 
+@pytest.mark.timeout(1500)  # inner limits: browser checks 120 s + 60 s per hidden file, notebooks 2 x 420 s
 def test_notebooks_01_and_03_without_a_browser(tmp_path, without_browser, shared):
     """The main venv, the browser hidden: charts stay interactive, one notice each, no hang."""
     env = {**os.environ, "FAULT_NB_OUT": str(tmp_path / "out"), "FAULT_NB_SHARED": str(shared),

@@ -103,7 +103,7 @@ def test_a_real_fix_is_measured_with_its_trade_off(shared, app_copy, inventory_a
     call = 'requests.get(f"{INVENTORY_URL}/items/{sku}")'
     assert call in text
     src.write_text(text.replace(call, 'requests.get(f"{INVENTORY_URL}/items/{sku}", timeout=0.15)'))
-    slow = [{"type": "latency", "mean": 400.0, "stddev": 60.0}]
+    slow = [{"type": "latency", "mean": 800.0, "stddev": 60.0}]
     runs = {}
     with start_proxy(slow, upstream=inventory_app.url, seed=2) as proxy:
         for label, app_dir in (("before", shared / "apps" / "orders"), ("after", patched)):
@@ -122,7 +122,8 @@ def test_a_real_fix_is_measured_with_its_trade_off(shared, app_copy, inventory_a
     t = cmp.table.set_index("metric")
     assert cmp.paired and not cmp.warnings
     assert t.loc["p50_ms", "verdict"] == "improved" and t.loc["p95_ms", "verdict"] == "improved"
-    assert t.loc["p50_ms", "before"] > 250 and t.loc["p50_ms", "after"] < 250
+    # before waits out the ~800 ms inventory; after gives up at 150 ms (wide margins for a loaded machine)
+    assert t.loc["p50_ms", "before"] > 600 and t.loc["p50_ms", "after"] < 400
     assert t.loc["http_5xx_rate", "verdict"] == "regressed" and t.loc["http_5xx_rate", "after"] > 80
     assert t.loc["p50_ms", "method"] == "paired bootstrap"
     # the CLI on the same files
