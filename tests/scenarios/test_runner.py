@@ -224,7 +224,7 @@ def test_port_in_use_and_bad_inputs(tmp_path):
     assert "items[0].context.strategy.duration" in str(exc.value)
 
 
-def test_ctrl_c_stops_the_proxy_writes_what_ran_and_reraises(webapp, tmp_path, results_schema):
+def test_ctrl_c_stops_the_proxy_writes_what_ran_and_reraises(webapp, tmp_path, results_schema, request):
     quick = {"call": {"method": "GET", "url": webapp.url + "/"}, "context": {"upstreams": [], "faults": []}}
     long = {"call": {"method": "GET", "url": webapp.url + "/"},
             "context": {"upstreams": [], "faults": [],
@@ -245,6 +245,9 @@ def test_ctrl_c_stops_the_proxy_writes_what_ran_and_reraises(webapp, tmp_path, r
             time.sleep(0.5)
             os.kill(os.getpid(), signal.SIGINT)
 
+    # Python's own Ctrl-C handler, also when this process inherited SIGINT ignored (a background job)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     timer = threading.Thread(target=interrupt, daemon=True)
     timer.start()
     with pytest.raises(KeyboardInterrupt):
