@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from .errors import UnsafePathError
@@ -118,9 +119,25 @@ def _claim_excl(candidate: Path) -> bool:
     return True
 
 
+_UMASK_LOCK = threading.Lock()
+
+
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
+    """The process umask, read without changing it where the OS allows (Linux: /proc).
+
+    Elsewhere it has to be set and put back; the lock keeps two writer threads from
+    interleaving that and leaving the umask at 0 for the rest of the process.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0)
+        os.umask(mask)
     return mask
 
 

@@ -68,3 +68,31 @@ def test_writing_over_a_directory_names_it_and_the_cli_says_so_in_one_line(tmp_p
     err_text = capsys.readouterr().err
     assert rc == 2 and "Traceback" not in err_text
     assert err_text.strip().splitlines()[-1] == f"fault-nb: error: {tmp_path}: Is a directory"
+
+
+def test_concurrent_writers_leave_the_umask_as_it_was(tmp_path):
+    # reading the umask by setting it to 0 and back, from two threads at once, could leave it at 0:
+    # every later file of the session world-writable
+    import sys
+    import threading
+
+    old, interval = os.umask(0o027), sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so an unguarded toggle interleaves
+    try:
+        def write(k: int) -> None:
+            for i in range(200):
+                atomic_write(tmp_path / f"t{k}" / f"{i}.md", "x")
+
+        threads = [threading.Thread(target=write, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in threads)
+        now = os.umask(0o027)
+        assert now == 0o027
+        modes = {stat.S_IMODE(f.stat().st_mode) for f in tmp_path.rglob("*.md")}
+        assert modes == {0o640}
+    finally:
+        sys.setswitchinterval(interval)
+        os.umask(old)

@@ -58,9 +58,13 @@ def test_same_seed_same_fault_decisions(webapp, tmp_path):
     assert load_results(tmp_path / "one.json").extras["seed"] == 5
     cmp = compare(tmp_path / "one.json", two)
     assert cmp.paired and "seed 5" in cmp.method
-    # the same app twice: the rates are the same request by request, the latencies move by less than
-    # the noise floor (docs/compare.md)
-    assert (cmp.table.verdict == "no-change").all(), cmp.claims
+    # the same app twice: the fault coins are the same request by request, so the rates do not move at all
+    rates = cmp.table[cmp.table.unit == "%"]
+    assert (rates.delta == 0).all() and (rates.verdict == "no-change").all(), rates
+    # latencies are the machine's: a second run on a busier machine is slower, and compare may say so
+    # (benchmarks/bench_same_app.py); what is fixed is that they are paired request by request
+    lat = cmp.table[(cmp.table.unit == "ms") & cmp.table.p_value.notna()]
+    assert set(lat.metric) == {"p50_ms", "p95_ms"} and (lat.method == "paired bootstrap").all(), lat
     assert cmp.table.set_index("metric").loc["http_5xx_rate"].method.iloc[0] == "Newcombe paired score"
 
 
