@@ -17,9 +17,12 @@ import re
 import zlib
 from collections import Counter
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..errors import CodeIndexError, MissingExtraError
+
+if TYPE_CHECKING:  # pragma: no cover  (imported when an embedder is built: keeps this import light)
+    from .._retry import RetryPolicy
 
 SPARSE_DIM = 1 << 20
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -94,7 +97,7 @@ class OpenAIEmbedder:
     """
 
     def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
-                 *, batch_size: int = 64, timeout: float = 60.0, retry: "RetryPolicy | None" = None,
+                 *, batch_size: int = 64, timeout: float = 60.0, retry: RetryPolicy | None = None,
                  sleep: Any = None):
         from .._retry import RetryPolicy
         from ..settings import OPENAI_URL
