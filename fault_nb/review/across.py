@@ -12,12 +12,10 @@
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
-_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", re.M)
-_FILE = re.compile(r"^--- (?:a/)?(\S+)", re.M)
+from .edits import PatchError, parse_patch
 
 
 def relative_paths(message: str, source_dir: Any) -> str:
@@ -37,24 +35,31 @@ def relative_paths(message: str, source_dir: Any) -> str:
 
 
 def touched(diff: str) -> list[tuple[str, int, int]]:
-    """``(file, first, last)`` pristine line spans each hunk of a unified diff changes."""
+    """``(file, first, last)`` pristine line spans each hunk of a unified diff changes.
+
+    The diff is read by :func:`~fault_nb.review.edits.parse_patch` (the parser the
+    applier uses); a diff it cannot read touches nothing.
+
+    >>> touched("--- a/app.py\\n+++ b/app.py\\n@@ -3,3 +3,3 @@\\n x\\n-y\\n+z\\n w\\n")
+    [('app.py', 4, 5)]
+    """
+    try:
+        files = parse_patch(diff or "")
+    except PatchError:
+        return []
     out = []
-    for part in re.split(r"(?m)^(?=--- )", diff or ""):
-        m = _FILE.search(part)
-        if not m:
-            continue
-        for h in _HUNK.finditer(part):
-            start, count = int(h.group(1)), int(h.group(2) or 1)
-            body = part[h.end():].split("\n@@", 1)[0].splitlines()[1:]
+    for path, hunks, _ in files:
+        for hunk in hunks:
             # the changed lines, without the unchanged context around them
-            line, first, last = start, None, None
-            for ln in body:
-                if ln.startswith("-") or ln.startswith("+"):
+            line, first, last = hunk.old_start, None, None
+            for ln in hunk.lines:
+                if ln[:1] in ("-", "+"):
                     first = line if first is None else first
                     last = line
-                if not ln.startswith("+"):
+                if ln[:1] != "+":
                     line += 1
-            out.append((m.group(1), first or start, last or start + max(count - 1, 0)))
+            count = sum(1 for ln in hunk.lines if ln[:1] != "+")
+            out.append((path, first or hunk.old_start, last or hunk.old_start + max(count - 1, 0)))
     return out
 
 
