@@ -24,6 +24,7 @@ import time
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import ColumnError
+from .results.frames import COLUMN_TITLES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -44,22 +45,8 @@ _ENDPOINT_COLORS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d
 _GRID = "rgba(128,128,128,0.28)"
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 
-#: human axis titles of the runs frame's columns (with their unit)
-AXIS_TITLES = {
-    "total_time_ms": "Total time (ms)",
-    "ttfb_ms": "Time to first byte (ms)",
-    "dns_ms": "DNS lookup (ms)",
-    "latency_delay_ms": "Injected latency (ms)",
-    "start": "Request start (UTC)",
-    "body_length": "Body length (bytes)",
-    "status": "HTTP status",
-    "scenario_title": "Scenario",
-    "operation_id": "Endpoint",
-    "endpoint_key": "Endpoint",
-    "fault_label": "Faults",
-    "fault_types": "Faults",
-    "strategy_mode": "Strategy",
-}
+#: human axis titles of the runs frame's columns (with their unit); one home: results.frames
+AXIS_TITLES = COLUMN_TITLES
 
 
 def axis_title(column: str) -> str:

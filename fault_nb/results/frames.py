@@ -23,6 +23,31 @@ RUNS_COLUMNS = (
     "endpoint_key", "fault_label", "dependency_fault_types", "http_5xx", "expectation_failed", "failed",
 )
 
+#: human titles of the runs columns (with their unit): the plots' axis titles and the explorer's
+#: table headers both read them here
+COLUMN_TITLES = {
+    "scenario_title": "Scenario",
+    "endpoint_key": "Endpoint",
+    "operation_id": "Endpoint",
+    "method": "Method",
+    "url": "URL",
+    "strategy_mode": "Strategy",
+    "fault_label": "Faults",
+    "fault_types": "Faults",
+    "status": "HTTP status",
+    "start": "Request start (UTC)",
+    "total_time_ms": "Total time (ms)",
+    "ttfb_ms": "Time to first byte (ms)",
+    "dns_ms": "DNS lookup (ms)",
+    "latency_delay_ms": "Injected latency (ms)",
+    "body_length": "Body length (bytes)",
+    "failed": "Failed",
+    "http_5xx": "HTTP 5xx",
+    "errored": "Transport error",
+    "timed_out": "Timed out",
+    "decision": "Expectation",
+}
+
 ITEMS_COLUMNS = (
     "scenario_idx", "scenario_title", "item_idx", "method", "url", "operation_id", "strategy_mode",
     "step", "count", "duration", "clients", "rps", "fault_types", "expected_status", "expected_under_ms",

@@ -11,7 +11,7 @@ import html
 from typing import Any, Callable, Sequence
 
 from ..errors import require
-from ..results.frames import fault_types_present, filter_runs  # noqa: F401  (filter_runs: re-exported)
+from ..results.frames import COLUMN_TITLES, fault_types_present, filter_runs  # noqa: F401  (filter_runs: re-exported)
 from ..results.stats import summarize_runs
 from ._common import error_box, widgets_module, with_fallback
 from .picker import endpoint_options
@@ -20,23 +20,10 @@ _w = widgets_module()
 import traitlets as _t  # noqa: E402  (an ipywidgets dependency)
 
 ALL = "__all__"
-#: the runs columns the table shows, in order, with their headers
-TABLE_COLUMNS = {
-    "scenario_title": "Scenario",
-    "endpoint_key": "Endpoint",
-    "method": "Method",
-    "url": "URL",
-    "strategy_mode": "Strategy",
-    "fault_label": "Faults",
-    "status": "Status",
-    "total_time_ms": "Total time (ms)",
-    "ttfb_ms": "Time to first byte (ms)",
-    "failed": "Failed",
-    "http_5xx": "HTTP 5xx",
-    "errored": "Transport error",
-    "timed_out": "Timed out",
-    "decision": "Expectation",
-}
+#: the runs columns the table shows, in order, with their headers (the titles the charts use)
+TABLE_COLUMNS = {c: COLUMN_TITLES[c] for c in (
+    "scenario_title", "endpoint_key", "method", "url", "strategy_mode", "fault_label", "status", "total_time_ms",
+    "ttfb_ms", "failed", "http_5xx", "errored", "timed_out", "decision")}
 PAGE_LENGTH = 15
 #: the ITable options (DataTables: paged, searchable, sortable by a click on any header, scrolls sideways)
 TABLE_OPTIONS: dict = {

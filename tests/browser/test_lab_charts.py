@@ -113,7 +113,7 @@ def _check_table(page) -> None:
     info = explorer.locator(".dt-info")
     assert "of 63 entries" in info.inner_text()
     headers = explorer.locator(".dt-scroll-head th, table.dataTable thead th").all_inner_texts()
-    for header in ("Scenario", "Endpoint", "Faults", "Status", "Total time (ms)", "Failed", "Expectation"):
+    for header in ("Scenario", "Endpoint", "Faults", "HTTP status", "Total time (ms)", "Failed", "Expectation"):
         assert header in [h.strip() for h in headers], headers
     assert not any("_" in h for h in headers), headers  # no snake_case
     names = [h.strip() for h in explorer.locator(".dt-scroll-head th").all_inner_texts()] or headers

@@ -171,7 +171,7 @@ def test_table_shows_human_headers_formatted_values_and_keeps_dtypes(results):
 
     explorer = ResultsExplorer(results, charts=[])
     html_head = explorer.table._dt_args["table_html"]
-    for header in ("Scenario", "Endpoint", "Faults", "Status", "Total time (ms)", "Failed", "HTTP 5xx",
+    for header in ("Scenario", "Endpoint", "Faults", "HTTP status", "Total time (ms)", "Failed", "HTTP 5xx",
                    "Transport error", "Timed out", "Expectation"):
         assert f">{header}<" in html_head
     assert "total_time_ms" not in html_head and "fault_types" not in html_head
