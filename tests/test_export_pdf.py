@@ -5,12 +5,14 @@ one endpoint per page), headings (one per endpoint) and words instead of emoji.
 """
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 
 import pytest
 
 from fault_nb.export import markdown_to_pdf, pdf_text
+from fault_nb.review.evidence import evidence_markdown
 
 pytestmark = pytest.mark.slow
 
@@ -47,16 +49,34 @@ def _count(img, rgb, tol: int = 6) -> int:
     return sum(1 for r, g, b in pixels if abs(r - r0) <= tol and abs(g - g0) <= tol and abs(b - b0) <= tol)
 
 
+# the evidence a review shows: fault rows, then SLO rows (two tables, as review.render writes them)
+EVIDENCE = {
+    "rows": [{"id": "E1", "fault": "latency", "requests": 3, "p50_ms": 120.0, "p95_ms": 812.0, "p99_ms": 900.0,
+              "failure_rate": 0.0, "error_rate": 0.0, "timeout_rate": 0.0, "http_5xx_rate": 0.0,
+              "failed_expectations": 0}],
+    "slo": [{"id": "S1", "scenario": "Latency spike", "fault": "latency", "slo": "P95 < 300ms", "threshold": 300.0,
+             "unit": "ms", "pass": True, "margin": "12 ms under"}],
+}
+
+
 def _report(endpoints: int, filler: int) -> str:
     parts = []
     for e in range(endpoints):
-        parts += [f"# endpoint_{e}: `GET http://h/{e}`", "", "## Scenario evidence", "",
-                  "| id | fault | requests |", "|---|---|---:|", "| E1 | latency | 3 |", "",
-                  "| id | SLO | result |", "|---|---|---|", "| S1 | P95 < 300ms | pass |", "",
-                  "## Suggestions", ""]
+        parts += [f"# endpoint_{e}: `GET http://h/{e}`", "## Scenario evidence", evidence_markdown(EVIDENCE),
+                  "## Suggestions"]
         parts += [f"Filler paragraph {i} that pushes the diff towards the end of the page." for i in range(filler)]
-        parts += ["", "### s1. Add a timeout", "", "```diff", DIFF, "```", ""]
-    return "\n\n".join(parts)
+        parts += ["### s1. Add a timeout", "```diff\n" + DIFF + "\n```"]
+    return "\n\n".join(parts) + "\n"
+
+
+def _words(pdf, page: int = 1) -> list[tuple[str, float, float]]:
+    """``(word, top, bottom)`` in points of one page (pdftotext -bbox)."""
+    import re
+
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    return [(html.unescape(w), float(y0), float(y1)) for y0, y1, w in
+            re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out)]
 
 
 def test_diff_lines_are_red_and_green_and_a_diff_stays_on_one_page(tmp_path):
@@ -84,33 +104,47 @@ def test_one_endpoint_per_page_and_tables_apart(tmp_path):
     assert len(pages) == 3
     for i, text in enumerate(pages):
         assert f"endpoint_{i}" in text and all(f"endpoint_{j}:" not in text for j in range(3) if j != i)
-    # the two tables do not run together: a gap of blank pixel rows between them
-    img = _page_images(pdf, tmp_path, dpi=72)[0]
-    width, height = img.size
-    rows = [any(img.getpixel((x, y)) != (255, 255, 255) for x in range(0, width, 2)) for y in range(height)]
-    lines = _pages_text(pdf)[0].splitlines()
-    assert any("E1" in line for line in lines) and any("S1" in line for line in lines)
-    ink_runs, gaps, y = [], [], 0
-    while y < height:  # blank bands between inked bands
-        start = y
-        while y < height and rows[y] == rows[start]:
-            y += 1
-        (ink_runs if rows[start] else gaps).append(y - start)
-    assert max(gaps[1:-1] or [0]) >= 12  # at 72 dpi: >= 12 pt of white between blocks
+    # the evidence and SLO tables are two tables with white between them: the E1 row closes the first
+    # (its bottom border), the second has a header row of its own (th background), then the S1 row
+    words = _words(pdf)
+    e1 = next(w for w in words if w[0] == "E1")
+    head = next(w for w in words if w[0] == "scenario" and w[1] > e1[2])  # the SLO table's header cell
+    s1 = next(w for w in words if w[0] == "S1")
+    assert e1[2] < head[1] < s1[1]
+    img = _page_images(pdf, tmp_path, dpi=72)[0]  # 72 dpi: one pixel per point
+    width = img.size[0]
+
+    def inked(y: int) -> bool:
+        return any(img.getpixel((x, y)) != (255, 255, 255) for x in range(0, width, 2))
+
+    between = [inked(y) for y in range(int(e1[2]) + 1, int(head[1]))]
+    blank, run = 0, 0
+    for ink in between:
+        run = 0 if ink else run + 1
+        blank = max(blank, run)
+    assert blank >= 12, f"only {blank} pt of white between the evidence and SLO tables"
+    header_row = int((head[1] + head[2]) / 2)
+    assert _count(img.crop((0, header_row, width, header_row + 1)), (0xF0, 0xF3, 0xF6), tol=3) > 50, \
+        "the SLO table has no header row of its own"
 
 
 def test_emoji_become_words_in_the_pdf_and_report_md_keeps_faults_bytes(tmp_path, fixtures_dir):
     _tools()
     from fault_nb import load_results
 
+    from fault_nb.export import save_report
+
     results = load_results(fixtures_dir / "results" / "seed_app.results.json")
-    md = results.to_markdown()
-    assert "\u2705" in md and "\u274c" in md  # fault's own markers stay in report.md
+    expected = results.to_markdown().encode("utf-8")  # computed apart from the file the product writes
+    assert "\u2705".encode() in expected and "\u274c".encode() in expected  # fault's own markers
     report = tmp_path / "report.md"
-    report.write_bytes(md.encode("utf-8"))
-    before = report.read_bytes()
-    pdf = markdown_to_pdf(report.read_text(encoding="utf-8"), tmp_path / "report.pdf", title="report")
-    assert report.read_bytes() == before
+    results.to_markdown(report)  # the product writes report.md ...
+    assert report.read_bytes() == expected
+    # ... then the PDF of the same text, next to it: report.md keeps fault's bytes (emoji and all)
+    pdf = save_report(report.read_text(encoding="utf-8"), tmp_path / "report.pdf", title="report")
+    assert pdf == tmp_path / "report.pdf"
+    assert report.read_bytes() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md", "report.pdf"]
     text = "\n".join(_pages_text(pdf))
     assert "\u2705" not in text and "\u274c" not in text and "\U0001f3af" not in text
     assert " FAIL " in text and " pass " in text

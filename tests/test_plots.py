@@ -55,9 +55,14 @@ def test_latency_percentiles_match_report(seed):
     overview = report["scenario_summaries"][si]["item_summaries"][ii]["run_overview"][0]
     assert p50.y[idx] == overview["latency_percentiles"][1]["latency"]
     assert fig.layout.barmode == "group"
-    # human axis title with its unit; no rotated tick labels; the height fits the 11 bar groups
+    # human axis title with its unit; no rotated tick labels; the height fits the 11 bar groups: with
+    # one group per facet instead (same 3 facets), the 8 groups fewer take their 3 bars' height with them
     assert fig.layout.xaxis3.title.text == "Total time (ms), R-6 percentile"
-    assert fig.layout.height >= 11 * 30
+    groups = sum(len(t.y) for t in fig.data if t.name == "p50")
+    assert groups == 11
+    flat = plots.latency_percentiles(seed.runs, group=None)
+    assert len(flat.layout.annotations) == 3 and sum(len(t.y) for t in flat.data if t.name == "p50") == 3
+    assert fig.layout.height - flat.layout.height >= (groups - 3) * 3 * 9  # >= 9 px a bar
 
 
 def test_latency_percentiles_custom_columns(seed):
@@ -271,6 +276,16 @@ def test_figures_are_transparent_and_sized(seed):
     for fig in (plots.latency_percentiles(seed.runs), plots.latency_timeline(seed.runs, results=seed),
                 plots.error_rates(seed.runs), plots.slo_margins(seed.slo)):
         assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)" and fig.layout.plot_bgcolor == "rgba(0,0,0,0)"
-        assert fig.layout.height and fig.layout.height >= 300
+        assert isinstance(fig.layout.height, int) and fig.layout.height > 0
+    # the height follows the rows: a floor of 300 px for a few, then each row's 5 bars (>= 9 px each) more
+
+    def rates_height(rows: int) -> int:
+        runs = seed.runs.assign(bucket=[f"group {i % rows}" for i in range(len(seed.runs))])
+        fig = plots.error_rates(runs, by="bucket")
+        assert len(fig.data[0].y) == rows
+        return fig.layout.height
+
+    assert rates_height(1) == rates_height(2) == 300
+    assert rates_height(40) - rates_height(20) >= 20 * 5 * 9
     css = plots.theme_css()
     assert "--jp-ui-font-color1" in css and "!important" in css
