@@ -2,7 +2,7 @@
 
     fault-nb agent verify --scenario FILE --source-dir DIR --app-cmd "uvicorn app:app --port {port}"
         [--dependency NAME=URL ...] (--reviews FILE [--only IDS] | --all [--offline])
-        [--mode together|each] [--runs N] [--seed N] [--out DIR] [--format md|json]
+        [--mode together|each] [--runs N] [--seed N] [--control] [--out DIR] [--format md|json]
 
 Added to the ``agent`` group by ``fault_nb/review/cli.py``; the work is imported
 inside the handler so building the parser stays cheap.
@@ -56,6 +56,10 @@ def add_verify_parser(agent_verbs) -> argparse.ArgumentParser:
                    help="apply the suggestions together, or each alone plus all together (default together)")
     p.add_argument("--runs", type=int, default=1, help="runs of the scenarios per side (default 1)")
     p.add_argument("--seed", type=int, default=0, help="fault seed, the same for both sides (default 0)")
+    p.add_argument("--control", action="store_true",
+                   help="A/A drift check: start the unchanged app once more after the patched ones and compare "
+                        "it with the baseline, to show how much the machine alone moved the numbers; costs one "
+                        "more baseline block (--runs runs of the scenarios)")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals")
     p.add_argument("--out", default="verify-out", help="folder for results, logs and the verdicts (default %(default)s)")
     p.add_argument("--format", choices=("md", "json"), default="md", help="what to print (default md)")
@@ -80,7 +84,7 @@ def run_verify(args: argparse.Namespace) -> int:
     verification = verify_fix("all" if args.all else args.reviews, args.scenario, args.source_dir, spec,
                               only=only, dependencies=dict(args.dependency), runs=args.runs, seed=args.seed,
                               mode=args.mode, out_dir=args.out, confidence=args.confidence,
-                              progress=sys.stderr.isatty(), llm=llm)
+                              progress=sys.stderr.isatty(), llm=llm, control=args.control)
     if args.format == "json":
         print(json.dumps(verification.to_dict(), indent=2, default=str))
     else:

@@ -27,7 +27,8 @@ from ..scenarios.runner import _cancelled
 from ..errors import AppStartError, Cancelled, VerifyError
 from .launcher import AppSpec, check_command, log_tail, start_app
 from .scratch import copy_tree, retarget
-from .verification import LOG_EXCERPT_CHARS, SuggestionVerdict, Variant, Verification, verdict_of
+from .verification import (CONTROL, LOG_EXCERPT_CHARS, SuggestionVerdict, Variant, Verification, control_note,
+                           drift_mark, verdict_of)
 
 MODES = ("together", "each")
 
@@ -310,7 +311,8 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
                only: Iterable[str] | None = None, dependencies: Mapping[str, str] | None = None,
                runs: int = 1, seed: int = 0, mode: str = "together", out_dir: str | os.PathLike | None = None,
                confidence: float = 0.95, progress: bool = True, on_progress: Callable | None = None,
-               cancel: threading.Event | Callable[[], bool] | None = None, llm: Any = None) -> Verification:
+               cancel: threading.Event | Callable[[], bool] | None = None, llm: Any = None,
+               control: bool = False) -> Verification:
     """Measure what the chosen suggestions change: baseline app vs patched app, same scenarios, same seed.
 
     ``reviews``: a Review, a list of them, a saved reviews JSON file, or ``"all"`` (review every
@@ -324,7 +326,10 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
     ``out_dir`` (default: a new temporary folder) receives each variant's results, report,
     diff and app log, and ``verification.json`` / ``verification.md``. ``progress``: a tqdm
     bar; ``on_progress``: called with a ``ReviewProgress`` per phase step. ``cancel``: an
-    Event (or a callable) checked between phases and scenario items.
+    Event (or a callable) checked between phases and scenario items. ``control=True`` runs the
+    unchanged app once more after the patched ones (an A/A drift check; it costs one more
+    baseline block of ``runs`` runs) and compares it with the baseline: ``Verification.control``,
+    ``drift_ms`` and a note say how much the machine alone moved the numbers.
 
     A patched app that does not start, or answers 5xx to everything, is a regression with
     its log excerpt; every other problem is a :class:`~fault_nb.errors.FaultNbError` naming
@@ -369,7 +374,7 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
     scratch = Path(tempfile.mkdtemp(prefix="fault-nb-verify-trees-"))
-    n_variants = 1 + (len(_variants(choices, mode)) if choices else (2 if mode == "each" else 1))
+    n_variants = 1 + (len(_variants(choices, mode)) if choices else (2 if mode == "each" else 1)) + bool(control)
     steps = _Steps(1 + n_variants * (1 + runs) + 1, progress, on_progress)
     variants: list[Variant] = []
     logs: dict[str, Path] = {}
@@ -406,7 +411,7 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
                 if var.name == "baseline":
                     raise AppStartError(f"the baseline app (unchanged source) did not start: {exc}") from None
                 var.error, var.log_excerpt = str(exc).split("\n--- last lines", 1)[0], exc.log_tail
-                steps.say(f"{var.name}: the patched app did not start", advance=1 + runs)
+                steps.say(f"{var.name}: the app did not start", advance=1 + runs)
                 return
             var.started, var.app_pid = True, app_proc.pid
             steps.say(f"{var.name}: app ready on {app_proc.url}", advance=1)
@@ -435,6 +440,7 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
     try:
         steps.say("copying the source tree")
         base_var, base_tree = prepare("baseline", [])
+        ctrl = prepare(CONTROL, []) if control else None  # a fresh copy: the baseline's run wrote in its own
         pending = []
         if not review_now:  # every diff is checked before any app starts
             pending = [prepare(name, chosen) for name, chosen in _variants(choices, mode)]
@@ -455,13 +461,17 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
             _check_endpoints(review_list, loaded)
             choices = choose(review_list, only)
             pending = [prepare(name, chosen) for name, chosen in _variants(choices, mode)]
-            steps.total = 1 + (1 + len(pending)) * (1 + runs) + 1
+            steps.total = 1 + (1 + len(pending) + bool(control)) * (1 + runs) + 1
         for var, tree in pending:
             check_cancel()
             run_variant(var, tree)
             variants.append(var)
+        if ctrl is not None:  # the A/A drift check: the unchanged app again, after every patched one
+            check_cancel()
+            run_variant(*ctrl)
+        check_cancel()
         steps.say("comparing")
-        for var in variants[1:]:
+        for var in variants[1:] + ([ctrl[0]] if ctrl else []):
             if var.results is not None and not var.no_answer:
                 var.comparison = _compare(base_var.results, var.results, confidence)
                 notes += [f"{var.name}: {w}" for w in var.comparison.warnings
@@ -472,16 +482,43 @@ def verify_fix(reviews: Any, scenarios: Any, source_dir: str | os.PathLike, app:
         shutil.rmtree(scratch, ignore_errors=True)
 
     verdicts = _verdicts(choices, variants, mode, base_var)
+    if ctrl is not None:
+        notes.append(_control_summary(ctrl[0], confidence))
+        _mark_drift(verdicts, variants, ctrl[0])
     patched = next((v for v in variants if v.name == "together"), variants[-1] if len(variants) > 1 else None)
     result = Verification(
         baseline=base_var.results, patched=patched.results if patched else None,
         comparison=patched.comparison if patched else None, verdicts=verdicts, variants=variants, logs=logs,
         mode=mode, runs=runs, seed=seed, confidence=confidence, out_dir=out,
-        wall_s=time.perf_counter() - started_at, notes=notes)
+        wall_s=time.perf_counter() - started_at, notes=notes, control=ctrl[0] if ctrl else None)
     result.reviews = list(review_list)
     result.to_json(out / "verification.json")
     result.to_markdown(out / "verification.md")
     return result
+
+
+def _control_summary(ctrl: Variant, confidence: float) -> str:
+    """The note of the A/A control run (:func:`~fault_nb.verify.verification.control_note`), or why it has none."""
+    if ctrl.comparison is not None:
+        return control_note(ctrl.comparison, confidence)
+    why = (f"did not start a second time: {ctrl.error}" if not ctrl.started else
+           "answered no request on its second run")
+    return f"control: the unchanged app {why}; no drift check"
+
+
+def _mark_drift(verdicts: list[SuggestionVerdict], variants: list[Variant], ctrl: Variant) -> None:
+    """Say on each verdict with a claim when the A/A control claimed too (the verdict itself stays)."""
+    from .verification import _records
+
+    by_name = {v.name: v for v in variants}
+    for verdict in verdicts:
+        if verdict.verdict == "no-change" or verdict.variant not in by_name:
+            continue
+        rows = [r for r in _records(by_name[verdict.variant].comparison)
+                if r.get("operation_id") == verdict.operation_id]
+        mark = drift_mark(rows, ctrl.comparison)
+        if mark:
+            verdict.note = "; ".join(x for x in (verdict.note, mark) if x)
 
 
 def _safe(name: str) -> str:

@@ -72,20 +72,54 @@ def verification_markdown(v: Any) -> str:
         rows = [r for r in _rows(var) if r.get("verdict") in ("improved", "regressed")]
         if var.name == "baseline" or not rows:
             continue
-        out += [f"## {_inline(var.name)}: rows with a claim", "",
-                "| endpoint | fault | metric | before | after | delta | CI | n | verdict |",
-                "|---|---|---|---:|---:|---:|---|---|---|"]
-        from .verification import _unit, fmt_value
-
-        for r in rows:
-            u = _unit(r)
-            out.append(f"| {_inline(r.get('operation_id'))} | {_inline(r.get('fault'))} | {_inline(r.get('metric'))} "
-                       f"| {fmt_value(r.get('before'), u)} | {fmt_value(r.get('after'), u)} "
-                       f"| {fmt_value(r.get('delta'), u, True)} "
-                       f"| {fmt_value(r.get('ci_low'), u, True)} to {fmt_value(r.get('ci_high'), u, True)} "
-                       f"| {r.get('n_before')}/{r.get('n_after')} | {_inline(r.get('verdict'))} |")
-        out.append("")
+        out += [f"## {_inline(var.name)}: rows with a claim", ""] + _claim_rows_markdown(rows)
+    if v.control is not None:
+        out += _drift_markdown(v)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _claim_rows_markdown(rows: list[dict]) -> list[str]:
+    from .verification import _unit, fmt_value
+
+    out = ["| endpoint | fault | metric | before | after | delta | CI | n | verdict |",
+           "|---|---|---|---:|---:|---:|---|---|---|"]
+    for r in rows:
+        u = _unit(r)
+        out.append(f"| {_inline(r.get('operation_id'))} | {_inline(r.get('fault'))} | {_inline(r.get('metric'))} "
+                   f"| {fmt_value(r.get('before'), u)} | {fmt_value(r.get('after'), u)} "
+                   f"| {fmt_value(r.get('delta'), u, True)} "
+                   f"| {fmt_value(r.get('ci_low'), u, True)} to {fmt_value(r.get('ci_high'), u, True)} "
+                   f"| {r.get('n_before')}/{r.get('n_after')} | {_inline(r.get('verdict'))} |")
+    return out + [""]
+
+
+def _drift_lead(v: Any) -> str:
+    """One sentence on the A/A control run: what ran, and what it found (or why it found nothing)."""
+    from .verification import control_claims
+
+    ctrl = v.control
+    ran = (f"The unchanged app ran once more after the patched ones (same scenarios, seed {v.seed}, "
+           f"{v.runs} run(s)) and was compared with the baseline")
+    if ctrl.comparison is None:
+        why = ctrl.error or ("it answered no request" if ctrl.no_answer else "it produced no results")
+        return f"{ran}: no drift check ({why})."
+    n = len(control_claims(ctrl.comparison))
+    return (f"{ran}: {n} row(s) claimed a change; largest interval edge from 0 among its latency rows: "
+            f"{v.drift_ms:.1f} ms.")
+
+
+def _drift_markdown(v: Any) -> list[str]:
+    out = ["## Drift check (A/A)", "", _inline(_drift_lead(v)), ""]
+    comp = v.control.comparison
+    if comp is None:
+        return out
+    out += ["| endpoint | improved | regressed | no change | headline |", "|---|---|---|---|---|"]
+    for r in comp.summary().itertuples():
+        out.append(f"| {_inline(r.operation_id)} | {r.improved} | {r.regressed} | {r.no_change} "
+                   f"| {_inline(r.headline)} |")
+    out.append("")
+    rows = [r for r in _rows(v.control) if r.get("verdict") in ("improved", "regressed")]
+    return out + (["Rows the unchanged app claimed:", ""] + _claim_rows_markdown(rows) if rows else [])
 
 
 def _rows(variant: Any) -> list[dict]:
@@ -117,7 +151,17 @@ def verification_html(v: Any) -> str:
             note += f"<details><summary>app log</summary><pre>{e(s.log_excerpt)}</pre></details>"
         parts.append(f"<tr><td><code>{e(s.key)}</code> {e(s.title)}</td><td>{verdict_badge(s.verdict)}</td>"
                      f"<td>{better}</td><td>{worse}</td><td>{note or '-'}</td></tr>")
-    parts.append("</table></div>")
+    parts.append("</table>")
+    if v.control is not None:
+        parts.append(f"<h4>Drift check (A/A)</h4><p>{e(_drift_lead(v))}</p>")
+        if v.control.comparison is not None:
+            parts.append("<table><tr><th>endpoint</th><th>improved</th><th>regressed</th><th>no change</th>"
+                         "<th>headline</th></tr>")
+            for r in v.control.comparison.summary().itertuples():
+                parts.append("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in (
+                    r.operation_id, r.improved, r.regressed, r.no_change, r.headline)) + "</tr>")
+            parts.append("</table>")
+    parts.append("</div>")
     return "".join(parts)
 
 

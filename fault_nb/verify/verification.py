@@ -19,6 +19,7 @@ from .._io import atomic_write
 
 VERDICTS = ("improved", "regressed", "mixed", "no-change")
 LOG_EXCERPT_CHARS = 1500
+CONTROL = "baseline (control)"  # the A/A run: the unchanged app once more, after the patched ones
 
 
 @dataclass
@@ -121,6 +122,78 @@ def _records(comparison: Any) -> list[dict]:
             for r in table.to_dict("records")]
 
 
+def _signed1(value: float, unit: str) -> str:
+    return f"{value:+.1f} ms" if unit == "ms" else f"{value:+.1f}{unit}"
+
+
+def drift_of(comparison: Any) -> float:
+    """How far from 0 the unchanged app moved by itself: over the A/A comparison's latency rows
+    (p50/p95/p99) whose interval excludes 0, the largest distance from 0 of the interval's nearest
+    edge, in ms (0.0 when no interval excludes 0)."""
+    from .compare import LATENCY_METRICS
+
+    out = 0.0
+    for r in _records(comparison):
+        lo, hi = _num(r.get("ci_low")), _num(r.get("ci_high"))
+        if r.get("metric") in LATENCY_METRICS and lo is not None and hi is not None and (lo > 0 or hi < 0):
+            out = max(out, min(abs(lo), abs(hi)))
+    return out
+
+
+def control_claims(comparison: Any) -> list[dict]:
+    """The rows of the A/A comparison that claim a change (the unchanged app "improved" or "regressed")."""
+    return [r for r in _records(comparison) if r.get("verdict") in ("improved", "regressed")]
+
+
+def describe_claim(row: dict, confidence: float) -> str:
+    """``stock_get latency p50_ms +3.1 ms (95% CI +1.2 to +5.0)``: a claim in a note."""
+    unit = _unit(row)
+    lo, hi, delta = _num(row.get("ci_low")), _num(row.get("ci_high")), _num(row.get("delta"))
+    ci = f" ({confidence:.0%} CI {lo:+.1f} to {hi:+.1f})" if lo is not None and hi is not None else ""
+    size = _signed1(delta, unit) if delta is not None else "?"
+    return f"{row.get('operation_id')} {row.get('fault') or 'no fault'} {row.get('metric')} {size}{ci}"
+
+
+def control_note(comparison: Any, confidence: float = 0.95, most: int = 4) -> str:
+    """What the A/A control says, as one note: the rows it claimed, or that it claimed nothing.
+
+    >>> control_note(None)
+    "control: the unchanged app's second run made no claim (largest interval edge from 0: 0.0 ms)"
+    """
+    claims = control_claims(comparison)
+    if not claims:
+        return ("control: the unchanged app's second run made no claim "
+                f"(largest interval edge from 0: {drift_of(comparison):.1f} ms)")
+    named = "; ".join(describe_claim(r, confidence) for r in claims[:most])
+    more = f"; and {len(claims) - most} more row(s)" if len(claims) > most else ""
+    return (f"the unchanged app's second run differed: {named}{more}: claims of that size may be the machine, "
+            "not the change")
+
+
+def drift_mark(rows: list[dict], control_comparison: Any) -> str:
+    """The note a suggestion's verdict gets when the A/A control claimed something ("" when it did not).
+
+    ``rows``: the comparison rows behind the verdict. Its latency claims whose interval edge nearest
+    0 lies within the control's drift are named: the machine alone moved that much.
+    """
+    from .compare import LATENCY_METRICS
+
+    if not control_claims(control_comparison):
+        return ""
+    drift = drift_of(control_comparison)
+    within = []
+    for r in rows:
+        lo, hi = _num(r.get("ci_low")), _num(r.get("ci_high"))
+        if (r.get("verdict") in ("improved", "regressed") and r.get("metric") in LATENCY_METRICS
+                and lo is not None and hi is not None and min(abs(lo), abs(hi)) <= drift):
+            within.append(f"{r.get('metric')} ({r.get('fault') or 'no fault'})")
+    if within:
+        return (f"drift check: {', '.join(within)} within what the unchanged app moved by itself "
+                f"({drift:.1f} ms): may be the machine")
+    return (f"drift check: the unchanged app's second run also claimed a change (latency up to {drift:.1f} ms); "
+            "weigh these claims against it")
+
+
 @dataclass
 class Verification:
     """The result of :func:`fault_nb.verify_fix`.
@@ -129,7 +202,9 @@ class Verification:
     with every chosen suggestion; ``comparison`` compares them; ``verdicts`` has one
     :class:`SuggestionVerdict` per chosen suggestion; ``variants`` every app build
     that ran (with ``mode="each"``, one per suggestion plus all together); ``logs``
-    maps a variant to its app log.
+    maps a variant to its app log. ``control`` (with ``verify_fix(control=True)``) is the A/A
+    run: the unchanged app once more after the patched ones, its ``comparison`` baseline vs
+    itself; ``drift_ms`` says how far it moved (not a suggestion, not in ``variants``).
 
     >>> v = fault_nb.verify_fix(reviews, "scenario.yaml", "app/", AppSpec.uvicorn())  # doctest: +SKIP
     >>> v.table  # doctest: +SKIP
@@ -149,6 +224,14 @@ class Verification:
     wall_s: float = 0.0
     notes: list[str] = field(default_factory=list)
     reviews: list = field(default_factory=list, repr=False)
+    control: Variant | None = None
+
+    @property
+    def drift_ms(self) -> float | None:
+        """The A/A control's drift (:func:`drift_of`), or None without a compared control run."""
+        if self.control is None or self.control.comparison is None:
+            return None
+        return drift_of(self.control.comparison)
 
     # ------------------------------------------------------------ views
     @property
@@ -165,10 +248,11 @@ class Verification:
         return next((v for v in self.verdicts if v.key == key), None)
 
     def variant(self, name: str) -> Variant:
-        for v in self.variants:
+        every = self.variants + ([self.control] if self.control is not None else [])
+        for v in every:
             if v.name == name:
                 return v
-        raise KeyError(f"no variant {name!r}; expected one of: {', '.join(v.name for v in self.variants)}")
+        raise KeyError(f"no variant {name!r}; expected one of: {', '.join(v.name for v in every)}")
 
     def rows(self, operation_id: str | None = None, variant: str | None = None) -> list[dict]:
         """Comparison rows (plain dicts) of ``variant`` (default: the patched one), optionally of one endpoint."""
@@ -205,15 +289,21 @@ class Verification:
 
     # ------------------------------------------------------------ output
     def to_dict(self) -> dict:
-        return {
+        def variant(v: Variant) -> dict:
+            return {"name": v.name, "suggestions": v.suggestions, "started": v.started, "error": v.error,
+                    "log_excerpt": v.log_excerpt, "wall_s": round(v.wall_s, 3),
+                    "app_log": str(v.app_log) if v.app_log else None, "rows": _records(v.comparison)}
+
+        out = {
             "mode": self.mode, "runs": self.runs, "seed": self.seed, "confidence": self.confidence,
             "wall_s": round(self.wall_s, 3), "notes": list(self.notes),
             "verdicts": [v.to_dict() for v in self.verdicts],
-            "variants": [{"name": v.name, "suggestions": v.suggestions, "started": v.started, "error": v.error,
-                          "log_excerpt": v.log_excerpt, "wall_s": round(v.wall_s, 3),
-                          "app_log": str(v.app_log) if v.app_log else None,
-                          "rows": _records(v.comparison)} for v in self.variants],
+            "variants": [variant(v) for v in self.variants],
         }
+        if self.control is not None:
+            out["control"] = {**variant(self.control), "drift_ms": self.drift_ms,
+                              "claims": len(control_claims(self.control.comparison))}
+        return out
 
     def to_json(self, path: str | Path) -> Path:
         """Write :meth:`to_dict` as JSON (atomically)."""

@@ -92,6 +92,69 @@ def test_each_mode_measures_each_suggestion_alone_and_together(orders_reviews, u
     assert Review.from_dict(json.loads(json.dumps(attached.to_dict(), default=str))).measured == attached.measured
 
 
+def test_control_runs_the_unchanged_app_again_and_says_how_far_it_moved(orders_reviews, user_tree, inventory,
+                                                                        tmp_path):
+    from fault_nb.verify.verification import CONTROL
+
+    stock = _review(orders_reviews[0], STOCK)
+    seen = []
+    v = verify_fix(stock, orders_scenarios(inventory.url, endpoints=(STOCK,), duration="1s", rps=10,
+                                           latency_ms=50.0),
+                   user_tree, orders_app_spec(), only=["s1"], seed=5, control=True,
+                   dependencies={"INVENTORY_URL": inventory.url}, out_dir=tmp_path / "out",
+                   progress=False, on_progress=seen.append)
+    ctrl = v.control
+    assert ctrl is not None and ctrl.name == CONTROL and not ctrl.suggestions and not ctrl.diff
+    assert ctrl.started and ctrl.app_pid and not _alive(ctrl.app_pid)  # its own app, stopped by PID
+    assert ctrl.app_pid not in {x.app_pid for x in v.variants} and ctrl.app_log.is_file()
+    base = v.variant("baseline")
+    assert len(ctrl.results.runs) == len(base.results.runs) > 0
+    assert ctrl.results.extras["seed"] == base.results.extras["seed"] == 5
+    assert ctrl.comparison is not None and ctrl.comparison.paired  # same seed: paired, like a variant
+    # not a suggestion's variant: not in variants, no verdict, not the patched side
+    assert [x.name for x in v.variants] == ["baseline", f"{STOCK}:s1"]
+    assert [x.variant for x in v.verdicts] == [f"{STOCK}:s1"] and v.patched is v.variants[-1].results
+    # the note is one of the two forms, and the drift is what it reports
+    forms = [n for n in v.notes if n.startswith(("control: the unchanged app's second run made no claim",
+                                                 "the unchanged app's second run differed: "))]
+    assert len(forms) == 1 and v.drift_ms is not None and v.drift_ms >= 0
+    if forms[0].startswith("control:"):
+        assert forms[0].endswith(f"(largest interval edge from 0: {v.drift_ms:.1f} ms)")
+        assert not len(ctrl.comparison.claims)
+    else:
+        assert STOCK in forms[0] and len(ctrl.comparison.claims)
+    saved = json.loads((tmp_path / "out" / "verification.json").read_text())
+    assert saved["control"]["name"] == CONTROL and saved["control"]["rows"]
+    assert CONTROL not in [x["name"] for x in saved["variants"]]
+    md = (tmp_path / "out" / "verification.md").read_text()
+    assert "## Drift check (A/A)" in md and STOCK in md.split("## Drift check (A/A)", 1)[1]
+    assert "Drift check (A/A)" in v._repr_html_()
+    # the bar: baseline, variant and control each start and run once, plus copying and comparing
+    assert seen[-1].done == seen[-1].total == 1 + 3 * 2 + 1 and seen[-1].message == "done"
+    assert any(e.message.startswith(f"{CONTROL}: run 1/1") for e in seen)
+
+
+def test_cancel_during_the_control_run_stops_its_app(orders_reviews, user_tree, inventory, tmp_path):
+    from fault_nb.verify.verification import CONTROL
+
+    cancel = threading.Event()
+    ports: list[int] = []
+
+    def on_progress(event):
+        if "app ready on" in event.message:
+            ports.append(int(event.message.rsplit(":", 1)[1]))
+        if event.message.startswith(f"{CONTROL}: run 1/"):
+            threading.Timer(0.3, cancel.set).start()
+
+    with pytest.raises(Cancelled):
+        verify_fix(_review(orders_reviews[0], STOCK),
+                   orders_scenarios(inventory.url, duration="1s", rps=4, latency_ms=50.0),  # checked between items
+                   user_tree, orders_app_spec(), only=["s1"], seed=1, control=True,
+                   dependencies={"INVENTORY_URL": inventory.url}, out_dir=tmp_path / "out",
+                   progress=False, on_progress=on_progress, cancel=cancel)
+    assert len(ports) == 3 and not any(_listening(p) for p in ports)  # baseline, s1, then the control
+
+
 def _broken_review(tree) -> Review:
     """Hand-made suggestions: s1 makes the stock handler raise NameError, s2 breaks the import."""
     text = (tree / "app.py").read_text()

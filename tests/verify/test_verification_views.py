@@ -79,3 +79,77 @@ def test_diffviewer_marks_suggestions_with_their_verdict():
     assert "s2" not in viewer.verdicts
     assert "measured: mixed" in viewer.to_text()
     assert "measured: mixed" in viewer.to_html()
+
+
+
+def _pair(shift_ms: float, n: int = 200):
+    """A baseline and an A/A control run of one endpoint (same seed: paired); the control is ``shift_ms``
+    slower plus its own jitter (0 and 0: the very same samples)."""
+    import numpy as np
+
+    from fault_nb.verify._simulate import results_from_samples
+
+    lat = 20.0 + np.random.default_rng(7).normal(0.0, 0.5, n)
+    jitter = np.random.default_rng(8).normal(0.0, 0.5, n) if shift_ms else 0.0
+    before = results_from_samples([{"operation_id": "stock_get", "latency": lat}], seed=3)
+    after = results_from_samples([{"operation_id": "stock_get", "latency": lat + shift_ms + jitter}], seed=3)
+    return before, after
+
+
+def test_control_note_names_what_the_unchanged_app_claimed():
+    import re
+
+    from fault_nb.verify import compare
+    from fault_nb.verify.verification import control_note, drift_mark, drift_of
+
+    shifted = compare(*_pair(5.0))
+    note = control_note(shifted, 0.95)
+    assert note.startswith("the unchanged app's second run differed: stock_get latency p50_ms +5.")
+    assert re.search(r"p50_ms \+[45]\.\d ms \(95% CI \+[45]\.\d to \+[56]\.\d\)", note), note
+    assert note.endswith(": claims of that size may be the machine, not the change")
+    slower = shifted.table[shifted.table["ci_low"] > 0]  # here every interval off 0 lies above it
+    assert set(slower["metric"]) == {"p50_ms", "p95_ms"}
+    assert drift_of(shifted) == slower["ci_low"].max() and 4.0 < drift_of(shifted) < 6.5
+    # a patched variant's 3-4 ms latency claim is within that drift: its verdict's note says so
+    row = {"operation_id": "stock_get", "fault": "latency", "metric": "p50_ms", "verdict": "improved",
+           "ci_low": -4.0, "ci_high": -3.0}
+    assert drift_mark([row], shifted).startswith("drift check: p50_ms (latency) within what the unchanged app "
+                                                 "moved by itself")
+    far = drift_mark([dict(row, ci_low=-40.0, ci_high=-30.0)], shifted)  # well beyond the drift
+    assert far.startswith("drift check: the unchanged app's second run also claimed") and "within" not in far
+
+    same = compare(*_pair(0.0))
+    assert control_note(same) == ("control: the unchanged app's second run made no claim "
+                                  "(largest interval edge from 0: 0.0 ms)")
+    assert drift_mark([row], same) == ""
+    # a shift below the noise floor (2 ms) claims nothing, but the note still says how far it moved
+    small = compare(*_pair(1.0))
+    assert 0.5 < drift_of(small) < 2.0  # inside the floor
+    assert control_note(small) == ("control: the unchanged app's second run made no claim "
+                                   f"(largest interval edge from 0: {drift_of(small):.1f} ms)")
+
+
+def test_drift_check_section_in_markdown_json_and_html():
+    import json
+
+    from fault_nb.verify import compare
+    from fault_nb.verify.verification import CONTROL, Variant
+
+    v = _verification()
+    assert v.drift_ms is None and "Drift check" not in v.to_markdown() and "control" not in v.to_dict()
+    v.control = Variant(CONTROL, [], comparison=compare(*_pair(5.0)), started=True)
+    md = v.to_markdown()
+    section = md.split("## Drift check (A/A)", 1)[1]
+    assert "2 row(s) claimed a change" in section and f"{v.drift_ms:.1f} ms" in section
+    assert "| stock_get | latency | p50_ms |" in section and "regressed" in section
+    saved = json.loads(json.dumps(v.to_dict(), default=str))
+    assert saved["control"]["name"] == CONTROL and saved["control"]["claims"] == 2
+    assert [x["name"] for x in saved["variants"]] == ["baseline", "together"]  # not a suggestion's variant
+    assert v.variant(CONTROL) is v.control
+    html = v._repr_html_()
+    assert "Drift check (A/A)" in html and "stock_get" in html and "<script>" not in html
+    # a control that did not start: the section says why, escaped
+    v.control = Variant(CONTROL, [], error=f"port in use {XSS}")
+    assert v.drift_ms is None
+    assert "no drift check (port in use" in v.to_markdown()
+    assert "&lt;script&gt;" in v._repr_html_() and "<script>" not in v._repr_html_()

@@ -66,11 +66,24 @@ def test_verify_shows_improved_p99_where_the_outbound_call_gets_a_timeout(orders
 def test_verify_all_reviews_on_the_baseline_run(user_tree, inventory, tmp_path, capsys):
     scenario = write_scenarios(orders_scenarios(inventory.url, endpoints=(STOCK,), duration="1s", rps=10,
                                                 latency_ms=1500.0), tmp_path / "slow.yaml")
-    code = main(_args(scenario, user_tree, inventory, tmp_path / "out", "--all", "--offline", "--seed", "3"))
+    code = main(_args(scenario, user_tree, inventory, tmp_path / "out", "--all", "--offline", "--seed", "3",
+                      "--control"))
     assert code == 0
     out = capsys.readouterr().out
     assert out.startswith("# Measured effect of the suggested changes")
     assert f"`{STOCK}:s1`" in out and "p50_ms" in out
+    # --control: the unchanged app ran again after the patched one, and the drift check says what it found
+    assert "## Drift check (A/A)" in out and "The unchanged app ran once more after the patched ones" in out
+    saved = json.loads((tmp_path / "out" / "verification.json").read_text())
+    assert saved["control"]["name"] == "baseline (control)" and saved["control"]["started"]
+    assert (tmp_path / "out" / "baseline__control_" / "results.json").is_file()
+
+
+def test_verify_help_says_what_control_costs(capsys):
+    with pytest.raises(SystemExit):
+        main(["agent", "verify", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--control" in text and "one more baseline block" in text
 
 
 def test_verify_bad_input_is_one_line(user_tree, inventory, tmp_path, capsys):
