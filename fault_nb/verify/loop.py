@@ -512,8 +512,8 @@ def _mark_drift(verdicts: list[SuggestionVerdict], variants: list[Variant], ctrl
 
     by_name = {v.name: v for v in variants}
     for verdict in verdicts:
-        if verdict.verdict == "no-change" or verdict.variant not in by_name:
-            continue
+        if verdict.verdict == "no-change" or getattr(by_name.get(verdict.variant), "comparison", None) is None:
+            continue  # nothing claimed, or nothing compared (an app that did not start: its log says why)
         rows = [r for r in _records(by_name[verdict.variant].comparison)
                 if r.get("operation_id") == verdict.operation_id]
         mark = drift_mark(rows, ctrl.comparison)
