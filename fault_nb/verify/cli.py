@@ -34,24 +34,21 @@ def register(sub) -> None:
     p.set_defaults(func=_compare)
 
 
-def _confidence(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number such as 0.95, got {text!r}") from None
-    if not 0.5 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0.5, 1), got {text}")
-    return value
+def _number(low: float, high: float, example: str, bounds: str):
+    """An argparse type: a float in [low, high), else a one-line error naming ``bounds``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number such as {example}, got {text!r}") from None
+        if not low <= value < high:
+            raise argparse.ArgumentTypeError(f"expected a number {bounds}, got {text}")
+        return value
+    return parse
 
 
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number such as 2, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
+_confidence = _number(0.5, 1.0, "0.95", "in [0.5, 1)")
+_non_negative = _number(0.0, float("inf"), "2", ">= 0")
 
 
 def _compare(args) -> int:

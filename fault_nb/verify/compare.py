@@ -209,6 +209,11 @@ def _is_sorted(x: "np.ndarray") -> bool:
     return bool(len(x) < 2 or (x[1:] >= x[:-1]).all())
 
 
+def _floor_at(floor: tuple[float, float], before: float) -> float:
+    """The noise floor of a latency row: max(min_effect_ms, min_effect_pct % of its before value)."""
+    return max(floor[0], abs(before) * floor[1] / 100.0)
+
+
 def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool,
                floor: tuple[float, float] = (0.0, 0.0)) -> list[_Row]:
     """The rows of one cell; ``floor`` is (min_effect_ms, min_effect_pct) for its latency rows."""
@@ -248,7 +253,7 @@ def _cell_rows(key: tuple, b: _Cell | None, a: _Cell | None, paired: bool,
             row.test, row.data = "boot", (xb, xa, p)
             v["method"] = "bootstrap"
         if row.test:
-            row.floor = max(floor[0], abs(v["before"]) * floor[1] / 100.0)
+            row.floor = _floor_at(floor, v["before"])
         rows.append(row)
     for metric, flag in (("error_rate", "failed"), ("http_5xx_rate", "http5xx")):
         fb = getattr(b, flag) if b is not None else None
@@ -327,7 +332,7 @@ def _slo_row(base: dict, title: str, b: _Cell | None, a: _Cell | None, one_sided
         if row.test is None:
             row.test, row.data = "boot", (xb, xa, p)
             v["method"] = "bootstrap"
-        row.floor = max(floor[0], abs(v["before"]) * floor[1] / 100.0)
+        row.floor = _floor_at(floor, v["before"])
     else:
         # fault's error SLO: metrics.errored over requests_count, in %
         if pair_ok and n_common >= MIN_N:

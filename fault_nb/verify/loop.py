@@ -27,8 +27,8 @@ from ..scenarios.runner import _cancelled
 from ..errors import AppStartError, Cancelled, VerifyError
 from .launcher import AppSpec, check_command, log_tail, start_app
 from .scratch import copy_tree, retarget
-from .verification import (CONTROL, LOG_EXCERPT_CHARS, SuggestionVerdict, Variant, Verification, control_note,
-                           drift_mark, verdict_of)
+from .verification import (CONTROL, LOG_EXCERPT_CHARS, SuggestionVerdict, Variant, Verification, _records,
+                           control_note, drift_mark, verdict_of)
 
 MODES = ("together", "each")
 
@@ -508,8 +508,6 @@ def _control_summary(ctrl: Variant, confidence: float) -> str:
 
 def _mark_drift(verdicts: list[SuggestionVerdict], variants: list[Variant], ctrl: Variant) -> None:
     """Say on each verdict with a claim when the A/A control claimed too (the verdict itself stays)."""
-    from .verification import _records
-
     by_name = {v.name: v for v in variants}
     for verdict in verdicts:
         if verdict.verdict == "no-change" or getattr(by_name.get(verdict.variant), "comparison", None) is None:
@@ -571,8 +569,6 @@ def _review_all(results: Any, source_dir: Path, llm: Any) -> list:
 
 
 def _verdicts(choices: list[_Choice], variants: list[Variant], mode: str, base: Variant) -> list[SuggestionVerdict]:
-    from .verification import _records
-
     by_name = {v.name: v for v in variants}
     out = []
     for c in choices:

@@ -122,22 +122,21 @@ def _records(comparison: Any) -> list[dict]:
             for r in table.to_dict("records")]
 
 
-def _signed1(value: float, unit: str) -> str:
-    return f"{value:+.1f} ms" if unit == "ms" else f"{value:+.1f}{unit}"
+def _latency_edge(row: dict) -> float | None:
+    """For a latency row (p50/p95/p99) whose interval excludes 0: the distance from 0 of its nearest
+    edge, in ms; else None."""
+    from .compare import LATENCY_METRICS
+
+    lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
+    if row.get("metric") not in LATENCY_METRICS or lo is None or hi is None or not (lo > 0 or hi < 0):
+        return None
+    return min(abs(lo), abs(hi))
 
 
 def drift_of(comparison: Any) -> float:
-    """How far from 0 the unchanged app moved by itself: over the A/A comparison's latency rows
-    (p50/p95/p99) whose interval excludes 0, the largest distance from 0 of the interval's nearest
-    edge, in ms (0.0 when no interval excludes 0)."""
-    from .compare import LATENCY_METRICS
-
-    out = 0.0
-    for r in _records(comparison):
-        lo, hi = _num(r.get("ci_low")), _num(r.get("ci_high"))
-        if r.get("metric") in LATENCY_METRICS and lo is not None and hi is not None and (lo > 0 or hi < 0):
-            out = max(out, min(abs(lo), abs(hi)))
-    return out
+    """How far from 0 the unchanged app moved by itself: the largest :func:`_latency_edge` over the
+    A/A comparison's rows, in ms (0.0 when no latency interval excludes 0)."""
+    return max((e for e in map(_latency_edge, _records(comparison)) if e is not None), default=0.0)
 
 
 def control_claims(comparison: Any) -> list[dict]:
@@ -146,12 +145,14 @@ def control_claims(comparison: Any) -> list[dict]:
 
 
 def describe_claim(row: dict, confidence: float) -> str:
-    """``stock_get latency p50_ms +3.1 ms (95% CI +1.2 to +5.0)``: a claim in a note."""
+    """``stock_get latency p50_ms +3.1 ms (95% CI +1.2 ms to +5.0 ms)``: a claim in a note, in
+    :mod:`~fault_nb.verify.compare`'s own number format (one decimal, so sub-ms drift shows)."""
+    from .compare import _ci, _signed
+
     unit = _unit(row)
-    lo, hi, delta = _num(row.get("ci_low")), _num(row.get("ci_high")), _num(row.get("delta"))
-    ci = f" ({confidence:.0%} CI {lo:+.1f} to {hi:+.1f})" if lo is not None and hi is not None else ""
-    size = _signed1(delta, unit) if delta is not None else "?"
-    return f"{row.get('operation_id')} {row.get('fault') or 'no fault'} {row.get('metric')} {size}{ci}"
+    lo, hi, delta = (math.nan if _num(row.get(k)) is None else _num(row.get(k)) for k in ("ci_low", "ci_high", "delta"))
+    ci = f" ({confidence:.0%} CI {_ci(lo, hi, unit)})" if not (math.isnan(lo) or math.isnan(hi)) else ""
+    return f"{row.get('operation_id')} {row.get('fault') or 'no fault'} {row.get('metric')} {_signed(delta, unit)}{ci}"
 
 
 def control_note(comparison: Any, confidence: float = 0.95, most: int = 4) -> str:
@@ -176,17 +177,11 @@ def drift_mark(rows: list[dict], control_comparison: Any) -> str:
     ``rows``: the comparison rows behind the verdict. Its latency claims whose interval edge nearest
     0 lies within the control's drift are named: the machine alone moved that much.
     """
-    from .compare import LATENCY_METRICS
-
     if not control_claims(control_comparison):
         return ""
     drift = drift_of(control_comparison)
-    within = []
-    for r in rows:
-        lo, hi = _num(r.get("ci_low")), _num(r.get("ci_high"))
-        if (r.get("verdict") in ("improved", "regressed") and r.get("metric") in LATENCY_METRICS
-                and lo is not None and hi is not None and min(abs(lo), abs(hi)) <= drift):
-            within.append(f"{r.get('metric')} ({r.get('fault') or 'no fault'})")
+    within = [f"{r.get('metric')} ({r.get('fault') or 'no fault'})" for r in rows
+              if r.get("verdict") in ("improved", "regressed") and (e := _latency_edge(r)) is not None and e <= drift]
     if within:
         return (f"drift check: {', '.join(within)} within what the unchanged app moved by itself "
                 f"({drift:.1f} ms): may be the machine")

@@ -105,7 +105,7 @@ def test_control_note_names_what_the_unchanged_app_claimed():
     shifted = compare(*_pair(5.0))
     note = control_note(shifted, 0.95)
     assert note.startswith("the unchanged app's second run differed: stock_get latency p50_ms +5.")
-    assert re.search(r"p50_ms \+[45]\.\d ms \(95% CI \+[45]\.\d to \+[56]\.\d\)", note), note
+    assert re.search(r"p50_ms \+[45]\.\d ms \(95% CI \+[45]\.\d ms to \+[56]\.\d ms\)", note), note
     assert note.endswith(": claims of that size may be the machine, not the change")
     slower = shifted.table[shifted.table["ci_low"] > 0]  # here every interval off 0 lies above it
     assert set(slower["metric"]) == {"p50_ms", "p95_ms"}
